@@ -1,0 +1,24 @@
+"""maturity-xl: personalised-care maturity frameworks as protected Excel workbooks, and their returns as reports.
+
+Light imports only here: `maturity-xl --help` and `generate` must start fast, so pandas and the report
+machinery are imported by the modules that need them, when they are needed.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import MaturityXLError, SpecError, UnknownFramework  # noqa: E402
+from .model import Framework  # noqa: E402
+from .spec import bundled_frameworks, load_framework, load_spec  # noqa: E402
+
+
+def generate(*args, **kwargs):
+    """Write one assessment workbook; see `maturity_xl.generate.generate`."""
+    from .generate import generate as _generate
+
+    return _generate(*args, **kwargs)
+
+
+__all__ = ["__version__", "Framework", "MaturityXLError", "SpecError", "UnknownFramework", "bundled_frameworks",
+           "generate", "load_framework", "load_spec"]

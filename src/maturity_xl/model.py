@@ -1,0 +1,146 @@
+"""The framework model: what a spec file says, as frozen, typed data.
+
+Everything downstream (layout, generator, parser, reports) reads these objects, never the raw YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnKind = Literal["text", "date", "choice", "person"]
+RatingMode = Literal["level", "descriptor"]
+TargetMode = Literal["next-level", "next-descriptor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    value: int
+    label: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    name: str
+    levels: tuple[Level, ...]
+    target: int
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(level.value for level in self.levels)
+
+    @property
+    def minimum(self) -> int:
+        return self.levels[0].value
+
+    @property
+    def maximum(self) -> int:
+        return self.levels[-1].value
+
+    def label_of(self, value: int) -> str:
+        for level in self.levels:
+            if level.value == value:
+                return level.label
+        raise KeyError(value)
+
+    def next_value(self, value: int) -> int:
+        """The level to work towards from `value`: the next one up, or the top when already there."""
+        higher = [v for v in self.values if v > value]
+        return higher[0] if higher else self.maximum
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    id: str
+    text: str
+    area_id: str
+    group_id: str | None = None
+    title: str | None = None
+    descriptors: tuple[tuple[int, str], ...] = ()
+    provenance: str | None = None
+
+    def descriptor(self, value: int) -> str:
+        return dict(self.descriptors)[value]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    title: str
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    id: str
+    title: str
+    description: str | None
+    statements: tuple[Statement, ...]
+    """Every statement of the area in order, whether it sits in a group or directly in the area."""
+    groups: tuple[Group, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActionColumn:
+    id: str
+    name: str
+    kind: ColumnKind
+    help: str = ""
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    area: str = "Area"
+    group: str = "Group"
+    statement: str = "Statement"
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    id: str
+    title: str
+    version: str
+    source: str
+    credit: str
+    introduction: str
+    instructions: tuple[str, ...]
+    scale: Scale
+    areas: tuple[Area, ...]
+    action_columns: tuple[ActionColumn, ...]
+    rating_mode: RatingMode = "level"
+    target_mode: TargetMode = "next-level"
+    rationale_label: str = "Rationale"
+    rationale_help: str = ""
+    evidence_label: str = "Evidence"
+    evidence_help: str = ""
+    notes: tuple[str, ...] = ()
+    terms: Terms = field(default_factory=Terms)
+    path: str | None = field(default=None, compare=False)
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        return tuple(s for area in self.areas for s in area.statements)
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        return tuple(g for area in self.areas for g in area.groups)
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of what a rating means: statement ids and texts, descriptors and the scale.
+
+        Two workbooks with the same fingerprint ask the same questions on the same scale, so their
+        returns can be pooled; wording-only edits elsewhere (introduction, help) do not change it.
+        """
+        payload = {
+            "scale": [[lv.value, lv.label, lv.description] for lv in self.scale.levels],
+            "statements": [
+                [s.id, s.area_id, s.text, [list(d) for d in s.descriptors]] for s in self.statements
+            ],
+        }
+        digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+        return digest.hexdigest()[:16]

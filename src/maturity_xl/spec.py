@@ -1,0 +1,431 @@
+"""Load and validate framework spec files into the model.
+
+The validator walks the whole document and collects every problem with its path
+(`areas[2].statements[4].id`), so a programme team fixing its own spec sees all of them in one go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SpecError, SpecProblem, UnknownFramework
+from .model import ActionColumn, Area, Framework, Group, Level, Scale, Statement, Terms
+
+COLUMN_KINDS = ("text", "date", "choice", "person")
+RATING_MODES = ("level", "descriptor")
+TARGET_MODES = ("next-level", "next-descriptor")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Excel's own limits for data-validation messages (MS-OI29500); XlsxWriter only warns past them.
+HELP_LIMIT = 255
+# Statement ids are written into cells and the metadata map; keep them short enough to read.
+ID_LIMIT = 40
+
+
+class _Checker:
+    """Collects problems while reading fields out of the raw YAML tree."""
+
+    def __init__(self) -> None:
+        self.problems: list[SpecProblem] = []
+
+    def add(self, code: str, path: str, message: str) -> None:
+        self.problems.append(SpecProblem(code, path, message))
+
+    def field(self, node: dict, key: str, path: str, kind: type | tuple[type, ...], *, required: bool = True,
+              default: Any = None) -> Any:
+        where = f"{path}.{key}" if path else key
+        if key not in node or node[key] is None:
+            if required:
+                self.add("missing-field", where, f"the field '{key}' is required but missing")
+            return default
+        value = node[key]
+        if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # versions and ids written as 2.0 or 11 without quotes
+        if not isinstance(value, kind):
+            self.add("wrong-type", where, f"expected {_kind_name(kind)}, found {_kind_name(type(value))} "
+                                          f"{_show(value)}")
+            return default
+        if isinstance(value, str) and not value.strip() and required:
+            self.add("empty-field", where, f"the field '{key}' is empty")
+            return default
+        return value.strip() if isinstance(value, str) else value
+
+    def unknown_keys(self, node: dict, allowed: set[str], path: str) -> None:
+        for key in node:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.add("unknown-field", where, f"'{key}' is not a field here (allowed: {', '.join(sorted(allowed))})")
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", int: "a whole number", list: "a list", dict: "a mapping", float: "a number",
+             bool: "true/false", type(None): "nothing"}
+    if isinstance(kind, tuple):
+        return " or ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return f"({text[:40]}...)" if len(text) > 40 else f"({text})"
+
+
+def _paragraphs(text: str) -> str:
+    """Fold YAML block text into paragraphs separated by one blank line."""
+    parts = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in parts)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+TOP_KEYS = {"id", "title", "version", "source", "credit", "introduction", "instructions", "notes", "terms", "scale",
+            "rating", "action_plan", "areas"}
+
+
+def parse_spec(data: Any, file: str = "<spec>") -> Framework:
+    """Validate a spec's YAML tree and build the Framework; raise SpecError listing every problem."""
+    c = _Checker()
+    if not isinstance(data, dict):
+        raise SpecError(file, [SpecProblem("not-a-mapping", "", "the file must be a YAML mapping of fields "
+                                                                    "(id, title, version, scale, areas, ...)")])
+    c.unknown_keys(data, TOP_KEYS, "")
+    fid = c.field(data, "id", "", str, default="")
+    if fid and not ID_RE.match(fid):
+        c.add("bad-id", "id", f"'{fid}' must use lower-case letters, digits and hyphens only")
+    title = c.field(data, "title", "", str, default="")
+    version = c.field(data, "version", "", str, default="")
+    source = c.field(data, "source", "", str, default="")
+    credit = c.field(data, "credit", "", str, required=False, default="")
+    introduction = c.field(data, "introduction", "", str, default="")
+    instructions = _string_list(c, data, "instructions", "", required=True)
+    notes = _string_list(c, data, "notes", "", required=False)
+    terms = _terms(c, data)
+    scale = _scale(c, data)
+    rating = c.field(data, "rating", "", dict, required=False, default={})
+    c.unknown_keys(rating, {"mode", "rationale_label", "rationale_help", "evidence_label", "evidence_help"}, "rating")
+    mode = c.field(rating, "mode", "rating", str, required=False, default="level")
+    if mode not in RATING_MODES:
+        c.add("bad-choice", "rating.mode", f"'{mode}' is not a rating mode (use one of: {', '.join(RATING_MODES)})")
+        mode = "level"
+    labels = {}
+    for key, default in (("rationale_label", "Rationale"), ("rationale_help", ""), ("evidence_label", "Evidence"),
+                         ("evidence_help", "")):
+        labels[key] = _one_line(c.field(rating, key, "rating", str, required=False, default=default))
+        if key.endswith("help") and len(labels[key]) > HELP_LIMIT:
+            c.add("too-long", f"rating.{key}", f"is {len(labels[key])} characters; Excel shows at most {HELP_LIMIT}")
+    target_mode, columns = _action_plan(c, data)
+    if target_mode == "next-descriptor" and mode != "descriptor":
+        c.add("bad-choice", "action_plan.target", "'next-descriptor' needs rating.mode: descriptor")
+    areas = _areas(c, data, scale, mode)
+    if c.problems:
+        raise SpecError(file, c.problems)
+    assert scale is not None
+    return Framework(
+        id=fid, title=_one_line(title), version=version, source=_one_line(source), credit=_one_line(credit),
+        introduction=_paragraphs(introduction), instructions=tuple(_one_line(s) for s in instructions),
+        scale=scale, areas=tuple(areas), action_columns=tuple(columns), rating_mode=mode,
+        target_mode=target_mode, rationale_label=labels["rationale_label"],
+        rationale_help=labels["rationale_help"], evidence_label=labels["evidence_label"],
+        evidence_help=labels["evidence_help"], notes=tuple(_one_line(n) for n in notes), terms=terms, path=file,
+    )
+
+
+def _string_list(c: _Checker, node: dict, key: str, path: str, *, required: bool) -> list[str]:
+    items = c.field(node, key, path, list, required=required, default=[])
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            c.add("wrong-type", f"{key}[{i}]", f"expected a line of text, found {_show(item)}")
+        else:
+            out.append(item)
+    return out
+
+
+def _terms(c: _Checker, data: dict) -> Terms:
+    node = c.field(data, "terms", "", dict, required=False, default={})
+    c.unknown_keys(node, {"area", "group", "statement"}, "terms")
+    return Terms(**{k: c.field(node, k, "terms", str, required=False, default=getattr(Terms(), k))
+                    for k in ("area", "group", "statement")})
+
+
+def _scale(c: _Checker, data: dict) -> Scale | None:
+    node = c.field(data, "scale", "", dict, default=None)
+    if node is None:
+        return None
+    c.unknown_keys(node, {"name", "levels", "target"}, "scale")
+    name = c.field(node, "name", "scale", str, required=False, default="Rating")
+    raw_levels = c.field(node, "levels", "scale", list, default=[])
+    levels: list[Level] = []
+    for i, raw in enumerate(raw_levels):
+        path = f"scale.levels[{i}]"
+        if not isinstance(raw, dict):
+            c.add("wrong-type", path, f"expected a mapping with value, label and description, found {_show(raw)}")
+            continue
+        c.unknown_keys(raw, {"value", "label", "description"}, path)
+        value = c.field(raw, "value", path, int, default=None)
+        if isinstance(value, bool):
+            c.add("wrong-type", f"{path}.value", "expected a whole number, found true/false")
+            value = None
+        label = c.field(raw, "label", path, str, default="")
+        description = c.field(raw, "description", path, str, default="")
+        if value is not None and label:
+            if "," in label:
+                c.add("bad-label", f"{path}.label", "a level's label must not contain a comma")
+            levels.append(Level(value, _one_line(label), _one_line(description)))
+    if raw_levels and len(levels) < 2:
+        c.add("too-few-levels", "scale.levels", "a scale needs at least two levels")
+    if not raw_levels:
+        c.add("too-few-levels", "scale.levels", "a scale needs at least two levels")
+    values = [lv.value for lv in levels]
+    for i in range(1, len(values)):
+        if values[i] <= values[i - 1]:
+            c.add("scale-order", f"scale.levels[{i}].value",
+                  f"levels must be in ascending order with unique values ({values[i]} follows {values[i - 1]})")
+    seen: dict[str, int] = {}
+    for i, lv in enumerate(levels):
+        key = lv.label.casefold()
+        if key in seen:
+            c.add("duplicate-label", f"scale.levels[{i}].label",
+                  f"the label '{lv.label}' is already used by scale.levels[{seen[key]}]")
+        seen.setdefault(key, i)
+    target = c.field(node, "target", "scale", int, required=False, default=None)
+    if target is None and values:
+        target = values[-1]
+    if target is not None and values and target not in values:
+        c.add("not-on-scale", "scale.target", f"{target} is not a level of the scale ({_values_text(values)})")
+    if not levels:
+        return None
+    return Scale(name=_one_line(name), levels=tuple(levels), target=target if target in values else values[-1])
+
+
+def _values_text(values: list[int] | tuple[int, ...]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def _action_plan(c: _Checker, data: dict) -> tuple[str, list[ActionColumn]]:
+    node = c.field(data, "action_plan", "", dict, default={})
+    c.unknown_keys(node, {"target", "columns"}, "action_plan")
+    target = c.field(node, "target", "action_plan", str, required=False, default="next-level")
+    if target not in TARGET_MODES:
+        c.add("bad-choice", "action_plan.target",
+              f"'{target}' is not a target mode (use one of: {', '.join(TARGET_MODES)})")
+        target = "next-level"
+    raw_columns = c.field(node, "columns", "action_plan", list, default=[]) if node else []
+    columns: list[ActionColumn] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_columns):
+        path = f"action_plan.columns[{i}]"
+        if not isinstance(raw, dict):
+            c.add("wrong-type", path, f"expected a mapping with id, name and kind, found {_show(raw)}")
+            continue
+        c.unknown_keys(raw, {"id", "name", "kind", "help", "options"}, path)
+        cid = c.field(raw, "id", path, str, default="")
+        name = c.field(raw, "name", path, str, default="")
+        kind = c.field(raw, "kind", path, str, default="text")
+        help_text = _one_line(c.field(raw, "help", path, str, required=False, default=""))
+        if kind not in COLUMN_KINDS:
+            c.add("bad-choice", f"{path}.kind", f"'{kind}' is not a column kind (use one of: {', '.join(COLUMN_KINDS)})")
+        if len(help_text) > HELP_LIMIT:
+            c.add("too-long", f"{path}.help", f"is {len(help_text)} characters; Excel shows at most {HELP_LIMIT}")
+        options: list[str] = []
+        if kind == "choice":
+            options = [str(o).strip() for o in _string_list(c, raw, "options", path, required=True)]
+            if "options" in raw and not options:
+                c.add("empty-field", f"{path}.options", "a choice column needs at least one option")
+        elif "options" in raw:
+            c.add("unexpected-field", f"{path}.options", f"options are only for choice columns, not {kind}")
+        if cid:
+            if not ITEM_ID_RE.match(cid):
+                c.add("bad-id", f"{path}.id", f"'{cid}' may use only letters, digits, '.', '_' and '-'")
+            if cid in seen:
+                c.add("duplicate-id", f"{path}.id", f"'{cid}' is already used by action_plan.columns[{seen[cid]}]")
+            seen.setdefault(cid, i)
+        columns.append(ActionColumn(cid, _one_line(name), kind if kind in COLUMN_KINDS else "text", help_text,
+                                    tuple(options)))
+    if node and not raw_columns and "columns" in node:
+        c.add("empty-field", "action_plan.columns", "the action plan needs at least one column")
+    return target, columns
+
+
+def _areas(c: _Checker, data: dict, scale: Scale | None, mode: str) -> list[Area]:
+    raw_areas = c.field(data, "areas", "", list, default=[])
+    if "areas" in data and not raw_areas:
+        c.add("empty-field", "areas", "a framework needs at least one area")
+    seen: dict[str, str] = {}
+
+    def claim(item_id: str, path: str) -> None:
+        if not item_id:
+            return
+        if not ITEM_ID_RE.match(item_id):
+            c.add("bad-id", path, f"'{item_id}' may use only letters, digits, '.', '_' and '-'")
+        elif len(item_id) > ID_LIMIT:
+            c.add("too-long", path, f"'{item_id}' is longer than {ID_LIMIT} characters")
+        if item_id in seen:
+            c.add("duplicate-id", path, f"'{item_id}' is already used by {seen[item_id]}")
+        else:
+            seen[item_id] = path.rsplit(".", 1)[0]
+
+    areas: list[Area] = []
+    for a, raw in enumerate(raw_areas):
+        path = f"areas[{a}]"
+        if not isinstance(raw, dict):
+            c.add("wrong-type", path, f"expected a mapping with id, title and statements, found {_show(raw)}")
+            continue
+        c.unknown_keys(raw, {"id", "title", "description", "statements", "groups"}, path)
+        aid = c.field(raw, "id", path, str, default="")
+        claim(aid, f"{path}.id")
+        title = c.field(raw, "title", path, str, default="")
+        description = c.field(raw, "description", path, str, required=False, default=None)
+        statements: list[Statement] = []
+        groups: list[Group] = []
+        has_groups = "groups" in raw
+        has_statements = "statements" in raw
+        if has_groups and has_statements:
+            c.add("groups-and-statements", path, "an area holds either statements or groups, not both")
+        if not has_groups and not has_statements:
+            c.add("missing-field", f"{path}.statements", "the area has no statements (or groups)")
+        if has_groups:
+            for g, graw in enumerate(c.field(raw, "groups", path, list, default=[])):
+                gpath = f"{path}.groups[{g}]"
+                if not isinstance(graw, dict):
+                    c.add("wrong-type", gpath, f"expected a mapping with id, title and statements, found {_show(graw)}")
+                    continue
+                c.unknown_keys(graw, {"id", "title", "statements"}, gpath)
+                gid = c.field(graw, "id", gpath, str, default="")
+                claim(gid, f"{gpath}.id")
+                gtitle = c.field(graw, "title", gpath, str, default="")
+                gstatements = list(_statements(c, graw, gpath, aid, gid, scale, mode, claim))
+                groups.append(Group(gid, _one_line(gtitle), tuple(gstatements)))
+                statements += gstatements
+        if has_statements:
+            statements += _statements(c, raw, path, aid, None, scale, mode, claim)
+        areas.append(Area(aid, _one_line(title), _paragraphs(description) if description else None,
+                          tuple(statements), tuple(groups)))
+    return areas
+
+
+def _statements(c: _Checker, node: dict, path: str, area_id: str, group_id: str | None, scale: Scale | None,
+                mode: str, claim) -> Iterator[Statement]:
+    raw_list = c.field(node, "statements", path, list, default=[])
+    if "statements" in node and not raw_list:
+        c.add("empty-field", f"{path}.statements", "needs at least one statement")
+    for s, raw in enumerate(raw_list):
+        spath = f"{path}.statements[{s}]"
+        if not isinstance(raw, dict):
+            c.add("wrong-type", spath, f"expected a mapping with id and text, found {_show(raw)}")
+            continue
+        c.unknown_keys(raw, {"id", "text", "title", "descriptors", "provenance"}, spath)
+        sid = c.field(raw, "id", spath, str, default="")
+        claim(sid, f"{spath}.id")
+        text = c.field(raw, "text", spath, str, default="")
+        title = c.field(raw, "title", spath, str, required=False, default=None)
+        provenance = c.field(raw, "provenance", spath, str, required=False, default=None)
+        descriptors = _descriptors(c, raw, spath, scale, mode)
+        yield Statement(sid, _one_line(text), area_id, group_id, _one_line(title) if title else None,
+                        descriptors, _one_line(provenance) if provenance else None)
+
+
+def _descriptors(c: _Checker, raw: dict, spath: str, scale: Scale | None, mode: str) -> tuple[tuple[int, str], ...]:
+    node = c.field(raw, "descriptors", spath, dict, required=False, default=None)
+    if mode != "descriptor":
+        if node is not None:
+            c.add("unexpected-field", f"{spath}.descriptors", "descriptors need rating.mode: descriptor")
+        return ()
+    if node is None:
+        if "descriptors" not in raw:
+            c.add("missing-field", f"{spath}.descriptors", "rating.mode is descriptor, so each statement needs "
+                                                            "one descriptor per level of the scale")
+        return ()
+    out: list[tuple[int, str]] = []
+    values = scale.values if scale else ()
+    for key, text in node.items():
+        try:
+            value = int(key)
+        except (TypeError, ValueError):
+            c.add("not-on-scale", f"{spath}.descriptors.{key}", f"'{key}' is not a level of the scale "
+                                                                 f"({_values_text(values)})")
+            continue
+        if scale and value not in values:
+            c.add("not-on-scale", f"{spath}.descriptors.{key}",
+                  f"{value} is not a level of the scale ({_values_text(values)})")
+            continue
+        if not isinstance(text, str) or not text.strip():
+            c.add("empty-field", f"{spath}.descriptors.{key}", "the descriptor text is empty")
+            continue
+        out.append((value, _one_line(text)))
+    missing = [v for v in values if v not in dict(out)]
+    if scale and missing:
+        c.add("missing-descriptor", f"{spath}.descriptors", f"no descriptor for level(s) {_values_text(missing)}")
+    return tuple(sorted(out))
+
+
+# --- files and the registry -------------------------------------------------------------------------------
+
+
+def load_spec(path: str | Path) -> Framework:
+    """Read one spec file; raise SpecError naming the file and every problem in it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), [SpecProblem("no-file", "", "the file does not exist")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), [SpecProblem("unreadable", "", f"the file cannot be read as UTF-8 text ({exc})")]) \
+            from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(str(path), [SpecProblem("yaml-syntax", where, f"this is not valid YAML: {problem}")]) from None
+    return parse_spec(data, str(path))
+
+
+def specs_dir() -> Path:
+    """The folder of bundled specs: inside the installed package, or the repository's own when run from source."""
+    packaged = resources.files("maturity_xl") / "framework_specs"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "framework_specs"
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", version))
+
+
+def bundled_frameworks(include_archive: bool = False) -> list[Framework]:
+    """Every bundled framework, latest versions first by id; older versions too when asked."""
+    folder = specs_dir()
+    files = sorted(folder.glob("*.yaml"))
+    if include_archive:
+        files += sorted((folder / "archive").glob("*.yaml"))
+    return [load_spec(f) for f in files]
+
+
+def load_framework(name: str | Path, version: str | None = None) -> Framework:
+    """A framework by id (optionally a given version, searching the archive) or by the path of a spec file."""
+    as_path = Path(name)
+    if as_path.suffix.lower() in (".yaml", ".yml") or as_path.exists():
+        return load_spec(as_path)
+    folder = specs_dir()
+    candidates = [folder / f"{name}.yaml"]
+    if version is not None:
+        candidates += sorted((folder / "archive").glob(f"{name}*.yaml"))
+    for path in candidates:
+        if path.exists():
+            fw = load_spec(path)
+            if fw.id == name and (version is None or fw.version == version):
+                return fw
+    known = ", ".join(sorted({f.stem for f in folder.glob("*.yaml")}))
+    wanted = f"'{name}'" + (f" version {version}" if version else "")
+    raise UnknownFramework(f"there is no framework {wanted}; the bundled ones are: {known} "
+                           f"(or give the path of a spec file)")

@@ -1,0 +1,55 @@
+"""Reading generated workbooks back in tests, with openpyxl (an independent reader from our generator)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils import range_boundaries, get_column_letter
+
+from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, START, Layout, cell
+
+
+def metadata_sections(ws) -> dict[str, list[list]]:
+    """The metadata sheet as {section: rows}; the [workbook] section as key/value rows."""
+    sections: dict[str, list[list]] = {}
+    current = None
+    for row in ws.iter_rows(values_only=True):
+        if not row or row[0] is None:
+            continue
+        if isinstance(row[0], str) and row[0].startswith("["):
+            current = row[0].strip("[]")
+            sections[current] = []
+            continue
+        sections[current].append([v for v in row])
+    return sections
+
+
+def expected_unlocked(layout: Layout) -> dict[str, set[str]]:
+    """Every input cell the layout promises, by sheet."""
+    fw = layout.framework
+    out = {START: {cell(f.row, 1) for f in layout.respondent}, ASSESSMENT: set(), ACTIONS: set()}
+    for c in layout.statement_cells:
+        out[ASSESSMENT] |= {cell(c.row, layout.A_RATING), cell(c.row, layout.A_RATIONALE),
+                            cell(c.row, layout.A_EVIDENCE)}
+        out[ACTIONS] |= {cell(c.action_row, layout.action_col(col.id)) for col in fw.action_columns}
+    return out
+
+
+def unlocked_cells(ws) -> set[str]:
+    return {c.coordinate for row in ws.iter_rows() for c in row if c.protection.locked is False}
+
+
+def validations_by_cell(ws) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in str(dv.sqref).split():
+            min_col, min_row, max_col, max_row = range_boundaries(rng)
+            for r in range(min_row, max_row + 1):
+                for c in range(min_col, max_col + 1):
+                    out.setdefault(f"{get_column_letter(c)}{r}", []).append(dv)
+    return out
+
+
+def load(path: Path, data_only: bool = False):
+    return openpyxl.load_workbook(path, data_only=data_only)
