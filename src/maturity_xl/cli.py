@@ -108,28 +108,99 @@ def generate(framework: str, output: Path | None, service_name: str, service_id:
     click.echo(f"wrote {target} ({fw.id} {fw.version}, {len(fw.statements)} {fw.terms.statement.lower()}s)")
 
 
+@main.command("parse")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
+def parse_command(file: Path, as_json: bool) -> None:
+    """Read one returned workbook FILE; exit 1 if it was rejected."""
+    import json
+
+    from .parse import parse
+
+    if not file.exists():
+        raise click.UsageError(f"{file} does not exist")
+    response = parse(file)
+    if as_json:
+        click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_summary(response))
+    if response.rejected:
+        sys.exit(1)
+
+
+def _summary(response) -> str:
+    lines = [f"{response.file}: {response.status}"]
+    if response.framework_id:
+        lines.append(f"  framework  {response.framework_id} {response.framework_version}")
+        lines.append(f"  service    {response.service_name or '-'} ({response.service_id or 'no id'})")
+        who = ", ".join(f"{k}: {v}" for k, v in response.respondent.items() if v)
+        lines.append(f"  respondent {who or '-'}")
+        for area, score in response.scores().items():
+            mean = f"{score.mean:.2f}" if score.mean is not None else "-"
+            lines.append(f"  {area:<28} {score.rated:>3}/{score.total:<3} rated, mean {mean}")
+        lines.append(f"  actions    {len(response.actions)}")
+    for problem in response.problems:
+        lines.append(f"  {problem}")
+    return "\n".join(lines)
+
+
+@main.command("collect")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_OUT / "report.xlsx",
+              show_default=True, help="The consolidated workbook to write.")
+@click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML report here.")
+@click.option("--expected", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A manifest.csv from the mail-merge (repeatable): lists who has not returned.")
+@click.option("--csv-dir", type=click.Path(path_type=Path, file_okay=False), help="Also export the tidy tables as CSV.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date overdue actions are judged "
+              "against (default: today).")
+def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, expected: tuple[Path, ...],
+                    csv_dir: Path | None, today) -> None:
+    """Collect returned workbooks from PATHS (files, folders, .zip archives) into consolidated reports."""
+    from .collect import collect, discover
+
+    total = sum(1 for _ in discover(paths))
+    bar = _progress(total, "collecting")
+    try:
+        collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
+                             progress=bar.update if bar else None)
+    except MaturityXLError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar:
+            bar.close()
+    _write_reports(collection, output, html, csv_dir)
+    counts = collection.counts()
+    click.echo(f"{len(collection.log)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    if collection.expected is not None:
+        click.echo(f"{len(collection.missing)} expected returns missing, "
+                   f"{len(collection.unexpected)} from services not in the manifest")
+    click.echo(f"wrote {output}" + (f", {html}" if html else "") + (f", CSVs in {csv_dir}" if csv_dir else ""))
+
+
+def _write_reports(collection, output: Path, html: Path | None, csv_dir: Path | None) -> None:
+    from .report import write_csvs, write_html, write_workbook
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_workbook(collection, output)
+        if html:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            write_html(collection, html)
+        if csv_dir:
+            write_csvs(collection, csv_dir)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the report {exc.filename or ''}: {exc.strerror}") from None
+
+
 @main.command()
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True)
 def demo(out_dir: Path) -> None:
-    """Run the whole job on the embedded example: every framework's workbook and a mail-merge."""
-    from importlib import resources
+    """The whole job on the embedded example: generate, simulate returns, collect, report."""
+    from .demo import run_demo
 
-    from .batch import generate_batch, read_services
-    from .generate import generate as write
-
-    services_file = Path(str(resources.files("maturity_xl") / "examples" / "services.csv"))
-    services = read_services(services_file)
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
-    for fw in bundled_frameworks():
-        blank = out_dir / f"{fw.id}.xlsx"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write(fw, blank, generated_at=stamp)
-        folder = out_dir / "mailmerge" / fw.id
-        bar = _progress(len(services), fw.id)
-        manifest = generate_batch(fw, services, folder, generated_at=stamp, progress=bar.update if bar else None)
-        if bar:
-            bar.close()
-        click.echo(f"{fw.id:<24} {blank}  + {len(services)} personalised workbooks in {folder} ({manifest.name})")
+    for line in run_demo(out_dir):
+        click.echo(line)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,10 @@ from .layout import (
 from .model import ActionColumn, Framework
 
 EARLIEST_DATE = datetime(2000, 1, 1)
+# How the metadata sheet and document properties say "none": a visible value rather than a blank cell, so every
+# workbook of a framework has the same cells and the mail-merge can patch values in place.
+EMPTY = "-"
+UNSIGNED = "unsigned"  # distinct from EMPTY so the two never share one shared string
 LATEST_DATE = datetime(2100, 12, 31)
 DATE_FORMAT = "dd/mm/yyyy"
 # Excel refuses validation titles over 32 characters and messages over 255 (input) / 224 (error).
@@ -111,8 +115,8 @@ def generate(framework: Framework, out: str | Path | BinaryIO, *, service: Servi
     for name, value in (("maturity_xl_framework_id", framework.id),
                         ("maturity_xl_framework_version", framework.version),
                         ("maturity_xl_fingerprint", framework.fingerprint),
-                        ("maturity_xl_service_id", service.id or "-"),
-                        ("maturity_xl_signature", signature or "-")):
+                        ("maturity_xl_service_id", service.id or EMPTY),
+                        ("maturity_xl_signature", signature or UNSIGNED)):
         wb.set_custom_property(name, value)
     wb.set_calc_mode("auto")
     w = _Writer(wb, layout, service, password, generated_at)
@@ -204,9 +208,10 @@ class _Writer:
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
         if repeat_to_row is not None:
             ws.repeat_rows(repeat_to_row)
-        title = f"{self.fw.title} {self.fw.version}".replace("&", "&&")
-        service = self.service.name.replace("&", "&&")
-        ws.set_footer(f"&L&8{title}&C&8{service}&R&8Page &P of &N")
+        # The service's name is not in the footer: keeping it to the shared strings lets the mail-merge patch one
+        # part per workbook instead of every sheet.
+        title = f"{self.fw.title}, version {self.fw.version}".replace("&", "&&")
+        ws.set_footer(f"&L&8{title}&R&8Page &P of &N")
 
     @property
     def rated_formula(self) -> str:
@@ -521,10 +526,10 @@ class _Writer:
 
     def metadata(self, signature: str) -> None:
         ws, lay = self.ws[METADATA], self.layout
-        rows = lay.metadata_rows(service_id=self.service.id, service_name=self.service.name,
-                                 service_contact=self.service.contact,
+        rows = lay.metadata_rows(service_id=self.service.id or EMPTY, service_name=self.service.name or EMPTY,
+                                 service_contact=self.service.contact or EMPTY,
                                  generated_at=self.generated_at.isoformat(), generator_version=__version__,
-                                 signature=signature)
+                                 signature=signature or UNSIGNED)
         for r, values in enumerate(rows):
             for c, value in enumerate(values):
                 if isinstance(value, int):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +21,23 @@ class Level:
     value: int
     label: str
     description: str
+
+
+_NUMBER = re.compile(r"^([-+]?\d+(?:\.\d+)?)$")
+_NUMBER_LABEL = re.compile(r"^([-+]?\d+(?:\.0+)?)\s*[-\u2013\u2014:.)]?\s+(.+)$")
+
+
+def _number(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRead:
+    """A rating cell read back: the value (None when blank or unreadable) and what was wrong, if anything."""
+
+    value: int | None
+    severity: Literal["warning", "error"] | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +63,44 @@ class Scale:
             if level.value == value:
                 return level.label
         raise KeyError(value)
+
+    def read(self, raw: object) -> RatingRead:
+        """Read a rating cell's value back, whatever form it arrived in.
+
+        The dropdown's own form is a number (3). Text that clearly means a level (" 3 ", "3.0", "3 - Growing",
+        "Growing") is accepted with a warning; anything else is an error and the statement counts as unrated.
+        """
+        allowed = f"{self.minimum}-{self.maximum}" if self.values == tuple(range(self.minimum, self.maximum + 1)) \
+            else ", ".join(str(v) for v in self.values)
+        if raw is None or (isinstance(raw, str) and not raw.replace("\u00a0", " ").strip()):
+            return RatingRead(None)
+        if isinstance(raw, bool):
+            return RatingRead(None, "error", f"{raw!r} is not a rating; choose {allowed} from the list")
+        if isinstance(raw, (int, float)):
+            if float(raw).is_integer() and int(raw) in self.values:
+                return RatingRead(int(raw))
+            return RatingRead(None, "error", f"{_number(raw)} is not on the scale; choose {allowed} from the list")
+        if not isinstance(raw, str):
+            return RatingRead(None, "error", f"{raw!s} is not on the scale; choose {allowed} from the list")
+        text = " ".join(raw.replace("\u00a0", " ").split())
+        labels = {lv.label.casefold(): lv.value for lv in self.levels}
+        number = _NUMBER.match(text)
+        value: int | None = None
+        if number:
+            n = float(number.group(1))
+            if n.is_integer() and int(n) in self.values:
+                value = int(n)
+        else:
+            with_label = _NUMBER_LABEL.match(text)
+            if with_label and float(with_label.group(1)).is_integer():
+                n = int(float(with_label.group(1)))
+                if n in self.values and labels.get(with_label.group(2).casefold()) == n:
+                    value = n
+            elif text.casefold() in labels:
+                value = labels[text.casefold()]
+        if value is None:
+            return RatingRead(None, "error", f"'{raw}' is not on the scale; choose {allowed} from the list")
+        return RatingRead(value, "warning", f"'{raw}' was typed or pasted as text; read as {value}")
 
     def next_value(self, value: int) -> int:
         """The level to work towards from `value`: the next one up, or the top when already there."""

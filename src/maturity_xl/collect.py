@@ -1,0 +1,396 @@
+"""Collect many returned files into tidy frames, with a log that accounts for every file handed in.
+
+Every file ends in exactly one state: accepted, accepted with warnings, rejected (with the reason and what the
+sender should do), duplicate (same bytes as another), superseded (the same service returned again later) or
+ignored (Office lock files and system litter). Input files are only ever read.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .parse import Registry, default_registry, parse
+from .reader import ReadError, check_zip
+from .response import Response
+
+ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED = (
+    "accepted", "accepted with warnings", "rejected", "duplicate", "superseded", "ignored")
+STATUSES = (ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED)
+LITTER = {".ds_store", "thumbs.db", "desktop.ini"}
+MAX_FILE_BYTES = 50 * 1024 * 1024  # a returned workbook is ~50 KB; anything this big is not one
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls")
+
+ADVICE = {
+    "not-a-zip": "Send the completed workbook again as the .xlsx file you were sent (if it was still being "
+                 "copied or downloaded, wait until it has finished).",
+    "no-metadata": "Complete the workbook you were sent (not a copy of its sheets) and return that file.",
+    "strict-xml": "Open it in Excel, choose File > Save As > 'Excel Workbook (.xlsx)', and send it again.",
+    "missing-sheet": "Return the workbook with all its sheets as they were sent.",
+    "too-large": "Send only the completed assessment workbook.",
+}
+DEFAULT_ADVICE = "Check that this is the completed assessment workbook and send it again."
+
+
+@dataclass(slots=True)
+class Source:
+    """One file handed to the collector: a path on disk, or a member of a .zip archive."""
+
+    name: str
+    path: Path
+    member: str | None = None
+    size: int = 0
+
+    def read(self) -> bytes:
+        if self.member is None:
+            return self.path.read_bytes()
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.read(self.member)
+
+
+@dataclass(slots=True)
+class LogEntry:
+    file: str
+    status: str
+    reason: str = ""
+    advice: str = ""
+    sha256: str = ""
+    size: int = 0
+    framework_id: str = ""
+    framework_version: str = ""
+    service_id: str = ""
+    service_name: str = ""
+    completed: date | None = None
+    warnings: int = 0
+    errors: int = 0
+    same_as: str = ""  # the file this one duplicates, or the one that superseded it
+
+
+@dataclass(slots=True)
+class Expected:
+    framework_id: str
+    framework_version: str
+    service_id: str
+    service_name: str
+    contact: str
+    file: str
+
+
+@dataclass(slots=True)
+class Collection:
+    responses: list[Response]
+    log: list[LogEntry]
+    expected: list[Expected] | None = None
+    registry: Registry = field(default_factory=default_registry)
+    today: date = field(default_factory=date.today)
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for entry in self.log:
+            out[entry.status] += 1
+        return out
+
+    @property
+    def missing(self) -> list[Expected]:
+        """Services in the manifest with no accepted return for that framework."""
+        if self.expected is None:
+            return []
+        got = {(r.framework_id, r.service_id) for r in self.responses}
+        return [e for e in self.expected if (e.framework_id, e.service_id) not in got]
+
+    @property
+    def unexpected(self) -> list[Response]:
+        """Accepted returns from services the manifest does not list."""
+        if self.expected is None:
+            return []
+        known = {(e.framework_id, e.service_id) for e in self.expected}
+        return [r for r in self.responses if (r.framework_id, r.service_id) not in known]
+
+    def frames(self):
+        """The tidy pandas frames; imported lazily so the CLI's other commands start fast."""
+        from .frames import Frames
+
+        return Frames(self)
+
+
+def discover(paths: Iterable[str | Path]) -> Iterator[Source]:
+    """Every file under the given files, folders (recursively) and .zip archives, in a stable order."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                yield from _expand(child, display=str(child))
+        elif path.exists():
+            yield from _expand(path, display=str(path))
+        else:
+            yield Source(str(path), path, size=-1)
+
+
+def _expand(path: Path, display: str) -> Iterator[Source]:
+    if path.suffix.lower() == ".zip" and _is_plain_zip(path):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                check_zip(zf)
+                members = [i for i in zf.infolist() if not i.is_dir()]
+        except (zipfile.BadZipFile, ReadError, OSError):
+            yield Source(display, path, size=path.stat().st_size)
+            return
+        for info in members:
+            yield Source(f"{display}!{info.filename}", path, info.filename, info.file_size)
+        return
+    yield Source(display, path, size=path.stat().st_size)
+
+
+def _is_plain_zip(path: Path) -> bool:
+    """A .zip of returns, not a workbook someone renamed to .zip."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "[Content_Types].xml" not in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _ignored(name: str) -> str | None:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+    if base.startswith("~$"):
+        return "an Office lock file, left while a workbook is open in Excel"
+    if base.startswith(".~lock.") and base.endswith("#"):
+        return "a LibreOffice lock file, left while a workbook is open"
+    if base.lower() in LITTER or base.startswith("._"):
+        return "a system file, not a return"
+    return None
+
+
+def read_manifest(paths: Iterable[str | Path]) -> list[Expected]:
+    """The services expected to return, from one or more manifest.csv files the mail-merge wrote."""
+    out: list[Expected] = []
+    for path in paths:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                if not row.get("service_id"):
+                    continue
+                out.append(Expected(row.get("framework_id", ""), row.get("framework_version", ""),
+                                    row["service_id"], row.get("service_name", ""), row.get("contact", ""),
+                                    row.get("file", "")))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one file may cost. A worker process enforces them, so one hostile file cannot stop a collection."""
+
+    seconds: int = 20
+    memory_bytes: int = 1536 * 1024 * 1024
+
+
+def _parse_source(source: Source, registry: Registry) -> tuple[str, Response | None, str]:
+    """Read and parse one source; returns (sha256, response or None, failure reason)."""
+    if source.size < 0:
+        return "", None, "missing"
+    if source.size > MAX_FILE_BYTES:
+        return "", None, "too-large"
+    try:
+        data = source.read()
+    except (OSError, zipfile.BadZipFile, ReadError, RuntimeError, NotImplementedError, EOFError) as exc:
+        return "", None, f"unreadable:{exc}"
+    digest = hashlib.sha256(data).hexdigest()
+    return digest, parse(data, name=source.name, registry=registry), ""
+
+
+_worker_registry: Registry | None = None
+
+
+def _worker_init(registry: Registry, limits: Limits) -> None:
+    global _worker_registry
+    _worker_registry = registry
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    except (ImportError, ValueError, OSError):  # not on this platform: the zip checks still bound memory
+        pass
+
+
+def _worker_parse(job: tuple[Source, int]) -> tuple[str, Response | None, str]:
+    source, seconds = job
+    import signal
+
+    def expire(_signum, _frame):
+        raise TimeoutError
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        assert _worker_registry is not None
+        return _guarded(source, _worker_registry)
+    except TimeoutError:
+        return "", None, f"slow:it took more than {seconds} seconds to read, which no real workbook does"
+    finally:
+        signal.alarm(0)
+
+
+def _guarded(source: Source, registry: Registry) -> tuple[str, Response | None, str]:
+    try:
+        return _parse_source(source, registry)
+    except MemoryError:
+        return "", None, "memory:it needed more memory than any real workbook does"
+    except TimeoutError:
+        raise
+    except Exception as exc:  # one file's surprise must not stop the others; it is logged, not hidden
+        return "", None, f"unreadable:an unexpected problem ({type(exc).__name__}: {exc})"
+
+
+def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: Limits,
+               progress: Callable[[int], None] | None) -> Iterator[tuple[str, Response | None, str]]:
+    """Parse sources in order, on worker processes when there are enough files to be worth it."""
+    if workers <= 1 or len(sources) < 8:
+        for source in sources:
+            yield _guarded(source, registry)
+            if progress:
+                progress(1)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    done = 0
+    while done < len(sources):
+        pending = sources[done:]
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                     initargs=(registry, limits)) as pool:
+                chunk = max(1, min(64, len(pending) // (workers * 8)))
+                for result in pool.map(_worker_parse, [(s, limits.seconds) for s in pending], chunksize=chunk):
+                    yield result
+                    done += 1
+                    if progress:
+                        progress(1)
+        except BrokenProcessPool:
+            # A worker died (killed for memory, or crashed) on one of the next files: read the next one alone,
+            # so the file that kills a reader is named and the rest go on.
+            yield _isolated(sources[done], registry, limits, context)
+            done += 1
+            if progress:
+                progress(1)
+
+
+def _isolated(source: Source, registry: Registry, limits: Limits, context) -> tuple[str, Response | None, str]:
+    """Parse one file in a process of its own; if that process dies too, the file is the cause."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init,
+                                 initargs=(registry, limits)) as pool:
+            return pool.submit(_worker_parse, (source, limits.seconds)).result()
+    except BrokenProcessPool:
+        return "", None, "crashed:reading it stopped the reader (it needed too much memory or is malformed)"
+
+
+def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | None = None,
+            registry: Registry | None = None, today: date | None = None,
+            progress: Callable[[int], None] | None = None, workers: int | None = None,
+            limits: Limits | None = None) -> Collection:
+    """Read every return under `paths` into a Collection; never modifies an input file."""
+    registry = registry or default_registry()
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    limits = limits or Limits()
+    log: list[LogEntry] = []
+    seen: dict[str, str] = {}
+    accepted: list[tuple[Response, LogEntry]] = []
+    to_read: list[Source] = []
+    for source in discover(paths):
+        reason = _ignored(source.name)
+        if reason:
+            log.append(LogEntry(source.name, IGNORED, reason, size=max(source.size, 0)))
+            if progress:
+                progress(1)
+        else:
+            to_read.append(source)
+    results = _parse_all(to_read, registry, workers, limits, progress)
+    for source, (digest, response, failure) in zip(to_read, results):
+        entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
+        log.append(entry)
+        if failure:
+            entry.reason, entry.advice = _failure(failure, source)
+            continue
+        if digest in seen:
+            entry.status, entry.reason, entry.same_as = DUPLICATE, "the same bytes as another file", seen[digest]
+            continue
+        seen[digest] = source.name
+        assert response is not None
+        _describe(entry, response)
+        if response.rejected:
+            fatal = next(p for p in response.problems if p.severity == "fatal")
+            entry.reason = fatal.message
+            entry.advice = fatal.advice or ADVICE.get(fatal.code, DEFAULT_ADVICE)
+            continue
+        entry.status = WARNINGS if response.problems else ACCEPTED
+        accepted.append((response, entry))
+    responses = _latest_per_service(accepted)
+    manifest = read_manifest(expected) if expected else None
+    return Collection(responses, log, manifest, registry, today or date.today())
+
+
+def _failure(failure: str, source: Source) -> tuple[str, str]:
+    if failure == "missing":
+        return "the file does not exist", "Check the path."
+    if failure == "too-large":
+        return (f"the file is {source.size // (1024 * 1024)} MB; a completed workbook is well under 1 MB",
+                ADVICE["too-large"])
+    _code, _sep, detail = failure.partition(":")
+    return f"the file could not be read: {detail}", DEFAULT_ADVICE
+
+
+def _describe(entry: LogEntry, response: Response) -> None:
+    entry.framework_id, entry.framework_version = response.framework_id, response.framework_version
+    entry.service_id = response.service_id
+    entry.service_name = response.service_name or str(response.respondent.get("service") or "")
+    entry.completed = response.completed_on
+    entry.warnings = sum(p.severity == "warning" for p in response.problems)
+    entry.errors = sum(p.severity == "error" for p in response.problems)
+
+
+def service_key(response: Response) -> tuple[str, str]:
+    """Who a return is from: the stamped service id, or for an unpersonalised workbook the names typed in."""
+    if response.service_id:
+        return response.framework_id, "id:" + response.service_id
+    org = str(response.respondent.get("organisation") or "").casefold().strip()
+    svc = str(response.respondent.get("service") or "").casefold().strip()
+    return response.framework_id, f"name:{org}|{svc}|{response.file if not (org or svc) else ''}"
+
+
+def _latest_per_service(accepted: list[tuple[Response, LogEntry]]) -> list[Response]:
+    """Keep the latest completion per service; earlier ones are marked superseded in the log."""
+    groups: dict[tuple[str, str], list[tuple[int, Response, LogEntry]]] = {}
+    for order, (response, entry) in enumerate(accepted):
+        groups.setdefault(service_key(response), []).append((order, response, entry))
+    keep: list[tuple[int, Response]] = []
+    for items in groups.values():
+        items.sort(key=lambda t: (t[1].completed_on or date.min, _mtime(t[2].file), t[0]))
+        winner = items[-1]
+        keep.append((winner[0], winner[1]))
+        for _order, _response, entry in items[:-1]:
+            entry.status = SUPERSEDED
+            entry.same_as = winner[2].file
+            entry.reason = (f"the same service returned again later ({winner[2].file}"
+                            f"{', completed ' + winner[1].completed_on.isoformat() if winner[1].completed_on else ''})")
+    return [r for _o, r in sorted(keep, key=lambda t: t[0])]
+
+
+def _mtime(name: str) -> float:
+    path = name.split("!", 1)[0]
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+__all__ = ["Collection", "LogEntry", "Expected", "collect", "discover", "read_manifest", "STATUSES"]

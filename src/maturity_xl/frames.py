@@ -1,0 +1,158 @@
+"""The tidy pandas frames of a Collection: what analysts, reports and CSV exports all read.
+
+One row per service x statement for ratings, one per action, one per response, one per file in the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from functools import cached_property
+
+import pandas as pd
+
+from .collect import Collection
+from .model import ActionColumn, Framework
+
+RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
+                  "statement_id", "statement", "rating", "level", "rationale", "evidence", "file"]
+ACTION_COLUMNS = ["framework_id", "service_id", "service_name", "area_id", "statement_id", "statement", "action",
+                  "lead", "deadline", "review_date", "status", "details", "overdue", "ownerless", "file"]
+RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "organisation",
+                    "completed_by", "role", "date_completed", "email", "rated", "total", "mean", "status",
+                    "warnings", "errors", "file"]
+DONE_WORDS = ("complete", "completed", "done", "closed", "achieved")
+
+
+def action_roles(columns: tuple[ActionColumn, ...]) -> dict[str, str | None]:
+    """Which of a framework's own action columns plays each common role (action, lead, deadline, ...).
+
+    The frameworks name their columns differently (Lead / Who will be responsible / Responsible); the kinds
+    and ids say enough to line them up for a report across frameworks.
+    """
+    def first(pred) -> str | None:
+        return next((c.id for c in columns if pred(c)), None)
+
+    return {
+        "action": first(lambda c: c.id == "action") or first(lambda c: c.kind == "text"),
+        "lead": first(lambda c: c.kind == "person"),
+        "deadline": first(lambda c: c.kind == "date" and "review" not in c.id),
+        "review_date": first(lambda c: c.kind == "date" and "review" in c.id),
+        "status": first(lambda c: c.id == "status"),
+    }
+
+
+class Frames:
+    def __init__(self, collection: Collection):
+        self.c = collection
+
+    def _framework(self, fid: str, version: str) -> Framework | None:
+        return self.c.registry.get(fid, version)
+
+    @cached_property
+    def ratings(self) -> pd.DataFrame:
+        rows = []
+        for r in self.c.responses:
+            fw = self._framework(r.framework_id, r.framework_version)
+            areas = {a.id: a.title for a in fw.areas} if fw else {}
+            texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
+            for x in r.ratings:
+                level = fw.scale.label_of(x.rating) if fw and x.rating is not None else None
+                rows.append([r.framework_id, r.framework_version, r.service_id, r.service_name, x.area_id,
+                             areas.get(x.area_id, x.area_id), x.statement_id, texts.get(x.statement_id, ""),
+                             x.rating, level, x.rationale, x.evidence, r.file])
+        frame = pd.DataFrame(rows, columns=RATING_COLUMNS)
+        frame["rating"] = frame["rating"].astype("Int64")
+        return frame
+
+    @cached_property
+    def actions(self) -> pd.DataFrame:
+        rows = []
+        for r in self.c.responses:
+            fw = self._framework(r.framework_id, r.framework_version)
+            columns = fw.action_columns if fw else ()
+            roles = action_roles(columns)
+            names = {c.id: c.name for c in columns}
+            texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
+            for a in r.actions:
+                picked = {role: a.values.get(cid) if cid else None for role, cid in roles.items()}
+                used = {cid for cid in roles.values() if cid}
+                details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
+                                    for k, v in a.values.items() if k not in used and v not in (None, ""))
+                deadline = picked["deadline"] if isinstance(picked["deadline"], date) else None
+                status = str(picked["status"] or "")
+                done = status.casefold().strip() in DONE_WORDS
+                overdue = bool(deadline and deadline < self.c.today and not done)
+                ownerless = bool(picked["action"]) and not picked["lead"]
+                rows.append([r.framework_id, r.service_id, r.service_name, a.area_id, a.statement_id,
+                             texts.get(a.statement_id, ""), picked["action"], picked["lead"], deadline,
+                             picked["review_date"] if isinstance(picked["review_date"], date) else None,
+                             status or None, details, overdue, ownerless, r.file])
+        return pd.DataFrame(rows, columns=ACTION_COLUMNS)
+
+    @cached_property
+    def responses(self) -> pd.DataFrame:
+        status = {e.file: e for e in self.c.log}
+        rows = []
+        for r in self.c.responses:
+            overall = r.scores()["overall"]
+            entry = status.get(r.file)
+            rows.append([r.framework_id, r.framework_version, r.service_id, r.service_name,
+                         r.respondent.get("organisation") or "", r.respondent.get("completed_by") or "",
+                         r.respondent.get("role") or "", r.respondent.get("date_completed"),
+                         r.respondent.get("email") or "", overall.rated, overall.total, overall.mean,
+                         entry.status if entry else "", entry.warnings if entry else 0,
+                         entry.errors if entry else 0, r.file])
+        return pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
+
+    @cached_property
+    def log(self) -> pd.DataFrame:
+        return pd.DataFrame([asdict(e) for e in self.c.log], columns=list(_log_fields()))
+
+    @cached_property
+    def problems(self) -> pd.DataFrame:
+        rows = [[r.file, r.service_id, p.severity, p.code, p.sheet, p.cell, p.message]
+                for r in self.c.responses for p in r.problems]
+        return pd.DataFrame(rows, columns=["file", "service_id", "severity", "code", "sheet", "cell", "message"])
+
+    @cached_property
+    def missing(self) -> pd.DataFrame:
+        return pd.DataFrame([asdict(e) for e in self.c.missing],
+                            columns=["framework_id", "framework_version", "service_id", "service_name", "contact",
+                                     "file"])
+
+    @cached_property
+    def unexpected(self) -> pd.DataFrame:
+        return pd.DataFrame([[r.framework_id, r.service_id, r.service_name, r.file] for r in self.c.unexpected],
+                            columns=["framework_id", "service_id", "service_name", "file"])
+
+    def area_scores(self) -> pd.DataFrame:
+        """Service x area mean ratings (a service's own profile), one row per framework, service and area."""
+        frame = self.ratings
+        if frame.empty:
+            return pd.DataFrame(columns=["framework_id", "service_id", "service_name", "area_id", "area", "rated",
+                                         "total", "mean"])
+        grouped = frame.groupby(["framework_id", "service_id", "service_name", "area_id", "area"], sort=False)
+        out = grouped["rating"].agg(rated="count", total="size", mean="mean").reset_index()
+        out["mean"] = out["mean"].astype(float)
+        return out
+
+    def statement_stats(self) -> pd.DataFrame:
+        """Each statement's distribution across levels and its mean across services, weakest first."""
+        frame = self.ratings.dropna(subset=["rating"])
+        cols = ["framework_id", "area_id", "area", "statement_id", "statement"]
+        if frame.empty:
+            return pd.DataFrame(columns=cols + ["rated", "mean"])
+        counts = frame.pivot_table(index=cols, columns="rating", values="service_id", aggfunc="count",
+                                   fill_value=0)
+        counts.columns = [f"level_{int(c)}" for c in counts.columns]
+        stats = frame.groupby(cols)["rating"].agg(rated="count", mean="mean")
+        out = stats.join(counts).reset_index()
+        out["mean"] = out["mean"].astype(float)
+        return out.sort_values(["mean", "framework_id", "statement_id"], kind="stable").reset_index(drop=True)
+
+
+def _log_fields():
+    from .collect import LogEntry
+
+    return LogEntry.__dataclass_fields__.keys()

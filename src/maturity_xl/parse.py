@@ -1,0 +1,394 @@
+"""Read one returned workbook into a Response, with every problem located by sheet and cell.
+
+Cells are found through the metadata sheet's map and checked against the statement id on each row; nothing
+about the layout is assumed here. Cached formula results are never read: scores come from the input cells.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from .generate import EMPTY
+from .layout import ACTIONS, ASSESSMENT, METADATA, METADATA_FORMAT, cell
+from .model import Framework, Level, Scale
+from .reader import Cell, ReadError, Workbook, open_workbook, split_ref
+from .response import Action, Problem, Rating, Response
+from .sniff import sniff
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+TEXT_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
+MAX_TEXT = 32_767  # Excel's own limit for one cell
+
+
+class Registry:
+    """The framework specs a parser can check returns against, by (id, version)."""
+
+    def __init__(self, frameworks: list[Framework] | None = None):
+        if frameworks is None:
+            from .spec import bundled_frameworks
+
+            frameworks = bundled_frameworks(include_archive=True)
+        self._by_key = {(fw.id, fw.version): fw for fw in frameworks}
+
+    def get(self, framework_id: str, version: str) -> Framework | None:
+        return self._by_key.get((framework_id, version))
+
+    def add(self, framework: Framework) -> None:
+        self._by_key[(framework.id, framework.version)] = framework
+
+
+_default_registry: Registry | None = None
+
+
+def default_registry() -> Registry:
+    global _default_registry
+    if _default_registry is None:
+        _default_registry = Registry()
+    return _default_registry
+
+
+def parse(source: str | Path | bytes, *, name: str | None = None, registry: Registry | None = None) -> Response:
+    """Parse a returned workbook (a path, or its bytes with a display `name`). Never raises for bad content:
+    a file that cannot be read comes back as a Response whose problems include a fatal one."""
+    if isinstance(source, (str, Path)):
+        name = name or str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            return _rejected(name, "unreadable", f"the file cannot be opened ({exc.strerror})")
+    else:
+        data = source
+        name = name or "<bytes>"
+    kind = sniff(data)
+    if not kind.readable:
+        return _rejected(name, kind.kind, kind.message, kind.advice)
+    try:
+        wb = open_workbook(data)
+    except ReadError as exc:
+        return _rejected(name, exc.code, str(exc))
+    try:
+        return _Parser(wb, name, registry or default_registry()).run()
+    except ReadError as exc:
+        return _rejected(name, exc.code, str(exc))
+    finally:
+        wb.close()
+
+
+def _rejected(name: str, code: str, message: str, advice: str = "") -> Response:
+    return Response(file=name, problems=[Problem("fatal", code, message, advice=advice)])
+
+
+class _Parser:
+    def __init__(self, wb: Workbook, name: str, registry: Registry):
+        self.wb, self.registry = wb, registry
+        self.r = Response(file=name)
+
+    def problem(self, severity, code, message, sheet="", cell="") -> None:
+        self.r.problems.append(Problem(severity, code, message, sheet, cell))
+
+    def run(self) -> Response:
+        meta = self._metadata()
+        if meta is None:
+            return self.r
+        info = meta.get("workbook", {})
+        r = self.r
+        r.framework_id = str(info.get("framework_id") or "")
+        r.framework_version = _text(info.get("framework_version"))
+        r.fingerprint = str(info.get("fingerprint") or "")
+        r.service_id = _meta_text(info.get("service_id"))
+        r.service_name = _meta_text(info.get("service_name"))
+        r.generated_at = _text(info.get("generated_at"))
+        if str(info.get("format") or "") != METADATA_FORMAT:
+            self.problem("fatal", "metadata-format", f"the metadata sheet is not in a format this version of "
+                                                     f"maturity-xl reads ({info.get('format')!r})", METADATA)
+            return r
+        fw = self.registry.get(r.framework_id, r.framework_version)
+        if fw is None:
+            self.problem("warning", "unknown-framework",
+                         f"framework '{r.framework_id}' version {r.framework_version} is not among the known specs; "
+                         f"read with the workbook's own map", METADATA)
+        elif fw.fingerprint != r.fingerprint:
+            self.problem("warning", "fingerprint-mismatch",
+                         f"the workbook's spec fingerprint ({r.fingerprint}) differs from the spec "
+                         f"{fw.id} {fw.version} ({fw.fingerprint}): its metadata was edited or the spec changed",
+                         METADATA)
+        scale = fw.scale if fw else _scale_from(meta.get("scale", []))
+        if scale is None:
+            self.problem("fatal", "metadata-damaged", "the metadata sheet has no rating scale", METADATA)
+            return r
+        sheets = {row[0]: row[1] for row in meta.get("sheets", []) if len(row) >= 2}
+        assessment = self._sheet(sheets.get("assessment", ASSESSMENT))
+        if assessment is None:
+            return r
+        statements = [row for row in meta.get("map", []) if len(row) >= 7]
+        if not statements:
+            self.problem("fatal", "metadata-damaged", "the metadata sheet lists no statements", METADATA)
+            return r
+        r.area_ids = tuple(dict.fromkeys(_text(row[1]) for row in statements))
+        if fw is not None:
+            r.area_ids = tuple(a.id for a in fw.areas)
+        self._respondent(meta.get("respondent", []))
+        self._ratings(assessment, statements, scale, fw)
+        actions_sheet = sheets.get("actions", ACTIONS)
+        columns = [row for row in meta.get("columns", []) if len(row) >= 4 and str(row[0]).startswith("action.")]
+        if columns:
+            if actions_sheet in self.wb.sheets:
+                self._actions(actions_sheet, statements, columns, meta.get("choices", []))
+            else:
+                self.problem("error", "missing-sheet", f"the '{actions_sheet}' sheet is missing, so the action "
+                                                       f"plan could not be read", actions_sheet)
+        return r
+
+    # --- metadata --------------------------------------------------------------------------------------------
+
+    def _metadata(self) -> dict[str, object] | None:
+        name = METADATA if METADATA in self.wb.sheets else None
+        if name is None:
+            for candidate in self.wb.sheets:  # renamed: look for our marker in A1
+                if _text(self.wb.cells(candidate).get((0, 0), Cell(None)).value) == "[workbook]":
+                    name = candidate
+                    self.problem("warning", "sheet-renamed", f"the metadata sheet was renamed to '{candidate}'",
+                                 candidate)
+                    break
+        if name is None:
+            if self.wb.strict:
+                self.problem("fatal", "strict-xml", "the workbook was saved as 'Strict Open XML Spreadsheet'; "
+                                                    "save it as 'Excel Workbook (.xlsx)' and send it again")
+            else:
+                self.problem("fatal", "no-metadata",
+                             "this is not a maturity-xl assessment workbook, or its hidden metadata sheet was "
+                             "removed; please complete the workbook you were sent and return that file")
+            return None
+        sections: dict[str, object] = {}
+        rows: dict[int, dict[int, object]] = {}
+        for (row, col), c in self.wb.cells(name).items():
+            rows.setdefault(row, {})[col] = c.value
+        current: list | None = None
+        for row in sorted(rows):
+            values = rows[row]
+            width = max(values) + 1
+            line = [values.get(i) for i in range(width)]
+            head = line[0]
+            if isinstance(head, str) and head.startswith("[") and head.endswith("]"):
+                current = []
+                sections[head[1:-1]] = current
+            elif current is not None and head is not None:
+                current.append(line)
+        # [workbook] rows are key/value pairs; in the other sections column A names the kind of row.
+        info = {_text(row[0]): row[1] if len(row) > 1 else None for row in sections.get("workbook", [])}
+        for key, rows_of in sections.items():
+            if key != "workbook":
+                sections[key] = [row[1:] for row in rows_of]
+        sections["workbook"] = info
+        return sections
+
+    def _sheet(self, sheet: str) -> str | None:
+        if sheet in self.wb.sheets:
+            return sheet
+        self.problem("fatal", "missing-sheet", f"the '{sheet}' sheet is missing or was renamed; please return "
+                                               f"the workbook with its sheets as they were sent", sheet)
+        return None
+
+    # --- content ---------------------------------------------------------------------------------------------
+
+    def _respondent(self, rows: list[list]) -> None:
+        for row in rows:
+            if len(row) < 4:
+                continue
+            key, sheet, ref, kind = _text(row[0]), _text(row[1]), _text(row[2]), _text(row[3])
+            if sheet not in self.wb.sheets:
+                continue
+            raw = self._value(sheet, ref)
+            if kind == "date":
+                self.r.respondent[key] = self._date(raw, sheet, ref)
+            else:
+                self.r.respondent[key] = self._string(raw, sheet, ref)
+
+    def _ratings(self, sheet: str, statements: list[list], scale: Scale, fw: Framework | None) -> None:
+        cells = self.wb.cells(sheet)
+        id_rows: dict[str, int] = {}
+        for (row, col), c in cells.items():
+            if col == 0 and c.value is not None:
+                id_rows.setdefault(_text(c.value), row)
+        known_text = {s.id: (s.title if fw.rating_mode == "descriptor" and s.title else s.text)
+                      for s in fw.statements} if fw else {}
+        mapped_ids = set()
+        for row in statements:
+            sid, area = _text(row[0]), _text(row[1])
+            mapped_ids.add(sid)
+            refs = [_text(row[3]), _text(row[4]), _text(row[5])]
+            try:
+                positions = [split_ref(ref) for ref in refs]
+            except ValueError:
+                self.problem("error", "metadata-damaged", f"the map's cells for statement {sid} are not cell "
+                                                          f"references", METADATA)
+                self.r.ratings.append(Rating(sid, area, None, "", ""))
+                continue
+            map_row = positions[0][0]
+            actual = cells.get((map_row, 0))
+            if actual is None or _text(actual.value) != sid:
+                found = id_rows.get(sid)
+                if found is None:
+                    self.problem("error", "statement-missing",
+                                 f"statement {sid} is not on the sheet: its row was deleted or its id changed; "
+                                 f"it counts as unrated", sheet, f"A{map_row + 1}")
+                    self.r.ratings.append(Rating(sid, area, None, "", ""))
+                    continue
+                self.problem("warning", "row-moved", f"statement {sid} was expected on row {map_row + 1} but is on "
+                                                     f"row {found + 1}; read from there", sheet, f"A{found + 1}")
+                map_row = found
+            if sid in known_text:
+                text = _text(cells.get((map_row, 1), Cell(None)).value)
+                if " ".join(text.split()) != known_text[sid]:
+                    self.problem("warning", "statement-edited", f"the text of statement {sid} differs from the "
+                                                                f"framework's", sheet, f"B{map_row + 1}")
+            rating_ref = _ref(map_row, positions[0][1])
+            read = scale.read(self._raw(sheet, map_row, positions[0][1]))
+            if read.severity:
+                self.problem(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
+                             read.message, sheet, rating_ref)
+            rationale = self._string(self._raw(sheet, map_row, positions[1][1]), sheet, _ref(map_row, positions[1][1]))
+            evidence = self._string(self._raw(sheet, map_row, positions[2][1]), sheet, _ref(map_row, positions[2][1]))
+            self.r.ratings.append(Rating(sid, area, read.value, rationale, evidence))
+        for sid, row in id_rows.items():
+            if row > 3 and sid not in mapped_ids and re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", sid) and \
+                    not sid.startswith(("ID",)) and fw is not None and sid not in known_text:
+                self.problem("warning", "unknown-statement", f"row {row + 1} has an id ({sid}) that is not in the "
+                                                             f"framework; it was ignored", sheet, f"A{row + 1}")
+
+    def _actions(self, sheet: str, statements: list[list], columns: list[list], choices: list[list]) -> None:
+        cells = self.wb.cells(sheet)
+        options: dict[str, list[str]] = {}
+        for row in choices:
+            if len(row) >= 2:
+                options.setdefault(_text(row[0]), []).append(_text(row[1]))
+        cols = []
+        for row in columns:
+            cid = _text(row[0])[len("action."):]
+            try:
+                _r, col = split_ref(f"{_text(row[2])}1")
+            except ValueError:
+                self.problem("error", "metadata-damaged", f"the map's column for '{cid}' is not a column", METADATA)
+                continue
+            cols.append((cid, col, _text(row[3])))
+        id_rows: dict[str, int] = {}
+        for (r, c), cell in cells.items():
+            if c == 0 and cell.value is not None:
+                id_rows.setdefault(_text(cell.value), r)
+        for row in statements:
+            sid, area = _text(row[0]), _text(row[1])
+            try:
+                action_row = int(float(row[6])) - 1
+            except (TypeError, ValueError):
+                continue
+            id_cell = cells.get((action_row, 0))
+            shown = _text(id_cell.value) if id_cell is not None else ""
+            if shown and shown != sid:  # cached id disagrees with the map: trust the id if it is elsewhere
+                if sid in id_rows:
+                    self.problem("warning", "row-moved", f"the action plan row for {sid} was expected on row "
+                                                         f"{action_row + 1} but is on row {id_rows[sid] + 1}",
+                                 sheet, f"A{id_rows[sid] + 1}")
+                    action_row = id_rows[sid]
+                else:
+                    self.problem("error", "statement-missing", f"the action plan has no row for statement {sid}",
+                                 sheet, f"A{action_row + 1}")
+                    continue
+            values: dict[str, object] = {}
+            for cid, col, kind in cols:
+                raw = self._raw(sheet, action_row, col)
+                ref = _ref(action_row, col)
+                if kind == "date":
+                    values[cid] = self._date(raw, sheet, ref)
+                else:
+                    text = self._string(raw, sheet, ref)
+                    if kind == "choice" and text and cid in options and text not in options[cid]:
+                        match = next((o for o in options[cid] if o.casefold() == text.casefold()), None)
+                        if match:
+                            text = match
+                        else:
+                            self.problem("warning", "choice-invalid", f"'{text}' is not one of the choices "
+                                                                      f"({'; '.join(options[cid])}); kept as written",
+                                         sheet, ref)
+                    values[cid] = text or None
+            if any(v not in (None, "") for v in values.values()):
+                self.r.actions.append(Action(sid, area, values))
+
+    # --- cell values -----------------------------------------------------------------------------------------
+
+    def _raw(self, sheet: str, row: int, col: int) -> object:
+        c = self.wb.cells(sheet).get((row, col))
+        return None if c is None else c.value
+
+    def _value(self, sheet: str, ref: str) -> object:
+        try:
+            row, col = split_ref(ref)
+        except ValueError:
+            return None
+        return self._raw(sheet, row, col)
+
+    def _string(self, raw: object, sheet: str, ref: str) -> str:
+        if raw is None:
+            return ""
+        if isinstance(raw, bool):
+            return "TRUE" if raw else "FALSE"
+        if isinstance(raw, float):
+            return str(int(raw)) if raw.is_integer() else repr(raw)
+        text = str(raw)
+        if len(text) > MAX_TEXT:
+            self.problem("warning", "text-truncated", f"the text is longer than Excel allows in a cell and was cut "
+                                                      f"to {MAX_TEXT} characters", sheet, ref)
+            text = text[:MAX_TEXT]
+        return text.strip()
+
+    def _date(self, raw: object, sheet: str, ref: str) -> date | None:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            if 1 <= raw < 2_958_466:  # Excel's dates: 1900-01-01 to 9999-12-31
+                return (EXCEL_EPOCH + timedelta(days=int(raw))).date()
+        elif isinstance(raw, str):
+            text = " ".join(raw.split())
+            for fmt in TEXT_DATE_FORMATS:
+                try:
+                    value = datetime.strptime(text, fmt).date()
+                except ValueError:
+                    continue
+                self.problem("warning", "date-text", f"'{raw}' was typed as text; read as {value.isoformat()}",
+                             sheet, ref)
+                return value
+        self.problem("error", "date-invalid", f"'{raw}' is not a date; enter a date such as 31/03/2027",
+                     sheet, ref)
+        return None
+
+
+def _scale_from(rows: list[list]) -> Scale | None:
+    levels = []
+    for row in rows:
+        try:
+            levels.append(Level(int(float(row[0])), _text(row[1]), ""))
+        except (TypeError, ValueError, IndexError):
+            continue
+    if len(levels) < 2:
+        return None
+    return Scale("Rating", tuple(levels), levels[-1].value)
+
+
+def _meta_text(value: object) -> str:
+    """A metadata value, where "-" stands for none (see generate.EMPTY)."""
+    text = _text(value)
+    return "" if text == EMPTY else text
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _ref(row: int, col: int) -> str:
+    return cell(row, col)
+

@@ -1,0 +1,155 @@
+"""Collect: many returns into tidy frames and reports, with every file accounted for."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import zipfile
+from datetime import date
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import PINNED
+from maturity_xl.batch import generate_batch
+from maturity_xl.cli import main
+from maturity_xl.collect import collect
+from maturity_xl.generate import Service
+from maturity_xl.simulate import filled_workbook, random_answers
+
+FRAMEWORKS = ["progress-for-providers", "coventry-warwickshire", "lincolnshire"]
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def returns(frameworks, tmp_path_factory):
+    """60 services across three frameworks; 54 return, plus duplicates, a resubmission, litter and a zip."""
+    root = tmp_path_factory.mktemp("collection")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    rng = random.Random(42)
+    truth = {}  # (framework, service id) -> answers of the return that should win
+    manifests = []
+    for fid in FRAMEWORKS:
+        fw = frameworks[fid]
+        services = [Service(f"{fid[:3].upper()}{i:03d}", f"Service {i} ({fid})") for i in range(20)]
+        out = root / "sent" / fid
+        manifests.append(generate_batch(fw, services, out, generated_at=PINNED))
+        files = sorted(p for p in out.glob("*.xlsx"))
+        for i, (service, path) in enumerate(zip(services, files)):
+            if i in (3, 11):  # two services per framework never return
+                continue
+            answers = random_answers(fw, rng, completed_on=date(2026, 10, 1 + i))
+            (inbox / path.name).write_bytes(filled_workbook(fw, path.read_bytes(), answers))
+            truth[(fid, service.id)] = answers
+        # The same service sends a corrected version later.
+        resubmitted = files[5]
+        answers = random_answers(fw, rng, completed_on=date(2026, 11, 20))
+        (inbox / f"{resubmitted.stem} v2.xlsx").write_bytes(filled_workbook(fw, resubmitted.read_bytes(), answers))
+        truth[(fid, services[5].id)] = answers
+    names = sorted(p.name for p in inbox.glob("*.xlsx"))
+    shutil.copy(inbox / names[0], inbox / "copy of first.xlsx")  # duplicate bytes
+    sub = inbox / "from email"
+    sub.mkdir()
+    shutil.copy(inbox / names[1], sub / names[1])  # another duplicate, in a subfolder
+    (inbox / "covering letter.docx").write_bytes(b"PK\x03\x04 not really a document")
+    (inbox / "~$first.xlsx").write_bytes(b"\x00" * 162)
+    (inbox / ".~lock.first.xlsx#").write_text("lock")
+    with zipfile.ZipFile(inbox / "batch.zip", "w") as zf:  # a zip of returns holding one more duplicate
+        zf.write(inbox / names[2], names[2])
+    return inbox, manifests, truth
+
+
+@pytest.fixture(scope="module")
+def collection(returns):
+    inbox, manifests, _ = returns
+    return collect([inbox], expected=manifests, today=TODAY)
+
+
+def test_every_file_is_accounted_for(returns, collection):
+    inbox, _, truth = returns
+    found = [p for p in inbox.rglob("*") if p.is_file()]
+    counts = collection.counts()
+    # The zip counts as its one member, not itself.
+    assert sum(counts.values()) == len(collection.log) == len(found)
+    assert counts["ignored"] == 2
+    assert counts["duplicate"] == 3
+    assert counts["superseded"] == 3
+    assert counts["rejected"] == 1
+    assert counts["accepted"] + counts["accepted with warnings"] == len(truth) == 54
+    assert len(collection.responses) == 54
+    rejected = next(e for e in collection.log if e.status == "rejected")
+    assert rejected.file.endswith("covering letter.docx") and rejected.reason and rejected.advice
+
+
+def test_missing_and_unexpected(collection):
+    missing = {(m.framework_id, m.service_id) for m in collection.missing}
+    assert len(missing) == 6
+    assert all(sid.endswith(("003", "011")) for _fid, sid in missing)
+    assert collection.unexpected == []
+
+
+def test_latest_resubmission_wins(returns, collection):
+    _, _, truth = returns
+    for r in collection.responses:
+        expected = truth[(r.framework_id, r.service_id)]
+        assert {x.statement_id: x.rating for x in r.ratings} == expected.ratings
+    superseded = [e for e in collection.log if e.status == "superseded"]
+    assert all(" v2.xlsx" in e.same_as for e in superseded)
+
+
+def test_frames_equal_aggregates_computed_here(returns, collection, frameworks):
+    _, _, truth = returns
+    frames = collection.frames()
+    ratings = frames.ratings
+    assert len(ratings) == sum(len(frameworks[f].statements) for f, _s in truth)
+    for (fid, sid), answers in list(truth.items())[:10]:
+        rows = ratings[(ratings.framework_id == fid) & (ratings.service_id == sid)]
+        assert dict(zip(rows.statement_id, rows.rating.astype(object).where(rows.rating.notna(), None))) == \
+            answers.ratings
+    scores = frames.area_scores()
+    for (fid, sid), answers in list(truth.items())[::7]:
+        fw = frameworks[fid]
+        for area in fw.areas:
+            values = [answers.ratings[s.id] for s in area.statements if answers.ratings[s.id] is not None]
+            row = scores[(scores.framework_id == fid) & (scores.service_id == sid) & (scores.area_id == area.id)]
+            assert int(row.rated.iloc[0]) == len(values)
+            if values:
+                assert float(row["mean"].iloc[0]) == pytest.approx(statistics.mean(values))
+    stats = frames.statement_stats()
+    assert list(stats["mean"]) == sorted(stats["mean"])  # weakest first
+    fw = frameworks["lincolnshire"]
+    st = fw.statements[0]
+    values = [a.ratings[st.id] for (f, _s), a in truth.items() if f == fw.id and a.ratings[st.id] is not None]
+    row = stats[(stats.framework_id == fw.id) & (stats.statement_id == st.id)].iloc[0]
+    assert row["rated"] == len(values) and row["mean"] == pytest.approx(statistics.mean(values))
+    actions = frames.actions
+    assert len(actions) == sum(len(a.actions) for a in truth.values())
+    overdue = actions[actions.overdue]
+    assert (overdue.deadline < TODAY).all()
+
+
+def test_inputs_are_never_modified(returns):
+    inbox, manifests, _ = returns
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*") if p.is_file()}
+    collect([inbox], expected=manifests, today=TODAY)
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_cli_collect_writes_reports(returns, tmp_path):
+    inbox, manifests, truth = returns
+    out = tmp_path / "report.xlsx"
+    args = ["collect", str(inbox), "-o", str(out), "--html", str(tmp_path / "r.html"), "--csv-dir",
+            str(tmp_path / "csv"), "--today", "2026-11-22"]
+    for m in manifests:
+        args += ["--expected", str(m)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "6 expected returns missing" in result.output
+    wb = openpyxl.load_workbook(out)
+    assert "File log" in wb.sheetnames
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").lower().startswith("<!doctype html>")
+    assert any((tmp_path / "csv").glob("*.csv"))

@@ -1,0 +1,240 @@
+"""Parse: generate -> fill -> parse gives back exactly what was filled, however the file travelled."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from conftest import PINNED
+from maturity_xl.cli import main
+from maturity_xl.generate import Service, generate, generate_bytes
+from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, Layout, cell
+from maturity_xl.parse import Registry, parse
+from maturity_xl.simulate import Filled, cell_values, filled_workbook, random_answers
+
+FRAMEWORKS = ["progress-for-providers", "coventry-warwickshire", "lincolnshire"]
+
+
+def fill_with_openpyxl(fw, source, target, filled: Filled) -> None:
+    wb = openpyxl.load_workbook(source)
+    for (sheet, ref), value in cell_values(fw, filled).items():
+        wb[sheet][ref] = value
+    wb.save(target)
+
+
+def expected_frames(fw, filled: Filled) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ratings = pd.DataFrame([{"statement_id": s.id, "area_id": s.area_id, "rating": filled.ratings.get(s.id),
+                             "rationale": filled.rationale.get(s.id, ""), "evidence": filled.evidence.get(s.id, "")}
+                            for s in fw.statements])
+    actions = pd.DataFrame([{"statement_id": s.id, **{c.id: filled.actions[s.id].get(c.id)
+                                                      for c in fw.action_columns}}
+                            for s in fw.statements if s.id in filled.actions])
+    return _tidy(ratings), _tidy(actions)
+
+
+def parsed_frames(fw, response) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ratings = pd.DataFrame([{"statement_id": r.statement_id, "area_id": r.area_id, "rating": r.rating,
+                             "rationale": r.rationale, "evidence": r.evidence} for r in response.ratings])
+    actions = pd.DataFrame([{"statement_id": a.statement_id, **{c.id: a.values.get(c.id)
+                                                                for c in fw.action_columns}}
+                            for a in response.actions])
+    return _tidy(ratings), _tidy(actions)
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    if "rating" in frame:
+        frame["rating"] = frame["rating"].astype("Int64")
+    return frame.reset_index(drop=True).astype(object).where(frame.notna(), None)
+
+
+def assert_same(fw, filled, response):
+    assert not response.rejected, response.problems
+    exp_r, exp_a = expected_frames(fw, filled)
+    got_r, got_a = parsed_frames(fw, response)
+    pd.testing.assert_frame_equal(got_r, exp_r)
+    pd.testing.assert_frame_equal(got_a, exp_a)
+    for key, value in filled.respondent.items():
+        assert response.respondent[key] == value, key
+
+
+@pytest.fixture(scope="module")
+def filled_copies(frameworks, generated, tmp_path_factory):
+    """For each framework: the answers, and a copy filled with openpyxl."""
+    folder = tmp_path_factory.mktemp("filled")
+    out = {}
+    for i, fid in enumerate(FRAMEWORKS):
+        fw = frameworks[fid]
+        filled = random_answers(fw, random.Random(100 + i), completion=0.8)
+        path = folder / f"{fid}.xlsx"
+        fill_with_openpyxl(fw, generated[fid], path, filled)
+        out[fid] = (filled, path)
+    return out
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_round_trip_openpyxl_fill(fid, frameworks, filled_copies):
+    fw = frameworks[fid]
+    filled, path = filled_copies[fid]
+    response = parse(path)
+    assert response.problems == []
+    assert (response.framework_id, response.framework_version) == (fw.id, fw.version)
+    assert (response.service_id, response.service_name) == ("S001", "Riverside & Co Practice")
+    assert_same(fw, filled, response)
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_round_trip_patched_fill(fid, frameworks, generated):
+    fw = frameworks[fid]
+    filled = random_answers(fw, random.Random(7), completion=0.95)
+    response = parse(filled_workbook(fw, generated[fid].read_bytes(), filled), name="x.xlsx")
+    assert response.problems == []
+    assert_same(fw, filled, response)
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_scores_are_computed_from_inputs(fid, frameworks, filled_copies):
+    fw = frameworks[fid]
+    filled, path = filled_copies[fid]
+    scores = parse(path).scores()
+    for area in fw.areas:
+        values = [filled.ratings[s.id] for s in area.statements if filled.ratings.get(s.id) is not None]
+        assert scores[area.id].rated == len(values) and scores[area.id].total == len(area.statements)
+        assert scores[area.id].mean == (pytest.approx(sum(values) / len(values)) if values else None)
+
+
+def test_libreoffice_resave_parses_the_same(frameworks, filled_copies, tmp_path):
+    from libreoffice import convert, soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    paths = [filled_copies[f][1] for f in FRAMEWORKS]
+    resaved = convert(paths, "xlsx", tmp_path, recalc=False)
+    for fid, path in zip(FRAMEWORKS, resaved):
+        wb = openpyxl.load_workbook(path)
+        assert wb[METADATA].sheet_state in ("hidden", "veryHidden")  # LibreOffice makes it merely hidden
+        response = parse(path)
+        assert [p for p in response.problems if p.severity != "warning"] == []
+        assert_same(frameworks[fid], filled_copies[fid][0], response)
+
+
+READ_AS_3 = [3, 3.0, "3", " 3 ", "3 - Growing", "Growing", "growing", "3.0", "3\u00a0"]
+NOT_ON_SCALE = [7, -1, 2.5, "three", "3 - Thriving", date(2027, 1, 1)]
+
+
+@pytest.fixture(scope="module")
+def lincs(frameworks):
+    return frameworks["lincolnshire"]
+
+
+@pytest.mark.parametrize("value", READ_AS_3, ids=[repr(v) for v in READ_AS_3])
+def test_rating_forms_read_as_3(value, lincs, generated, tmp_path):
+    lay = Layout(lincs)
+    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    ref = cell(lay.statement_cells[0].row, lay.A_RATING)
+    wb[ASSESSMENT][ref] = value
+    wb.save(tmp_path / "r.xlsx")
+    response = parse(tmp_path / "r.xlsx")
+    assert response.ratings[0].rating == 3
+    warnings = [p for p in response.problems if p.cell == ref]
+    if isinstance(value, (int, float)):
+        assert warnings == []
+    else:
+        assert [p.code for p in warnings] == ["rating-text"] and warnings[0].sheet == ASSESSMENT
+
+
+@pytest.mark.parametrize("value", NOT_ON_SCALE, ids=[repr(v) for v in NOT_ON_SCALE])
+def test_rating_off_the_scale_is_an_error_naming_the_cell(value, lincs, generated, tmp_path):
+    lay = Layout(lincs)
+    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    ref = cell(lay.statement_cells[0].row, lay.A_RATING)
+    wb[ASSESSMENT][ref] = value
+    wb.save(tmp_path / "r.xlsx")
+    response = parse(tmp_path / "r.xlsx")
+    assert response.ratings[0].rating is None
+    [problem] = [p for p in response.problems if p.cell == ref]
+    assert problem.severity == "error" and problem.code == "rating-invalid" and problem.sheet == ASSESSMENT
+    assert "0-5" in problem.message
+    assert not response.rejected
+
+
+def test_sorted_rows_and_reordered_sheets_still_read(lincs, generated, tmp_path):
+    lay = Layout(lincs)
+    filled = random_answers(lincs, random.Random(3), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[ASSESSMENT]
+    a, b = lay.statement_cells[0].row + 1, lay.statement_cells[1].row + 1
+    for col in "ABCDEF":  # swap two statement rows, as a sort in an unprotected copy would
+        ws[f"{col}{a}"].value, ws[f"{col}{b}"].value = ws[f"{col}{b}"].value, ws[f"{col}{a}"].value
+    wb.move_sheet(ASSESSMENT, offset=2)
+    wb.save(path)
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    moved = [p for p in response.problems if p.code == "row-moved"]
+    assert len(moved) == 2 and all(p.sheet == ASSESSMENT for p in moved)
+
+
+def test_deleted_statement_row_is_named(lincs, generated, tmp_path):
+    lay = Layout(lincs)
+    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    row = lay.statement_cells[2].row + 1
+    wb[ASSESSMENT].delete_rows(row)
+    wb.save(tmp_path / "d.xlsx")
+    response = parse(tmp_path / "d.xlsx")
+    missing = [p for p in response.problems if p.code == "statement-missing"]
+    assert missing and lay.statement_cells[2].statement_id in missing[0].message
+
+
+def test_not_a_workbook_is_rejected(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("hello")
+    response = parse(path)
+    assert response.rejected and response.status == "rejected"
+
+
+def test_older_version_parses_against_that_version(frameworks, tmp_path):
+    from maturity_xl.spec import load_framework
+
+    old = load_framework("coventry-warwickshire", version="1.0")
+    new = frameworks["coventry-warwickshire"]
+    assert old.version != new.version
+    assert "1.2" in {g.id for g in old.groups} and "1.2.1" in {g.id for g in new.groups}
+    filled = random_answers(old, random.Random(5), completion=1.0)
+    data = filled_workbook(old, generate_bytes(old, service=Service("S2", "Old"), generated_at=PINNED), filled)
+    response = parse(data, name="old.xlsx")
+    assert response.framework_version == old.version and response.problems == []
+    assert_same(old, filled, response)
+
+
+def test_unknown_framework_reads_from_the_workbook_map(mini, tmp_path):
+    filled = random_answers(mini, random.Random(1), completion=1.0)
+    data = filled_workbook(mini, generate_bytes(mini, generated_at=PINNED), filled)
+    response = parse(data, name="mini.xlsx", registry=Registry([]))
+    assert [p.code for p in response.problems] == ["unknown-framework"]
+    assert {r.statement_id: r.rating for r in response.ratings} == filled.ratings
+
+
+def test_cli_json_equals_library(filled_copies):
+    _filled, path = filled_copies["progress-for-providers"]
+    result = CliRunner().invoke(main, ["parse", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["file", "framework", "service", "respondent", "ratings", "actions", "scores", "problems"]
+    assert data == json.loads(json.dumps(parse(path).to_dict()))
+
+
+def test_cli_exit_codes(tmp_path, filled_copies):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    assert CliRunner().invoke(main, ["parse", str(bad)]).exit_code == 1
+    assert CliRunner().invoke(main, ["parse"]).exit_code == 2
+    assert CliRunner().invoke(main, ["parse", str(tmp_path / "missing.xlsx")]).exit_code == 2
+    ok = CliRunner().invoke(main, ["parse", str(filled_copies["lincolnshire"][1])])
+    assert ok.exit_code == 0 and "accepted" in ok.output and "Traceback" not in ok.output
