@@ -44,7 +44,7 @@ def recalculated(frameworks, generated, tmp_path_factory):
     """Blank and filled copies of every framework, recalculated by LibreOffice in one batch."""
     work = tmp_path_factory.mktemp("lo")
     inputs, filled = [], {}
-    for i, fid in enumerate(FRAMEWORKS):
+    for i, fid in enumerate(f for f in FRAMEWORKS if f in frameworks):
         fw = frameworks[fid]
         lay = Layout(fw)
         blank = work / f"blank-{fid}.xlsx"

@@ -69,11 +69,11 @@ def row_height(*cells: tuple[str, float], min_lines: int = 1) -> float:
     """A row height that shows every (text, column width) pair whole.
 
     LibreOffice and Excel do not reliably grow rows for wrapped text in a file they did not write, and the
-    printout is part of the product, so heights are estimated here (about one 10-point character per width unit).
+    printout is part of the product, so heights are estimated here (about 1.2 characters of 10-point Arial per width unit).
     """
     lines = min_lines
     for text, width in cells:
-        per_line = max(int(width * 1.05), 1)
+        per_line = max(int(width * 1.2), 1)
         needed = sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
         lines = max(lines, needed)
     return round(lines * LINE_HEIGHT + 3, 2)
@@ -329,9 +329,9 @@ class _Writer:
             if row.kind in ("area", "group"):
                 style = f["area"] if row.kind == "area" else f["group"]
                 ws.set_row(r, row_height((row.title, sum(widths.values()))) + (4 if row.kind == "area" else 0))
+                # Headings span the row (merged cells hold no input, so the parser never reads them).
+                ws.merge_range(r, 0, r, lay.A_EVIDENCE, "", style)
                 ws.write_string(r, 0, row.title, style)
-                for col in range(1, 6):
-                    ws.write_blank(r, col, None, style)
                 continue
             st = row.statement
             assert st is not None
@@ -353,7 +353,7 @@ class _Writer:
             shown = st.title if lay.descriptor_mode and st.title else st.text
             ws.write_string(r, lay.A_ID, st.id, f["id"])
             ws.write_string(r, lay.A_TEXT, shown, f["cell_bold"] if lay.descriptor_mode else f["cell"])
-            ws.set_row(r, row_height((shown, widths[lay.A_TEXT]), min_lines=3))
+            ws.set_row(r, row_height((shown, widths[lay.A_TEXT]), min_lines=2))
             ws.write_blank(r, lay.A_RATING, None, f["rating"])
             self._validate(ws, r, lay.A_RATING, r, dict(rating_validation))
             rating = cell(r, lay.A_RATING)

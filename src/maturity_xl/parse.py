@@ -207,7 +207,20 @@ class _Parser:
                 self.r.respondent[key] = self._string(raw, sheet, ref)
 
     def _ratings(self, sheet: str, statements: list[list], scale: Scale, fw: Framework | None) -> None:
-        cells = self.wb.cells(sheet)
+        wanted: list[tuple[int, int]] = []
+        for row in statements:
+            for ref in row[3:6]:
+                try:
+                    r, c = split_ref(_text(ref))
+                except ValueError:
+                    continue
+                wanted += [(r, c), (r, 0), (r, 1)]
+        cells = self.wb.lookup(sheet, wanted)
+        if any(_text(_get(cells, r, 0)) != _text(row[0]) for row in statements
+               for r in [_row_of(row[3])] if r is not None):
+            # Rows were moved or edited: read the whole sheet so each id can be found wherever it is now.
+            columns = frozenset({0, 1} | {c for _r, c in wanted})
+            cells = self.wb.cells(sheet, columns)
         id_rows: dict[str, int] = {}
         for (row, col), c in cells.items():
             if col == 0 and c.value is not None:
@@ -245,12 +258,12 @@ class _Parser:
                     self.problem("warning", "statement-edited", f"the text of statement {sid} differs from the "
                                                                 f"framework's", sheet, f"B{map_row + 1}")
             rating_ref = _ref(map_row, positions[0][1])
-            read = scale.read(self._raw(sheet, map_row, positions[0][1]))
+            read = scale.read(_get(cells, map_row, positions[0][1]))
             if read.severity:
                 self.problem(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
                              read.message, sheet, rating_ref)
-            rationale = self._string(self._raw(sheet, map_row, positions[1][1]), sheet, _ref(map_row, positions[1][1]))
-            evidence = self._string(self._raw(sheet, map_row, positions[2][1]), sheet, _ref(map_row, positions[2][1]))
+            rationale = self._string(_get(cells, map_row, positions[1][1]), sheet, _ref(map_row, positions[1][1]))
+            evidence = self._string(_get(cells, map_row, positions[2][1]), sheet, _ref(map_row, positions[2][1]))
             self.r.ratings.append(Rating(sid, area, read.value, rationale, evidence))
         for sid, row in id_rows.items():
             if row > 3 and sid not in mapped_ids and re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", sid) and \
@@ -259,7 +272,6 @@ class _Parser:
                                                              f"framework; it was ignored", sheet, f"A{row + 1}")
 
     def _actions(self, sheet: str, statements: list[list], columns: list[list], choices: list[list]) -> None:
-        cells = self.wb.cells(sheet)
         options: dict[str, list[str]] = {}
         for row in choices:
             if len(row) >= 2:
@@ -273,10 +285,10 @@ class _Parser:
                 self.problem("error", "metadata-damaged", f"the map's column for '{cid}' is not a column", METADATA)
                 continue
             cols.append((cid, col, _text(row[3])))
+        wanted = [(int(float(row[6])) - 1, col) for row in statements if _is_number(row[6])
+                  for col in [0] + [c for _cid, c, _kind in cols]]
+        cells = self.wb.lookup(sheet, wanted)
         id_rows: dict[str, int] = {}
-        for (r, c), cell in cells.items():
-            if c == 0 and cell.value is not None:
-                id_rows.setdefault(_text(cell.value), r)
         for row in statements:
             sid, area = _text(row[0]), _text(row[1])
             try:
@@ -285,6 +297,9 @@ class _Parser:
                 continue
             id_cell = cells.get((action_row, 0))
             shown = _text(id_cell.value) if id_cell is not None else ""
+            if shown and shown != sid and not id_rows:
+                cells = self.wb.cells(sheet)
+                id_rows = {_text(c.value): r for (r, col), c in cells.items() if col == 0 and c.value is not None}
             if shown and shown != sid:  # cached id disagrees with the map: trust the id if it is elsewhere
                 if sid in id_rows:
                     self.problem("warning", "row-moved", f"the action plan row for {sid} was expected on row "
@@ -297,7 +312,7 @@ class _Parser:
                     continue
             values: dict[str, object] = {}
             for cid, col, kind in cols:
-                raw = self._raw(sheet, action_row, col)
+                raw = _get(cells, action_row, col)
                 ref = _ref(action_row, col)
                 if kind == "date":
                     values[cid] = self._date(raw, sheet, ref)
@@ -317,16 +332,12 @@ class _Parser:
 
     # --- cell values -----------------------------------------------------------------------------------------
 
-    def _raw(self, sheet: str, row: int, col: int) -> object:
-        c = self.wb.cells(sheet).get((row, col))
-        return None if c is None else c.value
-
     def _value(self, sheet: str, ref: str) -> object:
         try:
             row, col = split_ref(ref)
         except ValueError:
             return None
-        return self._raw(sheet, row, col)
+        return _get(self.wb.cells(sheet), row, col)
 
     def _string(self, raw: object, sheet: str, ref: str) -> str:
         if raw is None:
@@ -361,6 +372,26 @@ class _Parser:
         self.problem("error", "date-invalid", f"'{raw}' is not a date; enter a date such as 31/03/2027",
                      sheet, ref)
         return None
+
+
+def _row_of(ref: object) -> int | None:
+    try:
+        return split_ref(_text(ref))[0]
+    except ValueError:
+        return None
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _get(cells: dict, row: int, col: int) -> object:
+    c = cells.get((row, col))
+    return None if c is None else c.value
 
 
 def _scale_from(rows: list[list]) -> Scale | None:

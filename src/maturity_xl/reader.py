@@ -59,7 +59,7 @@ class Workbook:
     sheets: dict[str, SheetInfo]
     strict: bool = False
     _shared: list[str] | None = None
-    _cells: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
+    _cells: dict[tuple, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     workbook_protected: bool = False
 
     def close(self) -> None:
@@ -67,15 +67,35 @@ class Workbook:
 
     def shared_strings(self) -> list[str]:
         if self._shared is None:
-            self._shared = _parse_shared_strings(self._read_part(_find_shared_strings(self.zf)))
+            data = self._read_part(_find_shared_strings(self.zf))
+            _refuse_dtd(data)
+            fast = _scan_shared_strings(data)
+            self._shared = fast if fast is not None else _parse_shared_strings(data)
         return self._shared
 
-    def cells(self, sheet: str) -> dict[tuple[int, int], Cell]:
-        """All cells of a sheet keyed by 0-based (row, col)."""
-        if sheet not in self._cells:
-            info = self.sheets[sheet]
-            self._cells[sheet] = _parse_sheet(self._read_part(info.path), self.shared_strings)
-        return self._cells[sheet]
+    def cells(self, sheet: str, columns: frozenset[int] | None = None) -> dict[tuple[int, int], Cell]:
+        """The cells of a sheet keyed by 0-based (row, col); only the given columns when asked (faster)."""
+        key = (sheet, columns)
+        if key not in self._cells:
+            data = self._read_part(self.sheets[sheet].path)
+            _refuse_dtd(data)
+            fast = _scan_sheet(data, self.shared_strings, columns)
+            if fast is None:
+                fast = _parse_sheet(data, self.shared_strings)
+                if columns is not None:
+                    fast = {k: v for k, v in fast.items() if k[1] in columns}
+            self._cells[key] = fast
+        return self._cells[key]
+
+    def lookup(self, sheet: str, positions: list[tuple[int, int]]) -> dict[tuple[int, int], Cell]:
+        """Just the cells at `positions` (0-based row, col): far cheaper than reading the whole sheet."""
+        data = self._read_part(self.sheets[sheet].path)
+        _refuse_dtd(data)
+        found = _lookup(data, positions, self.shared_strings)
+        if found is None:
+            wanted = set(positions)
+            found = {k: v for k, v in self.cells(sheet).items() if k in wanted}
+        return found
 
     def custom_properties(self) -> dict[str, str]:
         try:
@@ -372,3 +392,226 @@ def _cell(st: dict, shared) -> Cell:
             except ValueError:
                 value = raw
     return Cell(value, formula, kind)
+
+
+# --- the fast path ---------------------------------------------------------------------------------------------
+# expat calls back into Python for every tag, which costs ~10 ms for one returned workbook. The parts we read are
+# simple and regular (rows of <c> elements), so a scan with compiled regular expressions reads them ~5x faster.
+# It never expands entities (a DTD is refused before either path runs), and whenever a part is not in the shape it
+# expects (a cell without its reference, nested markup it does not know) it returns None and expat reads the part.
+
+_V = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>(.*?)</(?:\w+:)?v>", re.S)
+_F = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_T = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?t>)", re.S)
+_RPH = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_SI = re.compile(rb"<(?:\w+:)?si(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _refuse_dtd(data: bytes) -> None:
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
+        raise ReadError("xml-dtd", "the file contains an XML document type declaration, which workbooks never "
+                                   "need (it is how entity bombs and external-entity attacks work)")
+
+
+def _unescape(raw: bytes) -> str | None:
+    text = raw.decode("utf-8")
+    if "&" in text:
+        if re.search(r"&(?!#x[0-9A-Fa-f]+;|#[0-9]+;|amp;|lt;|gt;|quot;|apos;)", text):
+            return None  # an entity we do not know: let expat decide
+        text = _ENTITY.sub(_entity, text)
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def _entity(m: re.Match) -> str:
+    name = m.group(1)
+    if name.startswith("#x"):
+        return chr(int(name[2:], 16))
+    if name.startswith("#"):
+        return chr(int(name[1:]))
+    return _PREDEFINED[name]
+
+
+class _LazyStrings:
+    """The shared strings table, decoded only for the entries a reader asks for.
+
+    A returned workbook's table holds every statement and help text; the parser needs a few dozen of them.
+    """
+
+    __slots__ = ("_raw", "_done")
+
+    def __init__(self, raw: list[bytes]):
+        self._raw = raw
+        self._done: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: int) -> str:
+        text = self._done.get(index)
+        if text is None:
+            if index < 0:
+                raise IndexError(index)
+            text = _si_text(self._raw[index])
+            self._done[index] = text
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, _LazyStrings)) else NotImplemented
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self._raw)))
+
+
+def _si_text(inner: bytes) -> str:
+    if inner.startswith(b"<t>") and inner.endswith(b"</t>") and b"<" not in inner[3:-4]:
+        text = _unescape(inner[3:-4])
+    else:
+        if b"<rPh" in inner:
+            inner = _RPH.sub(b"", inner)
+        parts = [_unescape(t.group(1) or b"") for t in _T.finditer(inner)]
+        text = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+    if text is None:
+        raise ReadError("bad-xml", "the file's shared strings use an XML entity that workbooks never use")
+    return text
+
+
+def _scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
+    if not data:
+        return []
+    raw = [si.group(1) or b"" for si in _SI.finditer(data)]
+    if len(raw) != data.count(b"<si>") + data.count(b"<si ") + data.count(b"<si/>"):
+        return None  # prefixed or unusual markup: expat reads it
+    return _LazyStrings(raw)
+
+
+_C_COMMON = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="([A-Za-z]+)")?(?: s="[0-9]+")?'
+                       rb"\s*(?:/>|>(.*?)</c>)", re.S)
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters:
+            col = col * 26 + ch - 64
+        col -= 1
+        _COLUMNS[letters] = col
+    return col
+
+
+def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
+    """One cell's value from the XML inside its <c> element; None when it is in a shape we leave to expat."""
+    formula = None
+    value: object = None
+    if inner:
+        if inner.startswith(b"<v>") and inner.endswith(b"</v>") and b"<" not in inner[3:-4]:
+            raw = inner[3:-4]
+            text = raw.decode("utf-8") if b"&" not in raw and b"_x" not in raw else _unescape(raw)
+        else:
+            f = _F.search(inner)
+            if f is not None:
+                formula = _unescape(f.group(1) or b"")
+                if formula is None:
+                    return None
+            if kind == "inlineStr":
+                parts = []
+                for t in _T.finditer(_RPH.sub(b"", inner)):
+                    piece = _unescape(t.group(1) or b"")
+                    if piece is None:
+                        return None
+                    parts.append(piece)
+                text = "".join(parts)
+            else:
+                v = _V.search(inner)
+                text = _unescape(v.group(1)) if v else ""
+        if text is None:
+            return None
+        if kind == "s":
+            try:
+                value = shared()[int(text)]
+            except (ValueError, IndexError):
+                value = None
+        elif kind in ("str", "e", "d", "inlineStr"):
+            value = text
+        elif kind == "b":
+            value = text in ("1", "true")
+        elif text != "":
+            try:
+                value = float(text)
+            except ValueError:
+                value = text
+    return Cell(value, formula, kind)
+
+
+def _scan_sheet(data: bytes, shared, columns: frozenset[int] | None = None) -> dict[tuple[int, int], Cell] | None:
+    """Cells of a sheet in the common shape <c r="A1" s=".." t="..">; None when the part is in another shape."""
+    cells: dict[tuple[int, int], Cell] = {}
+    found = 0
+    for m in _C_COMMON.finditer(data):
+        found += 1
+        col = _column(m.group(1))
+        if columns is not None and col not in columns:
+            continue
+        cell = _decode(m.group(3).decode("ascii") if m.group(3) else "n", m.group(4), shared)
+        if cell is None:
+            return None
+        cells[(int(m.group(2)) - 1, col)] = cell
+    if found != data.count(b"<c ") + data.count(b"<c>"):
+        return None  # some cells are written another way (prefixes, attribute order): expat reads this part
+    return cells
+
+
+_KIND = re.compile(rb'\st="([A-Za-z]+)"')
+
+
+def _lookup(data: bytes, positions: list[tuple[int, int]], shared) -> dict[tuple[int, int], Cell] | None:
+    """Only the cells asked for, found by their reference with a forward search through the part.
+
+    Works when every cell is written <c r="..." ...> (Excel, LibreOffice and XlsxWriter all do); otherwise None,
+    and the caller scans the whole part. A cell not found is blank (Excel does not write blank cells).
+    """
+    if data.count(b"<c ") + data.count(b"<c>") != data.count(b'<c r="'):
+        return None
+    out: dict[tuple[int, int], Cell] = {}
+    pos = data.find(b"<sheetData")
+    pos = max(pos, 0)
+    for row, col in sorted(set(positions)):
+        needle = b'<c r="%s%d"' % (_letters(col), row + 1)
+        idx = data.find(needle, pos)
+        if idx < 0:
+            idx = data.find(needle)
+            if idx < 0:
+                continue
+        else:
+            pos = idx
+        close = data.find(b">", idx)
+        if close < 0:
+            return None
+        if data[close - 1:close] == b"/":
+            attrs, inner = data[idx:close - 1], None
+        else:
+            end = data.find(b"</c>", close)
+            if end < 0:
+                return None
+            attrs, inner = data[idx:close], data[close + 1:end]
+        kind = _KIND.search(attrs)
+        cell = _decode(kind.group(1).decode("ascii") if kind else "n", inner, shared)
+        if cell is None:
+            return None
+        out[(row, col)] = cell
+    return out
+
+
+def _letters(col: int) -> bytes:
+    letters = b""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = bytes([65 + rem]) + letters
+    return letters

@@ -1,9 +1,9 @@
 """Consolidated reports of a Collection: one Excel workbook, one self-contained HTML page, and CSV exports.
 
-Everything a service typed is untrusted text. In the workbook it is written with `write_string` only (a rationale
-starting with "=" stays text, a URL stays inert), in HTML it is escaped, and in CSV a leading "=", "+", "-", "@",
-tab or carriage return gets an apostrophe (CWE-1236). Every file is written to a temporary name beside its target
-and moved into place, so a reader never sees half a report.
+Everything a service typed is untrusted text. In the workbook it is written with `write_string` only (a
+rationale starting with "=" stays text, a URL stays inert), in HTML it is escaped, and in CSV a leading "=", "+",
+"-", "@", tab or carriage return gets an apostrophe (CWE-1236). Every file is written to a temporary name beside
+its target and moved into place, so a reader never sees half a report.
 
 The reports show distributions and each service's own profile, never a ranking: services rated themselves, so
 their scores are not comparable as a league table.
@@ -26,12 +26,12 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .collect import DUPLICATE, IGNORED, REJECTED, STATUSES, SUPERSEDED, Collection
+from .collect import DUPLICATE, IGNORED, REJECTED, SUPERSEDED, Collection
 from .frames import Frames
 
 NOT_A_LEAGUE_TABLE = ("Self-assessments are not league tables: each service rated itself against its own "
-                      "understanding of the statements, so these reports show distributions and each service's own "
-                      "profile, not a ranking of services.")
+                      "understanding of the statements, so these reports show distributions and each service's "
+                      "own profile, not a ranking of services.")
 NO_RETURNS = "No accepted returns yet: there is nothing to summarise until completed workbooks are collected."
 NOT_IDENTIFIED = "(not identified)"
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -137,21 +137,23 @@ def _framework_title(collection: Collection, fid: str) -> str:
 def overview_rows(collection: Collection) -> list[dict[str, object]]:
     """Per framework: returns expected, received, missing, and what became of the other files.
 
-    Duplicates carry no framework in the log, so they are counted under the file they copy. Files that could not
-    be identified (unreadable, ignored) get their own row, so the status columns add up to the whole log.
+    Duplicates carry no framework in the log, so they are counted under the file they copy. Files that could
+    not be identified (unreadable, ignored) get their own row, so the status columns add up to the whole log.
     """
     by_file = {e.file: e.framework_id for e in collection.log}
 
     def fid_of(entry) -> str:
         return entry.framework_id or (by_file.get(entry.same_as, "") if entry.status == DUPLICATE else "")
 
-    order = [r.framework_id for r in collection.responses] + [e.framework_id for e in collection.expected or []]
+    order = [r.framework_id for r in collection.responses]
+    order += [e.framework_id for e in collection.expected or []]
     order += [fid_of(e) for e in collection.log]
     ids = sorted(dict.fromkeys(order), key=lambda f: f == "")
     rows = []
     for fid in ids:
         statuses = [e.status for e in collection.log if fid_of(e) == fid]
-        expected = None if collection.expected is None else sum(e.framework_id == fid for e in collection.expected)
+        expected = None if collection.expected is None else \
+            sum(e.framework_id == fid for e in collection.expected)
         rows.append({
             "framework": fid or NOT_IDENTIFIED, "title": _framework_title(collection, fid) if fid else "",
             "expected": expected, "received": sum(r.framework_id == fid for r in collection.responses),
@@ -165,17 +167,15 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     """One framework's service x area means (columns are area ids), plus rated, total and overall mean."""
     scores = frames.area_scores()
     scores = scores[scores.framework_id == info.id]
-    if scores.empty:
-        return pd.DataFrame(columns=["service_id", "service_name", *[a for a, _ in info.areas], "rated", "total",
-                                     "mean"])
-    table = scores.pivot_table(index=["service_id", "service_name"], columns="area_id", values="mean",
-                               aggfunc="first", sort=False, dropna=False)
-    table = table.reindex(columns=[a for a, _ in info.areas])
-    sums = scores.groupby(["service_id", "service_name"], sort=False)[["rated", "total"]].sum()
     ratings = frames.ratings[frames.ratings.framework_id == info.id]
-    overall = ratings.groupby(["service_id", "service_name"], sort=False)["rating"].mean().astype(float)
-    out = table.join(sums).join(overall.rename("mean")).reset_index()
-    out.columns.name = None
+    areas = [a for a, _ in info.areas]
+    rows = []
+    for (sid, name), group in scores.groupby(["service_id", "service_name"], sort=False):
+        means = dict(zip(group.area_id, group["mean"]))
+        own = ratings.loc[(ratings.service_id == sid) & (ratings.service_name == name), "rating"].dropna()
+        rows.append([sid, name, *[means.get(a) for a in areas], int(group.rated.sum()),
+                     int(group.total.sum()), float(own.mean()) if len(own) else None])
+    out = pd.DataFrame(rows, columns=["service_id", "service_name", *areas, "rated", "total", "mean"])
     return out.sort_values(["service_name", "service_id"], kind="stable").reset_index(drop=True)
 
 
@@ -198,7 +198,8 @@ def level_distribution(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
         area = ratings[ratings.area_id == aid]
         counts = [int((area.rating == value).sum()) for value, _ in info.levels]
         rows.append([aid, title, *counts, int(area.rating.isna().sum())])
-    return pd.DataFrame(rows, columns=["area_id", "area", *[f"level_{v}" for v, _ in info.levels], "not_rated"])
+    levels = [f"level_{v}" for v, _ in info.levels]
+    return pd.DataFrame(rows, columns=["area_id", "area", *levels, "not_rated"])
 
 
 def statement_table(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
@@ -215,16 +216,17 @@ def statement_table(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 
 class _Sheet:
-    """A worksheet that writes each value with the write method of its type; text is never a formula or link."""
+    """A worksheet that writes each value with the method for its type: text never becomes a formula or link."""
 
     def __init__(self, ws: Worksheet, fmt: dict[str, object]):
         self.ws, self.fmt = ws, fmt
+        self.col_widths: dict[int, float] = {}
 
     def put(self, row: int, col: int, value: object, fmt: object = None) -> None:
         ws = self.ws
         if isinstance(value, pd.Timestamp):
             value = value.to_pydatetime()
-        if _blank(value):
+        if _blank(value) or value == "":
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, (bool, np.bool_)):
             ws.write_boolean(row, col, bool(value), fmt)
@@ -240,11 +242,42 @@ class _Sheet:
             self.put(row, col + offset, value, fmt)
 
     def header(self, row: int, names: Iterable[str], col: int = 0) -> None:
+        """Header cells, with the row tall enough for the wrapped names (no application sizes it for us)."""
+        names = list(names)
         self.row(row, names, self.fmt["header"], col)
+        lines = max((math.ceil(len(str(n)) / max(self.col_widths.get(col + i, 8.43) - 1, 1))
+                     for i, n in enumerate(names)), default=1)
+        if lines > 1:
+            self.ws.set_row(row, 15 * min(lines, 6))
+
+    def fit(self, row: int, values: Iterable[object], col: int = 0) -> None:
+        """Make a row tall enough for its wrapped text (LibreOffice does not resize rows XlsxWriter wrote)."""
+        lines = 1
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value:
+                width = max(self.col_widths.get(col + i, 8.43) * 1.1 - 1, 1)
+                lines = max(lines, sum(math.ceil(max(len(part), 1) / width) for part in value.split("\n")))
+        if lines > 1:
+            self.ws.set_row(row, min(15 * lines, 409))
 
     def widths(self, widths: Iterable[float]) -> None:
         for col, width in enumerate(widths):
             self.ws.set_column(col, col, width)
+            self.col_widths[col] = width
+
+    def note(self, row: int, text: str, last_col: int = 8, lines: int = 2) -> None:
+        """A wrapped note across several columns, so it reads (and prints) in one block."""
+        self.ws.merge_range(row, 0, row, last_col, "", self.fmt["note"])
+        self.ws.write_string(row, 0, text, self.fmt["note"])
+        self.ws.set_row(row, 15 * lines)
+
+    def printable(self, header_rows: tuple[int, int] | None = None) -> None:
+        """Landscape A4, one page wide, with the table header repeated on every page."""
+        self.ws.set_paper(9)
+        self.ws.set_landscape()
+        self.ws.fit_to_pages(1, 0)
+        if header_rows:
+            self.ws.repeat_rows(*header_rows)
 
 
 def _formats(wb: xlsxwriter.Workbook) -> dict[str, object]:
@@ -252,12 +285,14 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, object]:
     return {
         "title": add({"bold": True, "font_size": 16}),
         "h2": add({"bold": True, "font_size": 13}),
-        "note": add({"italic": True, "font_color": "#555555", "text_wrap": False}),
+        "note": add({"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"}),
+        "aside": add({"italic": True, "font_color": "#555555"}),
         "header": add({"bold": True, "bg_color": "#E7E6E6", "border": 1, "text_wrap": True, "valign": "top"}),
         "wrap": add({"text_wrap": True, "valign": "top"}),
         "date": add({"num_format": "dd/mm/yyyy", "valign": "top"}),
-        "mean": add({"num_format": "0.0", "border": 1, "align": "center"}),
-        "int": add({"num_format": "0", "border": 1, "align": "center"}),
+        "left_date": add({"num_format": "dd/mm/yyyy", "align": "left"}),
+        "mean": add({"num_format": "0.0", "border": 1, "align": "center", "valign": "top"}),
+        "int": add({"num_format": "0", "border": 1, "align": "center", "valign": "top"}),
         "flag": add({"bg_color": "#FDD9B5", "valign": "top", "text_wrap": True}),
         "flag_date": add({"bg_color": "#FDD9B5", "valign": "top", "num_format": "dd/mm/yyyy"}),
         "flag_bold": add({"bg_color": "#FDD9B5", "valign": "top", "bold": True, "font_color": "#9C3A00"}),
@@ -266,7 +301,7 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, object]:
 
 
 def write_workbook(collection: Collection, path: Path) -> None:
-    """The consolidated workbook: overview, profiles, distributions, actions, text, the log and tidy tables."""
+    """The consolidated workbook: overview, profiles, spreads, actions, text, the log and tidy tables."""
     _atomic(Path(path), lambda tmp: _build_workbook(collection, tmp))
 
 
@@ -274,9 +309,14 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     frames = collection.frames()
     infos = framework_infos(collection, frames)
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-    wb.set_properties({"title": "Self-assessment returns", "created": datetime.combine(collection.today, time())})
+    # A creation date from the run date, so the same collection gives the same file.
+    wb.set_properties({"title": "Self-assessment returns",
+                       "created": datetime.combine(collection.today, time())})
     fmt = _formats(wb)
-    sheet = lambda name: _Sheet(wb.add_worksheet(name), fmt)  # noqa: E731 - one line reads better than a def
+
+    def sheet(name: str) -> _Sheet:
+        return _Sheet(wb.add_worksheet(name), fmt)
+
     _overview_sheet(sheet("Overview"), collection)
     _scores_sheet(sheet("Scores"), frames, infos)
     _charts_sheet(sheet("Charts"), wb, frames, infos)
@@ -293,11 +333,12 @@ def _build_workbook(collection: Collection, path: Path) -> None:
 
 def _overview_sheet(s: _Sheet, collection: Collection) -> None:
     """The run at a glance: per framework, and every file handed in by status (adding up to the whole log)."""
-    s.widths([24, 34, 11, 11, 11, 11, 12, 12, 11])
+    s.widths([24, 50, 11, 11, 11, 11, 12, 12, 11])
+    s.printable()
     s.put(0, 0, "Self-assessment returns", s.fmt["title"])
     s.put(1, 0, "Run date")
-    s.put(1, 1, collection.today, s.fmt["date"])
-    s.put(2, 0, NOT_A_LEAGUE_TABLE, s.fmt["note"])
+    s.put(1, 1, collection.today, s.fmt["left_date"])
+    s.note(2, NOT_A_LEAGUE_TABLE)
     row = 4
     if not collection.responses:
         s.put(row, 0, NO_RETURNS, s.fmt["bold"])
@@ -321,14 +362,15 @@ def _overview_sheet(s: _Sheet, collection: Collection) -> None:
         row += 1
     s.row(row, ["Total", len(collection.log)], s.fmt["bold"])
     if collection.expected is None:
-        s.put(row + 2, 0, "No manifest was given, so expected and missing returns are not known.", s.fmt["note"])
+        s.note(row + 2, "No manifest was given, so expected and missing returns are not known.", lines=1)
 
 
 def _scores_sheet(s: _Sheet, frames: Frames, infos: list[FrameworkInfo]) -> None:
     """Each service's own profile: mean per area, coloured and with the number shown."""
     s.put(0, 0, "Mean rating per area, for each service", s.fmt["title"])
-    s.put(1, 0, NOT_A_LEAGUE_TABLE, s.fmt["note"])
     s.widths([14, 34] + [14] * 12)
+    s.note(1, NOT_A_LEAGUE_TABLE, last_col=7)
+    s.printable()
     s.ws.freeze_panes(0, 2)
     if not infos:
         s.put(3, 0, NO_RETURNS, s.fmt["bold"])
@@ -341,7 +383,8 @@ def _heatmap_block(s: _Sheet, frames: Frames, info: FrameworkInfo, row: int) -> 
     table = heatmap(frames, info)
     s.put(row, 0, f"{info.title} ({info.id} {info.version}): scale {info.low} to {info.high}", s.fmt["h2"])
     areas = [a for a, _ in info.areas]
-    s.header(row + 1, ["Service ID", "Service", *[t for _, t in info.areas], "Rated", "Total", "Overall mean"])
+    titles = [t for _, t in info.areas]
+    s.header(row + 1, ["Service ID", "Service", *titles, "Rated", "Total", "Overall mean"])
     first = row + 2
     for i, item in enumerate(table.itertuples(index=False)):
         r = first + i
@@ -362,8 +405,9 @@ def _heatmap_block(s: _Sheet, frames: Frames, info: FrameworkInfo, row: int) -> 
 def _charts_sheet(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, infos: list[FrameworkInfo]) -> None:
     """Pictures of the distributions, each with its numbers beside it."""
     s.put(0, 0, "Area means and the spread of levels", s.fmt["title"])
-    s.put(1, 0, NOT_A_LEAGUE_TABLE, s.fmt["note"])
     s.widths([34, 12, 12, 12, 12, 12, 12, 12])
+    s.note(1, NOT_A_LEAGUE_TABLE, last_col=12)
+    s.printable()
     if not infos:
         s.put(3, 0, NO_RETURNS, s.fmt["bold"])
     row = 3
@@ -372,7 +416,8 @@ def _charts_sheet(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, infos: lis
         row = _distribution_block(s, wb, frames, info, row) + 2
 
 
-def _area_means_block(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, info: FrameworkInfo, row: int) -> int:
+def _area_means_block(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, info: FrameworkInfo,
+                      row: int) -> int:
     means = area_means(frames, info)
     s.put(row, 0, f"{info.title}: mean of each area across services", s.fmt["h2"])
     s.header(row + 1, ["Area", "Mean", "Services"])
@@ -391,11 +436,12 @@ def _area_means_block(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, info: 
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"none": True})
     chart.set_size({"width": 560, "height": max(220, 60 + 28 * len(means))})
-    s.ws.insert_chart(row, 4, chart)
-    return max(last, row + max(11, (60 + 28 * len(means)) // 20))
+    s.ws.insert_chart(row + 1, 4, chart)
+    return max(last, row + 2 + max(220, 60 + 28 * len(means)) // 20)
 
 
-def _distribution_block(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, info: FrameworkInfo, row: int) -> int:
+def _distribution_block(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, info: FrameworkInfo,
+                        row: int) -> int:
     dist = level_distribution(frames, info)
     s.put(row, 0, f"{info.title}: how many ratings at each level, per area", s.fmt["h2"])
     s.header(row + 1, ["Area", *[info.level_header(v, lab) for v, lab in info.levels], "Not rated"])
@@ -404,24 +450,28 @@ def _distribution_block(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, info
         s.put(first + i, 0, item[1])
         s.row(first + i, item[2:], s.fmt["int"], col=1)
     last = first + max(len(dist), 1) - 1
-    chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+    chart = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
     for j, (value, label) in enumerate(info.levels):
         chart.add_series({"name": [s.ws.name, row + 1, 1 + j], "categories": [s.ws.name, first, 0, last, 0],
                           "values": [s.ws.name, first, 1 + j, last, 1 + j],
                           "fill": {"color": _level_colour(j, len(info.levels))}, "gap": 60})
-    chart.set_title({"name": f"{info.title}: ratings by level", "name_font": {"size": 11}})
-    chart.set_y_axis({"name": "Ratings", "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}})
+    # Shares, not counts: areas have different numbers of statements, and the spread is what matters.
+    chart.set_title({"name": f"{info.title}: share of ratings at each level", "name_font": {"size": 11}})
+    chart.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}})
+    chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 560, "height": 300})
-    s.ws.insert_chart(row, 2 + len(info.levels), chart)
-    return max(last, row + 16)
+    height = max(260, 110 + 30 * len(dist))
+    chart.set_size({"width": 640, "height": height})
+    s.ws.insert_chart(row + 1, 2 + len(info.levels), chart)
+    return max(last, row + 2 + height // 20)
 
 
 def _statements_sheet(s: _Sheet, frames: Frames, infos: list[FrameworkInfo]) -> None:
     """How each statement's ratings spread across the levels, weakest first."""
     s.put(0, 0, "Statements: the spread of ratings, weakest first", s.fmt["title"])
-    s.put(1, 0, "Counts of services at each level; statements no service rated are not listed.", s.fmt["note"])
     s.widths([12, 26, 60] + [11] * 10)
+    s.note(1, "Counts of services at each level; statements no service rated are not listed.", 6, 1)
+    s.printable()
     s.ws.freeze_panes(0, 3)
     if not infos:
         s.put(3, 0, NO_RETURNS, s.fmt["bold"])
@@ -434,11 +484,12 @@ def _statement_block(s: _Sheet, frames: Frames, info: FrameworkInfo, row: int) -
     stats = statement_table(frames, info)
     s.put(row, 0, info.title, s.fmt["h2"])
     levels = [f"level_{v}" for v, _ in info.levels]
-    s.header(row + 1, ["Statement ID", "Area", "Statement", *[info.level_header(v, lab) for v, lab in info.levels],
-                       "Rated", "Mean"])
+    headers = [info.level_header(v, lab) for v, lab in info.levels]
+    s.header(row + 1, ["Statement ID", "Area", "Statement", *headers, "Rated", "Mean"])
     first = row + 2
     for i, item in enumerate(stats.to_dict("records")):
         s.row(first + i, [item["statement_id"], item["area"], item["statement"]], s.fmt["wrap"])
+        s.fit(first + i, [item["statement_id"], item["area"], item["statement"]])
         s.row(first + i, [item[c] for c in levels] + [item["rated"]], s.fmt["int"], col=3)
         s.put(first + i, 4 + len(levels), item["mean"], s.fmt["mean"])
     last = first + len(stats) - 1
@@ -450,22 +501,24 @@ def _statement_block(s: _Sheet, frames: Frames, info: FrameworkInfo, row: int) -
     return max(last, first)
 
 
-ACTION_HEADERS = ["Framework", "Service ID", "Service", "Statement ID", "Statement", "Action", "Lead", "Deadline",
-                  "Review date", "Status", "Details", "Flag"]
+ACTION_HEADERS = ["Framework", "Service ID", "Service", "Statement ID", "Statement", "Action", "Lead",
+                  "Deadline", "Review date", "Status", "Details", "Flag"]
 ACTION_FIELDS = ["framework_id", "service_id", "service_name", "statement_id", "statement", "action", "lead",
                  "deadline", "review_date", "status", "details"]
 
 
 def _flag(item: dict) -> str:
-    return ", ".join(word for word, on in (("Overdue", item["overdue"]), ("No lead", item["ownerless"])) if on)
+    flags = (("Overdue", item["overdue"]), ("No lead", item["ownerless"]))
+    return ", ".join(word for word, on in flags if on)
 
 
 def _actions_sheet(s: _Sheet, frames: Frames) -> None:
     """Every action, with the overdue and ownerless ones flagged in words and by fill."""
     s.put(0, 0, "Actions", s.fmt["title"])
-    s.put(1, 0, "Overdue: the deadline has passed and the status is not done. No lead: nobody is named to lead it.",
-          s.fmt["note"])
     s.widths([14, 12, 24, 11, 34, 40, 18, 11, 11, 14, 30, 16])
+    s.note(1, "Overdue: the deadline has passed and the status is not done. "
+              "No lead: nobody is named to lead it.", 6, 1)
+    s.printable((3, 3))
     s.header(3, ACTION_HEADERS)
     actions = frames.actions
     for i, item in enumerate(actions.to_dict("records")):
@@ -475,8 +528,9 @@ def _actions_sheet(s: _Sheet, frames: Frames) -> None:
             fmt = ("flag_date" if dated else "flag") if flag else ("date" if dated else "wrap")
             s.put(4 + i, j, item[field], s.fmt[fmt])
         s.put(4 + i, len(ACTION_FIELDS), flag, s.fmt["flag_bold"] if flag else None)
+        s.fit(4 + i, [item[field] for field in ACTION_FIELDS])
     if actions.empty:
-        s.put(4, 0, "No actions were returned.", s.fmt["note"])
+        s.put(4, 0, "No actions were returned.", s.fmt["aside"])
     else:
         s.ws.autofilter(3, 0, 3 + len(actions), len(ACTION_HEADERS) - 1)
     s.ws.freeze_panes(4, 0)
@@ -486,6 +540,7 @@ def _text_sheet(s: _Sheet, frames: Frames) -> None:
     """What services wrote in support of their ratings, for reading alongside the numbers."""
     s.put(0, 0, "Rationale and evidence", s.fmt["title"])
     s.widths([14, 12, 24, 11, 34, 8, 60, 60])
+    s.printable((2, 2))
     s.header(2, ["Framework", "Service ID", "Service", "Statement ID", "Statement", "Rating", "Rationale",
                  "Evidence"])
     ratings = frames.ratings
@@ -493,24 +548,27 @@ def _text_sheet(s: _Sheet, frames: Frames) -> None:
         ratings.evidence.fillna("").astype(str).str.strip().ne("")
     rows = ratings[keep]
     for i, item in enumerate(rows.to_dict("records")):
-        s.row(3 + i, [item[c] for c in ("framework_id", "service_id", "service_name", "statement_id", "statement",
-                                        "rating", "rationale", "evidence")], s.fmt["wrap"])
+        values = [item[c] for c in ("framework_id", "service_id", "service_name", "statement_id", "statement",
+                                    "rating", "rationale", "evidence")]
+        s.row(3 + i, values, s.fmt["wrap"])
+        s.fit(3 + i, values)
     if rows.empty:
-        s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["note"])
+        s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
     s.ws.freeze_panes(3, 0)
 
 
 def _missing_sheet(s: _Sheet, frames: Frames) -> None:
     """Who has not returned yet, and who returned without being on the manifest."""
     s.put(0, 0, "Missing returns", s.fmt["title"])
-    s.widths([16, 10, 14, 34, 30, 40])
+    s.widths([22, 12, 14, 34, 30, 50])
+    s.printable()
     s.put(2, 0, "Services in the manifest with no accepted return", s.fmt["h2"])
     s.header(3, ["Framework", "Version", "Service ID", "Service", "Contact", "File sent"])
     missing = frames.missing
     for i, item in enumerate(missing.itertuples(index=False)):
         s.row(4 + i, item)
     if missing.empty:
-        s.put(4, 0, "None: every service in the manifest has returned.", s.fmt["note"])
+        s.put(4, 0, "None: every service in the manifest has returned.", s.fmt["aside"])
     row = 4 + max(len(missing), 1) + 2
     s.put(row, 0, "Returns from services not in the manifest", s.fmt["h2"])
     s.header(row + 1, ["Framework", "Service ID", "Service", "File"])
@@ -518,22 +576,24 @@ def _missing_sheet(s: _Sheet, frames: Frames) -> None:
     for i, item in enumerate(unexpected.itertuples(index=False)):
         s.row(row + 2 + i, item)
     if unexpected.empty:
-        s.put(row + 2, 0, "None.", s.fmt["note"])
+        s.put(row + 2, 0, "None.", s.fmt["aside"])
 
 
 LOG_HEADERS = {"file": "File", "status": "Status", "reason": "Reason", "advice": "What the sender should do",
                "service_id": "Service ID", "service_name": "Service", "framework_id": "Framework",
-               "framework_version": "Version", "completed": "Completed", "warnings": "Warnings", "errors": "Errors",
-               "same_as": "Same as / superseded by", "size": "Bytes", "sha256": "SHA-256"}
+               "framework_version": "Version", "completed": "Completed", "warnings": "Warnings",
+               "errors": "Errors", "same_as": "Same as / superseded by", "size": "Bytes", "sha256": "SHA-256"}
 
 
 def _log_sheet(s: _Sheet, frames: Frames) -> None:
     """Every file handed in and what became of it, so nothing is silently dropped."""
     s.put(0, 0, "File log", s.fmt["title"])
     s.widths([40, 20, 40, 40, 12, 24, 16, 8, 11, 9, 8, 30, 10, 66])
+    s.printable((2, 2))
     s.header(2, LOG_HEADERS.values())
     for i, item in enumerate(frames.log.to_dict("records")):
         s.row(3 + i, [item[c] for c in LOG_HEADERS], s.fmt["wrap"])
+        s.fit(3 + i, [item[c] for c in LOG_HEADERS if c != "sha256"])
         s.put(3 + i, 8, item["completed"], s.fmt["date"])
     if len(frames.log):
         s.ws.autofilter(2, 0, 2 + len(frames.log), len(LOG_HEADERS) - 1)
@@ -541,7 +601,11 @@ def _log_sheet(s: _Sheet, frames: Frames) -> None:
 
 
 def _data_sheet(s: _Sheet, name: str, frame: pd.DataFrame) -> None:
-    """A tidy frame as an Excel table for pivots and Power BI; cells written by type, never through write()."""
+    """A tidy frame as an Excel table for pivots and Power BI.
+
+    add_table(data=...) would write each cell with write(), which turns "=..." into a formula; so the table is
+    declared with its headers only and the cells are written here by type.
+    """
     for i, item in enumerate(frame.itertuples(index=False)):
         s.row(1 + i, item)
     columns = [{"header": str(c)} for c in frame.columns]
@@ -570,22 +634,26 @@ h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
 .stat .n { display: block; font-size: 2rem; font-weight: 700; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; font-size: .88rem; }
 th, td { border: 1px solid var(--line); padding: .25rem .45rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
 th { background: #ececec; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.heat td.num { text-align: center; }
+th.num { text-align: right; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.heat th.num { text-align: center; font-size: .8rem; }
+table.heat td.num { text-align: center; vertical-align: middle; }
+table.heat td:nth-child(2) { min-width: 12em; }
 .legend { font-size: .85rem; margin: .3rem 0; }
 .key { display: inline-block; width: .9em; height: .9em; margin: 0 .25em 0 .7em; vertical-align: -.1em;
        border: 1px solid #999; }
 .dist { display: flex; align-items: center; gap: .5rem; white-space: nowrap; }
 .dist small { color: var(--muted); }
+svg { max-width: 100%; height: auto; }
 svg text { font-family: inherit; }
 @page { size: A4; margin: 14mm; }
 @media print {
-  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  body { max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   h2 { break-before: page; }
-  h2.first { break-before: avoid; }
+  h2.flow { break-before: auto; }
   tr, .stat, svg, .note { break-inside: avoid; }
   thead { display: table-header-group; }
 }
@@ -649,14 +717,16 @@ def _html_headline(collection: Collection) -> str:
                ("rejected", "files rejected", collection.counts()[REJECTED])]
     stats = "".join(f'<div class="stat"><span class="n" id="n-{key}">{_e(n)}</span>{_e(label)}</div>'
                     for key, label, n in figures)
-    parts = [f"<h1>Self-assessment returns</h1>\n<p class=\"muted\">Run date {_fmt_date(collection.today)}</p>",
+    parts = ["<h1>Self-assessment returns</h1>",
+             f'<p class="muted">Run date {_fmt_date(collection.today)}</p>',
              f'<p class="note">{_e(NOT_A_LEAGUE_TABLE)}</p>', f'<div class="stats">{stats}</div>']
     if expected is None:
-        parts.append('<p class="muted">No manifest was given, so expected and missing returns are not known.</p>')
+        parts.append('<p class="muted">No manifest was given, so expected and missing returns are not '
+                     'known.</p>')
     if not collection.responses:
         parts.append(f"<p><strong>{_e(NO_RETURNS)}</strong></p>")
-    rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], _dash(r["missing"]), r["rejected"],
-             r["duplicates"], r["superseded"], r["ignored"]] for r in overview_rows(collection)]
+    rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], _dash(r["missing"]),
+             r["rejected"], r["duplicates"], r["superseded"], r["ignored"]] for r in overview_rows(collection)]
     parts.append(_table(["Framework", "Title", "Expected", "Received", "Missing", "Rejected", "Duplicates",
                          "Superseded", "Ignored"], rows, numeric=range(2, 9)))
     return "\n".join(parts)
@@ -675,30 +745,35 @@ def _html_framework(frames: Frames, info: FrameworkInfo) -> str:
 
 
 def _svg_area_means(means: pd.DataFrame, info: FrameworkInfo) -> str:
-    """A horizontal bar per area from the bottom of the scale to its mean, with the value written at its end."""
-    label_w, bar_w, row_h, top = 260, 420, 26, 24
+    """A horizontal bar per area from the bottom of the scale to its mean, with the value at its end."""
+    label_w, bar_w, row_h, top = 300, 420, 26, 24
     height = top + row_h * len(means) + 8
     span = max(info.high - info.low, 1)
-    x = lambda v: label_w + bar_w * (v - info.low) / span  # noqa: E731 - a tiny local scale
-    parts = [f'<svg role="img" aria-label="Mean of each area" width="{label_w + bar_w + 50}" height="{height}" '
-             f'viewBox="0 0 {label_w + bar_w + 50} {height}">']
+
+    def x(value: float) -> float:
+        return label_w + bar_w * (value - info.low) / span
+
+    width = label_w + bar_w + 50
+    parts = [f'<svg role="img" aria-label="Mean of each area" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}">']
     for value, label in info.levels:
         parts.append(f'<line x1="{x(value):.1f}" y1="{top - 4}" x2="{x(value):.1f}" y2="{height - 8}" '
-                     f'stroke="#ddd"/><text x="{x(value):.1f}" y="{top - 8}" font-size="11" text-anchor="middle" '
-                     f'fill="#595959">{_e(value)}</text>')
+                     f'stroke="#ddd"/><text x="{x(value):.1f}" y="{top - 8}" font-size="11" '
+                     f'text-anchor="middle" fill="#595959">{_e(value)}</text>')
     for i, item in enumerate(means.itertuples(index=False)):
         y = top + i * row_h
         title = _text(item.area)
         short = title if len(title) <= 40 else title[:39] + "\u2026"
-        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end"><title>{_e(title)}'
-                     f'</title>{_e(short)}</text>')
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end">'
+                     f'<title>{_e(title)}</title>{_e(short)}</text>')
         if _blank(item.mean):
-            parts.append(f'<text x="{label_w + 4}" y="{y + 17}" font-size="12" fill="#595959">not rated</text>')
+            parts.append(f'<text x="{label_w + 4}" y="{y + 17}" font-size="12" fill="#595959">'
+                         'not rated</text>')
             continue
         end = x(float(item.mean))
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(end - label_w, 1):.1f}" height="{row_h - 8}" '
-                     f'fill="#4a6fa5"/><text x="{end + 4:.1f}" y="{y + 17}" font-size="12">'
-                     f'{_mean_text(item.mean)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(end - label_w, 1):.1f}" '
+                     f'height="{row_h - 8}" fill="#4a6fa5"/><text x="{end + 4:.1f}" y="{y + 17}" '
+                     f'font-size="12">{_mean_text(item.mean)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -753,8 +828,8 @@ def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
     rows = []
     for item in stats.to_dict("records"):
         counts = [int(item[f"level_{v}"]) for v, _ in info.levels]
-        rows.append([item["statement_id"], item["statement"], item["area"], _mean_text(item["mean"]), item["rated"],
-                     _Markup(_svg_stack(counts, info))])
+        rows.append([item["statement_id"], item["statement"], item["area"], _mean_text(item["mean"]),
+                     item["rated"], _Markup(_svg_stack(counts, info))])
     return legend + _table(["ID", "Statement", "Area", "Mean", "Rated", "Distribution"], rows, numeric=(3, 4))
 
 
@@ -777,30 +852,32 @@ def _svg_stack(counts: list[int], info: FrameworkInfo, width: int = 160, height:
 
 def _html_actions(frames: Frames) -> str:
     actions = frames.actions
-    overdue = actions[actions.overdue.astype(bool)] if len(actions) else actions
-    ownerless = actions[actions.ownerless.astype(bool)] if len(actions) else actions
+    overdue = actions[actions.overdue.astype(bool)]
+    ownerless = actions[actions.ownerless.astype(bool)]
     head = ["Framework", "Service", "Statement", "Action", "Lead", "Deadline", "Status"]
 
     def rows(frame: pd.DataFrame) -> list[list[object]]:
-        return [[a["framework_id"], a["service_name"] or a["service_id"], a["statement_id"], a["action"], a["lead"],
-                 _fmt_date(a["deadline"]), a["status"]] for a in frame.to_dict("records")]
+        return [[a["framework_id"], a["service_name"] or a["service_id"], a["statement_id"], a["action"],
+                 a["lead"], _fmt_date(a["deadline"]), a["status"]] for a in frame.to_dict("records")]
 
-    parts = ['<h2 class="first">Actions</h2>', f"<p>{len(actions)} actions returned; {len(overdue)} overdue, "
-             f"{len(ownerless)} with no lead named.</p>", "<h3>Overdue actions</h3>"]
-    parts.append(_table(head, rows(overdue)) if len(overdue) else '<p class="muted">None.</p>')
-    parts.append("<h3>Actions with no lead</h3>")
-    parts.append(_table(head, rows(ownerless)) if len(ownerless) else '<p class="muted">None.</p>')
-    return "\n".join(parts)
+    none = '<p class="muted">None.</p>'
+    return "\n".join([
+        "<h2>Actions</h2>",
+        f"<p>{len(actions)} actions returned; {len(overdue)} overdue, {len(ownerless)} with no lead named.</p>",
+        "<h3>Overdue actions</h3>", _table(head, rows(overdue)) if len(overdue) else none,
+        "<h3>Actions with no lead</h3>", _table(head, rows(ownerless)) if len(ownerless) else none])
 
 
 def _html_missing(collection: Collection, frames: Frames) -> str:
-    parts = ["<h2>Missing returns</h2>"]
+    parts = ['<h2 class="flow">Missing returns</h2>']
     if collection.expected is None:
-        return parts[0] + '\n<p class="muted">No manifest was given, so missing returns cannot be listed.</p>'
-    missing = frames.missing
-    parts.append(_table(["Framework", "Service ID", "Service", "Contact"],
-                        missing[["framework_id", "service_id", "service_name", "contact"]].itertuples(index=False))
-                 if len(missing) else '<p class="muted">None: every service in the manifest has returned.</p>')
+        parts.append('<p class="muted">No manifest was given, so missing returns cannot be listed.</p>')
+        return "\n".join(parts)
+    missing = frames.missing[["framework_id", "service_id", "service_name", "contact"]]
+    if len(missing):
+        parts.append(_table(["Framework", "Service ID", "Service", "Contact"], missing.itertuples(index=False)))
+    else:
+        parts.append('<p class="muted">None: every service in the manifest has returned.</p>')
     unexpected = frames.unexpected
     if len(unexpected):
         parts.append("<h3>Returns from services not in the manifest</h3>")
@@ -809,9 +886,8 @@ def _html_missing(collection: Collection, frames: Frames) -> str:
 
 
 def _html_log(collection: Collection) -> str:
-    counts = collection.counts()
-    rows = [[status, n] for status, n in counts.items()] + [["Total", len(collection.log)]]
-    parts = ["<h2>Files handed in</h2>", _table(["Status", "Files"], rows, numeric=(1,))]
+    rows = [[status, n] for status, n in collection.counts().items()] + [["Total", len(collection.log)]]
+    parts = ['<h2 class="flow">Files handed in</h2>', _table(["Status", "Files"], rows, numeric=(1,))]
     rejected = [e for e in collection.log if e.status == REJECTED]
     if rejected:
         parts.append("<h3>Rejected files</h3>")
@@ -846,5 +922,5 @@ def defuse(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).map(cell) if len(frame) else frame
 
 
-__all__ = ["write_workbook", "write_html", "write_csvs", "render_html", "overview_rows", "heatmap", "area_means",
-           "level_distribution", "statement_table", "framework_infos", "defuse", "NOT_A_LEAGUE_TABLE"]
+__all__ = ["NOT_A_LEAGUE_TABLE", "area_means", "defuse", "framework_infos", "heatmap", "level_distribution",
+           "overview_rows", "render_html", "statement_table", "write_csvs", "write_html", "write_workbook"]
