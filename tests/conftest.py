@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from maturity_xl.spec import bundled_frameworks, parse_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT.parent / "shared" / "sources"
-PINNED = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+PINNED = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 MINI = {
     "id": "mini",

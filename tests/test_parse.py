@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from conftest import PINNED
 from maturity_xl.cli import main
-from maturity_xl.generate import Service, generate, generate_bytes
-from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, Layout, cell
+from maturity_xl.generate import Service, generate_bytes
+from maturity_xl.layout import ASSESSMENT, METADATA, Layout, cell
 from maturity_xl.parse import Registry, parse
 from maturity_xl.simulate import Filled, cell_values, filled_workbook, random_answers
 

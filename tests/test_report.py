@@ -28,8 +28,8 @@ from maturity_xl.spec import parse_spec
 TODAY = date(2026, 11, 22)
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "http://example.com",
            "<script>alert(1)</script>"]
-SHEETS = ["Overview", "Scores", "Charts", "Statements", "Actions", "Text", "Missing", "File log", "Data ratings",
-          "Data actions", "Data responses", "Data log", "Data problems"]
+SHEETS = ["Overview", "Scores", "Charts", "Statements", "Actions", "Text", "Missing", "File log",
+          "Data ratings", "Data actions", "Data responses", "Data log", "Data problems"]
 
 
 def _response(sid: str, name: str, ratings: dict[str, int | None], actions: list[dict] = (),
@@ -45,10 +45,12 @@ def _response(sid: str, name: str, ratings: dict[str, int | None], actions: list
 @pytest.fixture(scope="module")
 def collection() -> Collection:
     registry = Registry([parse_spec(make_spec(), "mini")])
-    s1 = _response("S1", "<b>Riverside</b> & Co", {"1.1": 0, "1.2": 3, "2.1": 2}, text=(HOSTILE[0], HOSTILE[4]),
+    s1 = _response("S1", "<b>Riverside</b> & Co", {"1.1": 0, "1.2": 3, "2.1": 2},
+                   text=(HOSTILE[0], HOSTILE[4]),
                    actions=[{"action": "<script>alert(1)</script>", "lead": "Bo", "due": date(2026, 1, 5),
                              "status": "Not started"},
-                            {"action": "=1+1", "lead": None, "due": date(2027, 3, 1), "status": "Not started"},
+                            {"action": "=1+1", "lead": None, "due": date(2027, 3, 1),
+                             "status": "Not started"},
                             {"action": "Finished", "lead": "Cy", "due": date(2026, 2, 1), "status": "Done",
                              "statement": "1.2"}])
     s2 = _response("S2", "Hillside", {"1.1": 1, "1.2": None, "2.1": 3}, text=("+1", "-2"),
@@ -145,7 +147,8 @@ def test_heatmap_equals_area_scores(wb, collection):
     for item in scores.itertuples(index=False):
         value = ws.cell(rows[item.service_id], columns[titles[item.area_id]]).value
         assert value == pytest.approx(item.mean) if item.rated else value is None
-    assert ws.cell(rows["S2"], columns["Rated"]).value == 2 and ws.cell(rows["S2"], columns["Total"]).value == 3
+    assert ws.cell(rows["S2"], columns["Rated"]).value == 2
+    assert ws.cell(rows["S2"], columns["Total"]).value == 3
     assert ws.conditional_formatting  # the colour scale, with the numbers in the cells
     assert ws.cell(rows["S1"], columns["Area one"]).number_format == "0.0"
 
@@ -243,8 +246,8 @@ def test_html_is_escaped_self_contained_and_headlined(outputs, collection):
 
 def test_csvs_defuse_formulas(outputs):
     _folder, paths = outputs
-    assert {p.name for p in paths} == {"ratings.csv", "actions.csv", "responses.csv", "log.csv", "problems.csv",
-                                       "missing.csv", "unexpected.csv"}
+    assert {p.name for p in paths} == {"ratings.csv", "actions.csv", "responses.csv", "log.csv",
+                                       "problems.csv", "missing.csv", "unexpected.csv"}
     seen = set()
     for path in paths:
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -297,11 +300,27 @@ def test_empty_collection_still_reports(tmp_path):
     assert all(p.exists() for p in paths)
 
 
+def test_framework_missing_from_the_registry_falls_back_to_the_data(collection, tmp_path):
+    """A return whose spec is not installed still gets its own block, with areas and levels as returned."""
+    other = Response(file="x.xlsx", framework_id="other", framework_version="9", service_id="X1",
+                     service_name="Elsewhere", area_ids=("zz",),
+                     ratings=[Rating("q1", "zz", 1, "", ""), Rating("q2", "zz", 4, "", "")])
+    mixed = Collection([*collection.responses, other], collection.log, None, collection.registry, TODAY)
+    write_workbook(mixed, tmp_path / "r.xlsx")
+    write_html(mixed, tmp_path / "r.html")
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Scores"]
+    header = [c for c in _cells(ws) if c.value == "Service ID"][1].row
+    assert [c.value for c in ws[header]][:3] == ["Service ID", "Service", "zz"]
+    assert ws.cell(header + 1, 3).value == pytest.approx(2.5)
+    assert "Elsewhere" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_html_renders_in_headless_chromium(outputs, tmp_path):
     png = tmp_path / "report.png"
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1280,2000",
-                    (outputs[0] / "report.html").as_uri()], check=True, capture_output=True, timeout=120)
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
+                    "--window-size=1280,2000", (outputs[0] / "report.html").as_uri()],
+                   check=True, capture_output=True, timeout=120)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000

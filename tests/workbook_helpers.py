@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import range_boundaries, get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
-from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, START, Layout, cell
+from maturity_xl.layout import ACTIONS, ASSESSMENT, START, Layout, cell
 
 
 def metadata_sections(ws) -> dict[str, list[list]]:

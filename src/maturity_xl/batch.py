@@ -14,12 +14,14 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import MaturityXLError
-from .generate import EMPTY, UNSIGNED, Service, generate_bytes
+from .generate import Service, generate_bytes
+from .layout import EMPTY, UNSIGNED
 from .model import Framework
+from .sign import signature
 
 MANIFEST_FIELDS = ("service_id", "service_name", "contact", "file", "framework_id", "framework_version",
                    "fingerprint", "generated_at")
@@ -174,10 +176,10 @@ class ManifestRow:
 
 def generate_batch(framework: Framework, services: Iterable[Service], out_dir: Path, *,
                    password: str | None = None, generated_at: datetime | None = None,
-                   progress: Callable[[int], None] | None = None) -> Path:
+                   key: bytes | None = None, progress: Callable[[int], None] | None = None) -> Path:
     """Generate every service's workbook into out_dir and write manifest.csv beside them; returns its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
+    generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
     used: set[str] = set()
     rows: list[ManifestRow] = []
     template = Template(framework, password=password, generated_at=generated_at)
@@ -186,7 +188,8 @@ def generate_batch(framework: Framework, services: Iterable[Service], out_dir: P
         if name.lower() in used:  # two services whose safe names collide
             name = f"{name[:-5]}-{len(used)}.xlsx"
         used.add(name.lower())
-        (out_dir / name).write_bytes(template.personalise(service))
+        stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
+        (out_dir / name).write_bytes(template.personalise(service, stamp))
         rows.append(ManifestRow(service, name))
         if progress:
             progress(1)

@@ -6,7 +6,6 @@ Domain errors become ClickException (exit 1) with a plain message; usage errors 
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -76,21 +75,26 @@ def check_spec(file: Path) -> None:
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for the per-service workbooks and manifest.csv (with --services).")
 @click.option("--password", default=None, help="Optional password for sheet and workbook protection.")
+@click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Sign each workbook's identity with this key file, so `collect --key` can check returns.")
 def generate(framework: str, output: Path | None, service_name: str, service_id: str, services_csv: Path | None,
-             out_dir: Path | None, password: str | None) -> None:
+             out_dir: Path | None, password: str | None, key_file: Path | None) -> None:
     """Generate the assessment workbook for FRAMEWORK (an id, or the path of a spec file)."""
     from .batch import generate_batch, read_services
-    from .generate import Service, generate as write
+    from .generate import Service
+    from .generate import generate as write
+    from .sign import load_key, signature
 
     fw = _framework(framework)
     try:
+        key = load_key(key_file) if key_file else None
         if services_csv:
             if output:
                 raise click.UsageError("use --out-dir, not -o, with --services")
             services = read_services(services_csv)
             folder = out_dir or DEFAULT_OUT / fw.id
             bar = _progress(len(services), fw.id)
-            manifest = generate_batch(fw, services, folder, password=password,
+            manifest = generate_batch(fw, services, folder, password=password, key=key,
                                       progress=bar.update if bar else None)
             if bar:
                 bar.close()
@@ -100,7 +104,10 @@ def generate(framework: str, output: Path | None, service_name: str, service_id:
             raise click.UsageError("--out-dir goes with --services; use -o for one workbook")
         target = output or DEFAULT_OUT / f"{fw.id}.xlsx"
         target.parent.mkdir(parents=True, exist_ok=True)
-        write(fw, target, service=Service(service_id, service_name), password=password)
+        if key and not service_id:
+            raise click.UsageError("--key signs a service's identity: give --service-id too")
+        stamp = signature(key, service_id, fw.id, fw.version, fw.fingerprint) if key else ""
+        write(fw, target, service=Service(service_id, service_name), password=password, signature=stamp)
     except MaturityXLError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -154,16 +161,21 @@ def _summary(response) -> str:
 @click.option("--csv-dir", type=click.Path(path_type=Path, file_okay=False), help="Also export the tidy tables as CSV.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date overdue actions are judged "
               "against (default: today).")
+@click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="The key the workbooks were generated with: flags returns whose identity was altered or copied.")
+@click.option("--open-password", default=None, help="The password agreed with services, to open encrypted returns.")
 def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, expected: tuple[Path, ...],
-                    csv_dir: Path | None, today) -> None:
+                    csv_dir: Path | None, today, key_file: Path | None, open_password: str | None) -> None:
     """Collect returned workbooks from PATHS (files, folders, .zip archives) into consolidated reports."""
     from .collect import collect, discover
+    from .sign import load_key
 
     total = sum(1 for _ in discover(paths))
     bar = _progress(total, "collecting")
     try:
+        key = load_key(key_file) if key_file else None
         collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
-                             progress=bar.update if bar else None)
+                             progress=bar.update if bar else None, key=key, password=open_password)
     except MaturityXLError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

@@ -189,7 +189,7 @@ class Limits:
     memory_bytes: int = 1536 * 1024 * 1024
 
 
-def _parse_source(source: Source, registry: Registry) -> tuple[str, Response | None, str]:
+def _parse_source(source: Source, registry: Registry, password: str | None = None) -> tuple[str, Response | None, str]:
     """Read and parse one source; returns (sha256, response or None, failure reason)."""
     if source.size < 0:
         return "", None, "missing"
@@ -200,15 +200,16 @@ def _parse_source(source: Source, registry: Registry) -> tuple[str, Response | N
     except (OSError, zipfile.BadZipFile, ReadError, RuntimeError, NotImplementedError, EOFError) as exc:
         return "", None, f"unreadable:{exc}"
     digest = hashlib.sha256(data).hexdigest()
-    return digest, parse(data, name=source.name, registry=registry), ""
+    return digest, parse(data, name=source.name, registry=registry, password=password), ""
 
 
 _worker_registry: Registry | None = None
+_worker_password: str | None = None
 
 
-def _worker_init(registry: Registry, limits: Limits) -> None:
-    global _worker_registry
-    _worker_registry = registry
+def _worker_init(registry: Registry, limits: Limits, password: str | None = None) -> None:
+    global _worker_registry, _worker_password
+    _worker_registry, _worker_password = registry, password
     try:
         import resource
 
@@ -228,16 +229,16 @@ def _worker_parse(job: tuple[Source, int]) -> tuple[str, Response | None, str]:
     signal.alarm(seconds)
     try:
         assert _worker_registry is not None
-        return _guarded(source, _worker_registry)
+        return _guarded(source, _worker_registry, _worker_password)
     except TimeoutError:
         return "", None, f"slow:it took more than {seconds} seconds to read, which no real workbook does"
     finally:
         signal.alarm(0)
 
 
-def _guarded(source: Source, registry: Registry) -> tuple[str, Response | None, str]:
+def _guarded(source: Source, registry: Registry, password: str | None = None) -> tuple[str, Response | None, str]:
     try:
-        return _parse_source(source, registry)
+        return _parse_source(source, registry, password)
     except MemoryError:
         return "", None, "memory:it needed more memory than any real workbook does"
     except TimeoutError:
@@ -247,11 +248,12 @@ def _guarded(source: Source, registry: Registry) -> tuple[str, Response | None, 
 
 
 def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: Limits,
-               progress: Callable[[int], None] | None) -> Iterator[tuple[str, Response | None, str]]:
+               progress: Callable[[int], None] | None, password: str | None = None
+               ) -> Iterator[tuple[str, Response | None, str]]:
     """Parse sources in order, on worker processes when there are enough files to be worth it."""
     if workers <= 1 or len(sources) < 8:
         for source in sources:
-            yield _guarded(source, registry)
+            yield _guarded(source, registry, password)
             if progress:
                 progress(1)
         return
@@ -265,7 +267,7 @@ def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: 
         pending = sources[done:]
         try:
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                     initargs=(registry, limits)) as pool:
+                                     initargs=(registry, limits, password)) as pool:
                 chunk = max(1, min(64, len(pending) // (workers * 8)))
                 for result in pool.map(_worker_parse, [(s, limits.seconds) for s in pending], chunksize=chunk):
                     yield result
@@ -275,20 +277,21 @@ def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: 
         except BrokenProcessPool:
             # A worker died (killed for memory, or crashed) on one of the next files: read the next one alone,
             # so the file that kills a reader is named and the rest go on.
-            yield _isolated(sources[done], registry, limits, context)
+            yield _isolated(sources[done], registry, limits, context, password)
             done += 1
             if progress:
                 progress(1)
 
 
-def _isolated(source: Source, registry: Registry, limits: Limits, context) -> tuple[str, Response | None, str]:
+def _isolated(source: Source, registry: Registry, limits: Limits, context,
+              password: str | None = None) -> tuple[str, Response | None, str]:
     """Parse one file in a process of its own; if that process dies too, the file is the cause."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         with ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init,
-                                 initargs=(registry, limits)) as pool:
+                                 initargs=(registry, limits, password)) as pool:
             return pool.submit(_worker_parse, (source, limits.seconds)).result()
     except BrokenProcessPool:
         return "", None, "crashed:reading it stopped the reader (it needed too much memory or is malformed)"
@@ -297,13 +300,13 @@ def _isolated(source: Source, registry: Registry, limits: Limits, context) -> tu
 def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | None = None,
             registry: Registry | None = None, today: date | None = None,
             progress: Callable[[int], None] | None = None, workers: int | None = None,
-            limits: Limits | None = None) -> Collection:
+            limits: Limits | None = None, key: bytes | None = None, password: str | None = None) -> Collection:
     """Read every return under `paths` into a Collection; never modifies an input file."""
     registry = registry or default_registry()
     workers = workers if workers is not None else (os.cpu_count() or 1)
     limits = limits or Limits()
     log: list[LogEntry] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, LogEntry] = {}
     accepted: list[tuple[Response, LogEntry]] = []
     to_read: list[Source] = []
     for source in discover(paths):
@@ -314,7 +317,7 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
                 progress(1)
         else:
             to_read.append(source)
-    results = _parse_all(to_read, registry, workers, limits, progress)
+    results = _parse_all(to_read, registry, workers, limits, progress, password)
     for source, (digest, response, failure) in zip(to_read, results):
         entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
         log.append(entry)
@@ -322,9 +325,12 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
             entry.reason, entry.advice = _failure(failure, source)
             continue
         if digest in seen:
-            entry.status, entry.reason, entry.same_as = DUPLICATE, "the same bytes as another file", seen[digest]
+            original = seen[digest]
+            entry.status, entry.reason, entry.same_as = DUPLICATE, "the same bytes as another file", original.file
+            entry.framework_id, entry.framework_version = original.framework_id, original.framework_version
+            entry.service_id, entry.service_name = original.service_id, original.service_name
             continue
-        seen[digest] = source.name
+        seen[digest] = entry
         assert response is not None
         _describe(entry, response)
         if response.rejected:
@@ -332,6 +338,9 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
             entry.reason = fatal.message
             entry.advice = fatal.advice or ADVICE.get(fatal.code, DEFAULT_ADVICE)
             continue
+        if key is not None:
+            check_signature(response, key)
+            _describe(entry, response)
         entry.status = WARNINGS if response.problems else ACCEPTED
         accepted.append((response, entry))
     responses = _latest_per_service(accepted)
@@ -347,6 +356,28 @@ def _failure(failure: str, source: Source) -> tuple[str, str]:
                 ADVICE["too-large"])
     _code, _sep, detail = failure.partition(":")
     return f"the file could not be read: {detail}", DEFAULT_ADVICE
+
+
+def check_signature(response: Response, key: bytes) -> None:
+    """Flag a return whose identity does not carry the programme's signature (altered, or copied in)."""
+    from .layout import METADATA
+    from .response import Problem
+    from .sign import verify
+
+    r = response
+    if not r.signature and not r.signature_property:
+        problem = ("unsigned", "the workbook carries no signature: it was not generated with the programme's key, "
+                               "or its identity was removed")
+    elif r.signature != r.signature_property:
+        problem = ("signature-mismatch", "the signature in the metadata sheet and the one in the document's "
+                                         "properties differ: the workbook's identity was edited")
+    elif not verify(key, r.signature, r.service_id, r.framework_id, r.framework_version, r.fingerprint):
+        problem = ("signature-invalid", f"the signature does not match service '{r.service_id}', framework "
+                                        f"{r.framework_id} {r.framework_version}: the identity was altered or "
+                                        f"copied from another workbook")
+    else:
+        return
+    r.problems.append(Problem("error", problem[0], problem[1], METADATA))
 
 
 def _describe(entry: LogEntry, response: Response) -> None:

@@ -10,7 +10,7 @@ import csv
 import random
 import shutil
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -32,7 +32,7 @@ def run_demo(out_dir: Path, seed: int = 2026) -> Iterator[str]:
 
     rng = random.Random(seed)
     services = read_services(example_services())
-    stamp = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
+    stamp = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
     returns = out_dir / "returns"
     if returns.exists():
         shutil.rmtree(returns)  # our own simulated returns from a previous demo run

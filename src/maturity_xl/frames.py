@@ -138,18 +138,28 @@ class Frames:
         return out
 
     def statement_stats(self) -> pd.DataFrame:
-        """Each statement's distribution across levels and its mean across services, weakest first."""
-        frame = self.ratings.dropna(subset=["rating"])
+        """Each statement's distribution across levels and its mean across services, weakest first.
+
+        Statements nobody rated stay in (rated 0, no mean, last); every level of each scale has a column.
+        """
+        frame = self.ratings
         cols = ["framework_id", "area_id", "area", "statement_id", "statement"]
+        levels = sorted({lv.value for fw in self._frameworks() for lv in fw.scale.levels} |
+                        {int(v) for v in frame["rating"].dropna()})
         if frame.empty:
-            return pd.DataFrame(columns=cols + ["rated", "mean"])
-        counts = frame.pivot_table(index=cols, columns="rating", values="service_id", aggfunc="count",
-                                   fill_value=0)
-        counts.columns = [f"level_{int(c)}" for c in counts.columns]
-        stats = frame.groupby(cols)["rating"].agg(rated="count", mean="mean")
-        out = stats.join(counts).reset_index()
+            return pd.DataFrame(columns=cols + ["rated", "mean"] + [f"level_{v}" for v in levels])
+        grouped = frame.groupby(cols, sort=False)["rating"]
+        out = grouped.agg(rated="count", mean="mean").reset_index()
+        for value in levels:
+            counts = frame.assign(hit=frame["rating"] == value).groupby(cols, sort=False)["hit"].sum()
+            out[f"level_{value}"] = counts.to_numpy().astype(int)
         out["mean"] = out["mean"].astype(float)
-        return out.sort_values(["mean", "framework_id", "statement_id"], kind="stable").reset_index(drop=True)
+        return out.sort_values(["mean", "framework_id", "statement_id"], kind="stable",
+                               na_position="last").reset_index(drop=True)
+
+    def _frameworks(self) -> list[Framework]:
+        keys = {(r.framework_id, r.framework_version) for r in self.c.responses}
+        return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
 
 
 def _log_fields():

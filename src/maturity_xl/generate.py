@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,9 +20,11 @@ from . import __version__
 from .layout import (
     ACTIONS,
     ASSESSMENT,
+    EMPTY,
     METADATA,
     START,
     SUMMARY,
+    UNSIGNED,
     Layout,
     cell,
     col_letter,
@@ -31,10 +33,7 @@ from .layout import (
 from .model import ActionColumn, Framework
 
 EARLIEST_DATE = datetime(2000, 1, 1)
-# How the metadata sheet and document properties say "none": a visible value rather than a blank cell, so every
-# workbook of a framework has the same cells and the mail-merge can patch values in place.
-EMPTY = "-"
-UNSIGNED = "unsigned"  # distinct from EMPTY so the two never share one shared string
+
 LATEST_DATE = datetime(2100, 12, 31)
 DATE_FORMAT = "dd/mm/yyyy"
 # Excel refuses validation titles over 32 characters and messages over 255 (input) / 224 (error).
@@ -69,7 +68,8 @@ def row_height(*cells: tuple[str, float], min_lines: int = 1) -> float:
     """A row height that shows every (text, column width) pair whole.
 
     LibreOffice and Excel do not reliably grow rows for wrapped text in a file they did not write, and the
-    printout is part of the product, so heights are estimated here (about 1.2 characters of 10-point Arial per width unit).
+    printout is part of the product, so heights are estimated here (about 1.2 characters of 10-point Arial
+    per width unit).
     """
     lines = min_lines
     for text, width in cells:
@@ -101,7 +101,7 @@ def generate(framework: Framework, out: str | Path | BinaryIO, *, service: Servi
              password: str | None = None, generated_at: datetime | None = None, signature: str = "") -> None:
     """Write the assessment workbook for `framework` (optionally personalised for one service) to `out`."""
     service = service or Service()
-    generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
+    generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
     layout = Layout(framework)
     target = str(out) if isinstance(out, Path) else out
     wb = _ProtectedWorkbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,

@@ -15,6 +15,11 @@ START, ASSESSMENT, ACTIONS, SUMMARY, METADATA = "Start here", "Assessment", "Act
 SHEETS = (START, ASSESSMENT, ACTIONS, SUMMARY, METADATA)
 METADATA_FORMAT = "maturity-xl/1"
 
+# How the metadata sheet and document properties say "none": a visible value rather than a blank cell, so every
+# workbook of a framework has the same cells and the mail-merge can patch values in place.
+EMPTY = "-"
+UNSIGNED = "unsigned"  # distinct from EMPTY so the two never share one shared string
+
 # Excel's inline list validation: one comma-joined string of at most 255 characters.
 INLINE_LIST_LIMIT = 255
 

@@ -6,12 +6,14 @@ about the layout is assumed here. Cached formula results are never read: scores 
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+import zlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .generate import EMPTY
-from .layout import ACTIONS, ASSESSMENT, METADATA, METADATA_FORMAT, cell
+from .layout import ACTIONS, ASSESSMENT, EMPTY, METADATA, METADATA_FORMAT, START, UNSIGNED, cell
 from .model import Framework, Level, Scale
 from .reader import Cell, ReadError, Workbook, open_workbook, split_ref
 from .response import Action, Problem, Rating, Response
@@ -49,9 +51,13 @@ def default_registry() -> Registry:
     return _default_registry
 
 
-def parse(source: str | Path | bytes, *, name: str | None = None, registry: Registry | None = None) -> Response:
+def parse(source: str | Path | bytes, *, name: str | None = None, registry: Registry | None = None,
+          password: str | None = None) -> Response:
     """Parse a returned workbook (a path, or its bytes with a display `name`). Never raises for bad content:
-    a file that cannot be read comes back as a Response whose problems include a fatal one."""
+    a file that cannot be read comes back as a Response whose problems include a fatal one.
+
+    `password` opens a workbook encrypted with the password the programme agreed with its services.
+    """
     if isinstance(source, (str, Path)):
         name = name or str(source)
         try:
@@ -62,6 +68,12 @@ def parse(source: str | Path | bytes, *, name: str | None = None, registry: Regi
         data = source
         name = name or "<bytes>"
     kind = sniff(data)
+    if kind.kind == "encrypted" and password:
+        data = _decrypt(data, password)
+        if data is None:
+            return _rejected(name, "wrong-password", "the workbook is encrypted and the agreed password does not "
+                                                     "open it", "Remove the password to open, save, and send it again.")
+        kind = sniff(data)
     if not kind.readable:
         return _rejected(name, kind.kind, kind.message, kind.advice)
     try:
@@ -72,8 +84,23 @@ def parse(source: str | Path | bytes, *, name: str | None = None, registry: Regi
         return _Parser(wb, name, registry or default_registry()).run()
     except ReadError as exc:
         return _rejected(name, exc.code, str(exc))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        return _rejected(name, "damaged", f"the file is damaged and a part of it cannot be read ({exc})")
     finally:
         wb.close()
+
+
+def _decrypt(data: bytes, password: str) -> bytes | None:
+    import msoffcrypto  # only for encrypted returns, with the programme's agreed password
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password=password)
+        out = io.BytesIO()
+        office.decrypt(out)
+    except Exception:  # msoffcrypto raises its own and cryptography's errors for a wrong key or a damaged file
+        return None
+    return out.getvalue()
 
 
 def _rejected(name: str, code: str, message: str, advice: str = "") -> Response:
@@ -100,6 +127,8 @@ class _Parser:
         r.service_id = _meta_text(info.get("service_id"))
         r.service_name = _meta_text(info.get("service_name"))
         r.generated_at = _text(info.get("generated_at"))
+        r.signature = _signature_text(info.get("signature"))
+        r.signature_property = _signature_text(self.wb.custom_properties().get("maturity_xl_signature"))
         if str(info.get("format") or "") != METADATA_FORMAT:
             self.problem("fatal", "metadata-format", f"the metadata sheet is not in a format this version of "
                                                      f"maturity-xl reads ({info.get('format')!r})", METADATA)
@@ -119,17 +148,22 @@ class _Parser:
             self.problem("fatal", "metadata-damaged", "the metadata sheet has no rating scale", METADATA)
             return r
         sheets = {row[0]: row[1] for row in meta.get("sheets", []) if len(row) >= 2}
-        assessment = self._sheet(sheets.get("assessment", ASSESSMENT))
-        if assessment is None:
-            return r
         statements = [row for row in meta.get("map", []) if len(row) >= 7]
         if not statements:
             self.problem("fatal", "metadata-damaged", "the metadata sheet lists no statements", METADATA)
+            return r
+        assessment = self._sheet(sheets.get("assessment", ASSESSMENT), statements)
+        if assessment is None:
             return r
         r.area_ids = tuple(dict.fromkeys(_text(row[1]) for row in statements))
         if fw is not None:
             r.area_ids = tuple(a.id for a in fw.areas)
         self._respondent(meta.get("respondent", []))
+        typed = str(r.respondent.get("service") or "")
+        if r.service_name and typed and _folded(typed) != _folded(r.service_name):
+            self.problem("warning", "service-mismatch",
+                         f"this workbook was sent to '{r.service_name}' but the respondent's details name "
+                         f"'{typed}': it may have been forwarded to another service", START, self._respondent_cell)
         self._ratings(assessment, statements, scale, fw)
         actions_sheet = sheets.get("actions", ACTIONS)
         columns = [row for row in meta.get("columns", []) if len(row) >= 4 and str(row[0]).startswith("action.")]
@@ -184,20 +218,38 @@ class _Parser:
         sections["workbook"] = info
         return sections
 
-    def _sheet(self, sheet: str) -> str | None:
+    def _sheet(self, sheet: str, statements: list[list]) -> str | None:
+        """The Assessment sheet by its name, or, if it was renamed, the sheet whose rows hold the mapped ids."""
         if sheet in self.wb.sheets:
             return sheet
+        wanted = [(row_, 0) for row_ in (_row_of(row[3]) for row in statements) if row_ is not None]
+        ids = [_text(row[0]) for row in statements]
+        best, hits = None, 0
+        for candidate in self.wb.sheets:
+            if candidate == METADATA:
+                continue
+            found = self.wb.lookup(candidate, wanted)
+            count = sum(_text(_get(found, r, c)) == sid for (r, c), sid in zip(wanted, ids))
+            if count > hits:
+                best, hits = candidate, count
+        if best is not None and hits >= max(1, len(ids) // 2):
+            self.problem("warning", "sheet-renamed", f"the '{sheet}' sheet was renamed to '{best}'", best)
+            return best
         self.problem("fatal", "missing-sheet", f"the '{sheet}' sheet is missing or was renamed; please return "
                                                f"the workbook with its sheets as they were sent", sheet)
         return None
 
     # --- content ---------------------------------------------------------------------------------------------
 
+    _respondent_cell = ""
+
     def _respondent(self, rows: list[list]) -> None:
         for row in rows:
             if len(row) < 4:
                 continue
             key, sheet, ref, kind = _text(row[0]), _text(row[1]), _text(row[2]), _text(row[3])
+            if key == "service":
+                self._respondent_cell = ref
             if sheet not in self.wb.sheets:
                 continue
             raw = self._value(sheet, ref)
@@ -404,6 +456,15 @@ def _scale_from(rows: list[list]) -> Scale | None:
     if len(levels) < 2:
         return None
     return Scale("Rating", tuple(levels), levels[-1].value)
+
+
+def _signature_text(value: object) -> str:
+    text = _text(value)
+    return "" if text in (EMPTY, UNSIGNED) else text
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold().replace("&", " and ")).split())
 
 
 def _meta_text(value: object) -> str:

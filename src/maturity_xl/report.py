@@ -1,9 +1,9 @@
 """Consolidated reports of a Collection: one Excel workbook, one self-contained HTML page, and CSV exports.
 
-Everything a service typed is untrusted text. In the workbook it is written with `write_string` only (a
-rationale starting with "=" stays text, a URL stays inert), in HTML it is escaped, and in CSV a leading "=", "+",
-"-", "@", tab or carriage return gets an apostrophe (CWE-1236). Every file is written to a temporary name beside
-its target and moved into place, so a reader never sees half a report.
+Everything a service typed is untrusted text. In the workbook it is written with `write_string` only
+(a rationale starting with "=" stays text, a URL stays inert), in HTML it is escaped, and in CSV a leading
+"=", "+", "-", "@", tab or carriage return gets an apostrophe (CWE-1236). Every file is written to a temporary
+name beside its target and moved into place, so a reader never sees half a report.
 
 The reports show distributions and each service's own profile, never a ranking: services rated themselves, so
 their scores are not comparable as a league table.
@@ -30,8 +30,8 @@ from .collect import DUPLICATE, IGNORED, REJECTED, SUPERSEDED, Collection
 from .frames import Frames
 
 NOT_A_LEAGUE_TABLE = ("Self-assessments are not league tables: each service rated itself against its own "
-                      "understanding of the statements, so these reports show distributions and each service's "
-                      "own profile, not a ranking of services.")
+                      "understanding of the statements, so these reports show distributions and each "
+                      "service's own profile, not a ranking of services.")
 NO_RETURNS = "No accepted returns yet: there is nothing to summarise until completed workbooks are collected."
 NOT_IDENTIFIED = "(not identified)"
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -42,6 +42,9 @@ CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 LOW, MID, HIGH = "#F4A582", "#F7F7F7", "#92C5DE"
 LEVEL_RAMP = ("#C6DBEF", "#08306B")  # lightest to darkest blue, for the levels of a scale
 DATA_FRAMES = ("ratings", "actions", "responses", "log", "problems")
+# Detail sheets (text, data tables) hold at most this many rows: past it a workbook takes minutes to write and
+# is slow to open; the CSV export always has every row.
+DETAIL_LIMIT = 50_000
 CSV_FRAMES = ("ratings", "actions", "responses", "log", "problems", "missing", "unexpected")
 
 
@@ -169,12 +172,13 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     scores = scores[scores.framework_id == info.id]
     ratings = frames.ratings[frames.ratings.framework_id == info.id]
     areas = [a for a, _ in info.areas]
+    overall = ratings.groupby(["service_id", "service_name"], sort=False)["rating"].mean()
     rows = []
     for (sid, name), group in scores.groupby(["service_id", "service_name"], sort=False):
         means = dict(zip(group.area_id, group["mean"]))
-        own = ratings.loc[(ratings.service_id == sid) & (ratings.service_name == name), "rating"].dropna()
+        own = overall.get((sid, name))
         rows.append([sid, name, *[means.get(a) for a in areas], int(group.rated.sum()),
-                     int(group.total.sum()), float(own.mean()) if len(own) else None])
+                     int(group.total.sum()), None if own is None or pd.isna(own) else float(own)])
     out = pd.DataFrame(rows, columns=["service_id", "service_name", *areas, "rated", "total", "mean"])
     return out.sort_values(["service_name", "service_id"], kind="stable").reset_index(drop=True)
 
@@ -216,7 +220,7 @@ def statement_table(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 
 class _Sheet:
-    """A worksheet that writes each value with the method for its type: text never becomes a formula or link."""
+    """A worksheet that writes each value by its type, so text never becomes a formula or a link."""
 
     def __init__(self, ws: Worksheet, fmt: dict[str, object]):
         self.ws, self.fmt = ws, fmt
@@ -451,7 +455,7 @@ def _distribution_block(s: _Sheet, wb: xlsxwriter.Workbook, frames: Frames, info
         s.row(first + i, item[2:], s.fmt["int"], col=1)
     last = first + max(len(dist), 1) - 1
     chart = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
-    for j, (value, label) in enumerate(info.levels):
+    for j, _level in enumerate(info.levels):
         chart.add_series({"name": [s.ws.name, row + 1, 1 + j], "categories": [s.ws.name, first, 0, last, 0],
                           "values": [s.ws.name, first, 1 + j, last, 1 + j],
                           "fill": {"color": _level_colour(j, len(info.levels))}, "gap": 60})
@@ -546,7 +550,7 @@ def _text_sheet(s: _Sheet, frames: Frames) -> None:
     ratings = frames.ratings
     keep = ratings.rationale.fillna("").astype(str).str.strip().ne("") | \
         ratings.evidence.fillna("").astype(str).str.strip().ne("")
-    rows = ratings[keep]
+    rows = _capped(s, ratings[keep], 1)
     for i, item in enumerate(rows.to_dict("records")):
         values = [item[c] for c in ("framework_id", "service_id", "service_name", "statement_id", "statement",
                                     "rating", "rationale", "evidence")]
@@ -606,14 +610,40 @@ def _data_sheet(s: _Sheet, name: str, frame: pd.DataFrame) -> None:
     add_table(data=...) would write each cell with write(), which turns "=..." into a formula; so the table is
     declared with its headers only and the cells are written here by type.
     """
-    for i, item in enumerate(frame.itertuples(index=False)):
-        s.row(1 + i, item)
+    total = len(frame)
+    frame = frame.iloc[:DETAIL_LIMIT]
+    writers = [_column_writer(s, frame[c]) for c in frame.columns]
+    for col, (write, values) in enumerate(zip(writers, (frame[c].tolist() for c in frame.columns))):
+        for i, value in enumerate(values):
+            write(1 + i, col, value)
+    if total > len(frame):
+        s.put(len(frame) + 2, 0, f"{total - len(frame):,} more rows are in the CSV export (--csv-dir): Excel "
+                                 f"holds the first {len(frame):,} here.", s.fmt["aside"])
     columns = [{"header": str(c)} for c in frame.columns]
     # An Excel table needs one data row, so an empty frame gets one blank row.
     s.ws.add_table(0, 0, max(len(frame), 1), len(columns) - 1,
                    {"name": f"tbl_{name}", "columns": columns, "style": "Table Style Light 9"})
     s.widths([max(10, min(40, len(str(c)) + 4)) for c in frame.columns])
     s.ws.freeze_panes(1, 0)
+
+
+def _column_writer(s: _Sheet, series: pd.Series):
+    """A writer for one column, chosen once by its dtype: numbers stay numbers, everything else is put() by type."""
+    ws = s.ws
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return lambda r, c, v: ws.write_boolean(r, c, bool(v)) if not _blank(v) else ws.write_blank(r, c, None)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return lambda r, c, v: ws.write_blank(r, c, None) if _blank(v) else ws.write_number(r, c, float(v))
+    return s.put
+
+
+def _capped(s: _Sheet, frame: pd.DataFrame, note_row: int) -> pd.DataFrame:
+    """The first DETAIL_LIMIT rows, with a note saying where the rest are."""
+    if len(frame) <= DETAIL_LIMIT:
+        return frame
+    s.put(note_row, 0, f"The first {DETAIL_LIMIT:,} of {len(frame):,} rows; the CSV export (--csv-dir) has them "
+                       f"all.", s.fmt["aside"])
+    return frame.iloc[:DETAIL_LIMIT]
 
 
 # The HTML page
@@ -726,7 +756,8 @@ def _html_headline(collection: Collection) -> str:
     if not collection.responses:
         parts.append(f"<p><strong>{_e(NO_RETURNS)}</strong></p>")
     rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], _dash(r["missing"]),
-             r["rejected"], r["duplicates"], r["superseded"], r["ignored"]] for r in overview_rows(collection)]
+             r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
+            for r in overview_rows(collection)]
     parts.append(_table(["Framework", "Title", "Expected", "Received", "Missing", "Rejected", "Duplicates",
                          "Superseded", "Ignored"], rows, numeric=range(2, 9)))
     return "\n".join(parts)
@@ -754,9 +785,9 @@ def _svg_area_means(means: pd.DataFrame, info: FrameworkInfo) -> str:
         return label_w + bar_w * (value - info.low) / span
 
     width = label_w + bar_w + 50
-    parts = [f'<svg role="img" aria-label="Mean of each area" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}">']
-    for value, label in info.levels:
+    parts = [(f'<svg role="img" aria-label="Mean of each area" width="{width}" height="{height}" '
+              f'viewBox="0 0 {width} {height}">')]
+    for value, _label in info.levels:
         parts.append(f'<line x1="{x(value):.1f}" y1="{top - 4}" x2="{x(value):.1f}" y2="{height - 8}" '
                      f'stroke="#ddd"/><text x="{x(value):.1f}" y="{top - 8}" font-size="11" '
                      f'text-anchor="middle" fill="#595959">{_e(value)}</text>')
@@ -863,7 +894,8 @@ def _html_actions(frames: Frames) -> str:
     none = '<p class="muted">None.</p>'
     return "\n".join([
         "<h2>Actions</h2>",
-        f"<p>{len(actions)} actions returned; {len(overdue)} overdue, {len(ownerless)} with no lead named.</p>",
+        (f"<p>{len(actions)} actions returned; {len(overdue)} overdue, "
+         f"{len(ownerless)} with no lead named.</p>"),
         "<h3>Overdue actions</h3>", _table(head, rows(overdue)) if len(overdue) else none,
         "<h3>Actions with no lead</h3>", _table(head, rows(ownerless)) if len(ownerless) else none])
 
@@ -875,13 +907,15 @@ def _html_missing(collection: Collection, frames: Frames) -> str:
         return "\n".join(parts)
     missing = frames.missing[["framework_id", "service_id", "service_name", "contact"]]
     if len(missing):
-        parts.append(_table(["Framework", "Service ID", "Service", "Contact"], missing.itertuples(index=False)))
+        parts.append(_table(["Framework", "Service ID", "Service", "Contact"],
+                            missing.itertuples(index=False)))
     else:
         parts.append('<p class="muted">None: every service in the manifest has returned.</p>')
     unexpected = frames.unexpected
     if len(unexpected):
         parts.append("<h3>Returns from services not in the manifest</h3>")
-        parts.append(_table(["Framework", "Service ID", "Service", "File"], unexpected.itertuples(index=False)))
+        parts.append(_table(["Framework", "Service ID", "Service", "File"],
+                            unexpected.itertuples(index=False)))
     return "\n".join(parts)
 
 

@@ -70,6 +70,8 @@ class Response:
     service_id: str = ""
     service_name: str = ""
     generated_at: str = ""
+    signature: str = ""  # from the metadata sheet
+    signature_property: str = ""  # the same, from the custom document properties
     respondent: dict[str, object] = field(default_factory=dict)
     ratings: list[Rating] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)

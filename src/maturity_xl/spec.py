@@ -232,7 +232,8 @@ def _action_plan(c: _Checker, data: dict) -> tuple[str, list[ActionColumn]]:
         kind = c.field(raw, "kind", path, str, default="text")
         help_text = _one_line(c.field(raw, "help", path, str, required=False, default=""))
         if kind not in COLUMN_KINDS:
-            c.add("bad-choice", f"{path}.kind", f"'{kind}' is not a column kind (use one of: {', '.join(COLUMN_KINDS)})")
+            c.add("bad-choice", f"{path}.kind",
+                  f"'{kind}' is not a column kind (use one of: {', '.join(COLUMN_KINDS)})")
         if len(help_text) > HELP_LIMIT:
             c.add("too-long", f"{path}.help", f"is {len(help_text)} characters; Excel shows at most {HELP_LIMIT}")
         options: list[str] = []

@@ -1,0 +1,195 @@
+"""Benchmark: generation, mail-merge, collection and start-up, beside the naive ways, on this machine.
+
+    python bench/run.py              # the full table (1,000 and 10,000 returns; a few minutes)
+    python bench/run.py --quick      # 200 and 1,000 returns, smaller samples
+
+Prints a Markdown table. Figures are wall times; ratios matter more than absolute times, which vary by machine.
+No test asserts on these numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from maturity_xl.batch import Template, generate_batch  # noqa: E402
+from maturity_xl.generate import Service, generate_bytes  # noqa: E402
+from maturity_xl.simulate import filled_workbook, random_answers  # noqa: E402
+from maturity_xl.spec import bundled_frameworks, load_framework  # noqa: E402
+
+STAMP = datetime(2026, 11, 1, tzinfo=UTC)
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(what: str, figure: str, note: str = "") -> None:
+    ROWS.append((what, figure, note))
+    print(f"  {what}: {figure} {note}", file=sys.stderr, flush=True)
+
+
+def timed(fn, repeat: int = 5) -> float:
+    """Median seconds of `repeat` runs."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_generate() -> None:
+    for fw in bundled_frameworks():
+        seconds = timed(lambda fw=fw: generate_bytes(fw, service=Service("S1", "One"), generated_at=STAMP))
+        row(f"generate one workbook: {fw.id} ({len(fw.statements)} statements)", f"{seconds * 1000:.1f} ms")
+
+
+def bench_mailmerge(fw, n: int, naive_sample: int, work: Path) -> None:
+    services_csv = work / "services.csv"
+    services_csv.write_text("id,name,contact\n" + "".join(f"S{i:05d},Service number {i},s{i}@example.org\n"
+                                                          for i in range(n)), encoding="utf-8")
+    from maturity_xl.batch import read_services
+
+    services = read_services(services_csv)
+    start = time.perf_counter()
+    generate_batch(fw, services, work / "merge", generated_at=STAMP)
+    merge = time.perf_counter() - start
+    start = time.perf_counter()
+    for service in services[:naive_sample]:
+        (work / "naive.xlsx").write_bytes(generate_bytes(fw, service=service, generated_at=STAMP))
+    naive = (time.perf_counter() - start) / naive_sample
+    per = merge / n
+    row(f"mail-merge {n:,} workbooks ({fw.id}, CSV to files + manifest)", f"{merge:.2f} s, {per * 1000:.2f} ms each")
+    row("  naive: build each from scratch with XlsxWriter", f"{naive * 1000:.1f} ms each",
+        f"(measured on {naive_sample}; mail-merge is {naive / per:.0f}x faster)")
+
+
+def synthesise(fw, n: int, folder: Path) -> list[Path]:
+    """n distinct returns with realistic text, as services would send them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    template = Template(fw, generated_at=STAMP)
+    rng = random.Random(n)
+    paths = []
+    for i in range(n):
+        blank = template.personalise(Service(f"S{i:05d}", f"Service number {i}"))
+        path = folder / f"return-{i:05d}.xlsx"
+        path.write_bytes(filled_workbook(fw, blank, random_answers(fw, rng)))
+        paths.append(path)
+    return paths
+
+
+COLLECT_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {src!r})
+start = time.perf_counter()
+from maturity_xl.collect import collect
+from maturity_xl.report import write_html, write_workbook
+c = collect([{folder!r}], workers={workers})
+frames = c.frames()
+frames.ratings, frames.actions, frames.responses
+parsed = time.perf_counter()
+write_workbook(c, __import__("pathlib").Path({out!r}) / "report.xlsx")
+write_html(c, __import__("pathlib").Path({out!r}) / "report.html")
+done = time.perf_counter()
+me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({{"parse": parsed - start, "total": done - start, "main_kb": me, "worker_kb": kids,
+                   "accepted": len(c.responses)}}))
+"""
+
+
+def bench_collect(folder: Path, n: int, work: Path) -> dict:
+    out = work / f"report-{n}"
+    out.mkdir(exist_ok=True)
+    code = COLLECT_CHILD.format(src=str(ROOT / "src"), folder=str(folder), workers=os.cpu_count() or 1,
+                                out=str(out))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["accepted"] == n, figures
+    row(f"collect {n:,} returns into frames (both cores)", f"{figures['parse']:.2f} s, "
+        f"{figures['parse'] / n * 1000:.2f} ms each")
+    row("  ... and write report.xlsx + report.html", f"{figures['total']:.2f} s in all, "
+        f"{figures['total'] / n * 1000:.2f} ms each")
+    row(f"  peak memory, {n:,} returns", f"main {figures['main_kb'] / 1024:.0f} MB, "
+        f"largest worker {figures['worker_kb'] / 1024:.0f} MB")
+    return figures
+
+
+def bench_baselines(paths: list[Path], sample: int, ours_per_file: float) -> None:
+    import pandas as pd
+
+    chosen = paths[:sample]
+    start = time.perf_counter()
+    for path in chosen:
+        pd.read_excel(path, sheet_name=None, engine="openpyxl")
+    per = (time.perf_counter() - start) / len(chosen)
+    row("  analyst today: pandas.read_excel (openpyxl) per file", f"{per * 1000:.1f} ms",
+        f"(measured on {len(chosen)}; collection is {per / ours_per_file:.0f}x faster)")
+    needed = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml",
+              "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet5.xml")
+    start = time.perf_counter()
+    for path in paths:
+        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
+            for name in needed:
+                zf.read(name)
+    floor = (time.perf_counter() - start) / len(paths)
+    row("  floor: read the file and unzip only the parts the parser needs", f"{floor * 1000:.2f} ms per file",
+        "(one core)")
+
+
+def bench_startup(work: Path, framework_id: str) -> None:
+    exe = [sys.executable, "-m", "maturity_xl"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    helps = timed(lambda: subprocess.run(exe + ["--help"], capture_output=True, check=True, env=env), 3)
+    gen = timed(lambda: subprocess.run(exe + ["generate", framework_id, "-o", str(work / "one.xlsx")],
+                                       capture_output=True, check=True, env=env), 3)
+    row("start-up: maturity-xl --help", f"{helps * 1000:.0f} ms")
+    row(f"start-up: maturity-xl generate {framework_id} (one workbook)", f"{gen * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs, for a first look")
+    parser.add_argument("--framework", default="coventry-warwickshire", help="the framework returns are made from")
+    args = parser.parse_args()
+    small, big = (200, 1000) if args.quick else (1000, 10000)
+    fw = load_framework(args.framework)
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+          file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="mxl-bench-") as tmp:
+        work = Path(tmp)
+        bench_generate()
+        bench_mailmerge(fw, small, 20 if args.quick else 100, work)
+        print(f"synthesising {big:,} returns...", file=sys.stderr, flush=True)
+        all_paths = synthesise(fw, big, work / "returns-big")
+        small_dir = work / "returns-small"
+        small_dir.mkdir()
+        for path in all_paths[:small]:
+            os.link(path, small_dir / path.name)
+        one = bench_collect(small_dir, small, work)
+        bench_baselines(all_paths[:small], 50 if args.quick else 200, one["parse"] / small)
+        bench_collect(work / "returns-big", big, work)
+        bench_startup(work, fw.id)
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"returns made from {fw.id} {fw.version} ({len(fw.statements)} statements); "
+          f"run {datetime.now().date().isoformat()}\n")
+    print("| measure | figure | note |\n|---|---|---|")
+    for what, figure, note in ROWS:
+        print(f"| {what} | {figure} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
