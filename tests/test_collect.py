@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 import shutil
 import statistics
@@ -36,8 +37,9 @@ def returns(frameworks, tmp_path_factory):
         fw = frameworks[fid]
         services = [Service(f"{fid[:3].upper()}{i:03d}", f"Service {i} ({fid})") for i in range(20)]
         out = root / "sent" / fid
-        manifests.append(generate_batch(fw, services, out, generated_at=PINNED))
-        files = sorted(p for p in out.glob("*.xlsx"))
+        manifest = generate_batch(fw, services, out, generated_at=PINNED)
+        manifests.append(manifest)
+        files = [out / row["file"] for row in csv.DictReader(manifest.open(encoding="utf-8"))]
         for i, (service, path) in enumerate(zip(services, files)):
             if i in (3, 11):  # two services per framework never return
                 continue
@@ -153,3 +155,38 @@ def test_cli_collect_writes_reports(returns, tmp_path):
     assert "File log" in wb.sheetnames
     assert (tmp_path / "r.html").read_text(encoding="utf-8").lower().startswith("<!doctype html>")
     assert any((tmp_path / "csv").glob("*.csv"))
+
+
+def test_report_figures_equal_aggregates_computed_here(returns, frameworks, tmp_path):
+    """The consolidated workbook's heatmap and overview, read back with openpyxl, against our own sums."""
+    from maturity_xl.report import write_workbook
+
+    inbox, manifests, truth = returns
+    collection = collect([inbox], expected=manifests, today=TODAY)
+    out = tmp_path / "report.xlsx"
+    write_workbook(collection, out)
+    wb = openpyxl.load_workbook(out)
+    overview = {row[0]: row for row in wb["Overview"].iter_rows(values_only=True) if row and row[0]}
+    for fid in FRAMEWORKS:
+        received = sum(1 for f, _s in truth if f == fid)
+        assert overview[fid][2:5] == (20, received, 20 - received)
+    assert overview["Total"][1] == len(collection.log)
+    rows = list(wb["Scores"].iter_rows(values_only=True))
+    checked = 0
+    for i, row in enumerate(rows):
+        if row[0] != "Service ID":
+            continue
+        fid = next(f for f in FRAMEWORKS if f"({f} " in str(rows[i - 1][0]))
+        fw = frameworks[fid]
+        assert list(row[2:2 + len(fw.areas)]) == [a.title for a in fw.areas]
+        for line in rows[i + 1:]:
+            if line[0] is None:
+                break
+            answers = truth[(fid, line[0])]
+            for area, shown in zip(fw.areas, line[2:]):
+                values = [answers.ratings[s.id] for s in area.statements if answers.ratings[s.id] is not None]
+                assert shown == (pytest.approx(statistics.mean(values)) if values else None)
+            rated = [v for v in answers.ratings.values() if v is not None]
+            assert line[2 + len(fw.areas)] == len(rated)
+            checked += 1
+    assert checked == len(truth)

@@ -244,15 +244,18 @@ class _Parser:
     _respondent_cell = ""
 
     def _respondent(self, rows: list[list]) -> None:
-        for row in rows:
-            if len(row) < 4:
-                continue
-            key, sheet, ref, kind = _text(row[0]), _text(row[1]), _text(row[2]), _text(row[3])
+        fields = [(_text(row[0]), _text(row[1]), _text(row[2]), _text(row[3])) for row in rows if len(row) >= 4]
+        wanted: dict[str, list[tuple[int, int]]] = {}
+        for _key, sheet, ref, _kind in fields:
+            if sheet in self.wb.sheets and _row_of(ref) is not None:
+                wanted.setdefault(sheet, []).append(split_ref(ref))
+        found = {sheet: self.wb.lookup(sheet, positions) for sheet, positions in wanted.items()}
+        for key, sheet, ref, kind in fields:
             if key == "service":
                 self._respondent_cell = ref
-            if sheet not in self.wb.sheets:
+            if sheet not in found or _row_of(ref) is None:
                 continue
-            raw = self._value(sheet, ref)
+            raw = _get(found[sheet], *split_ref(ref))
             if kind == "date":
                 self.r.respondent[key] = self._date(raw, sheet, ref)
             else:
@@ -383,13 +386,6 @@ class _Parser:
                 self.r.actions.append(Action(sid, area, values))
 
     # --- cell values -----------------------------------------------------------------------------------------
-
-    def _value(self, sheet: str, ref: str) -> object:
-        try:
-            row, col = split_ref(ref)
-        except ValueError:
-            return None
-        return _get(self.wb.cells(sheet), row, col)
 
     def _string(self, raw: object, sheet: str, ref: str) -> str:
         if raw is None:
