@@ -48,14 +48,15 @@ def test_progress_for_providers_is_whole(frameworks):
 
 def test_progress_for_providers_text_is_verbatim_with_extraction_damage_repaired(frameworks):
     fw = frameworks["progress-for-providers"]
-    text = source("progress-for-providers.txt")
+    # Letters only: the extraction moved statement numbers into sentences ("the people we 5 support").
+    text = re.sub(r"[0-9]", "", source("progress-for-providers.txt"))
     for st in fw.statements:
         for value, descriptor in st.descriptors:
             assert not re.search(r"\b[1-5] [a-z]", descriptor), (st.id, value, descriptor)  # no stray numbers
             # Every sentence comes from the source; comparing letters only also covers the repaired hyphenation
             # ("Personcentred" in the extraction, "Person-centred" in the spec).
             for sentence in re.split(r"(?<=[.?])\s+", descriptor):
-                assert words(sentence) in text, (st.id, value, sentence)
+                assert re.sub(r"[0-9]", "", words(sentence)) in text, (st.id, value, sentence)
     risk = next(s for s in fw.statements if s.title == "A person-centred approach to risk")
     assert risk.descriptor(5).startswith("We developed our approach to risk in conjunction with the people we "
                                          "support, their families")

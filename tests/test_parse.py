@@ -132,32 +132,32 @@ def lincs(frameworks):
     return frameworks["lincolnshire"]
 
 
-@pytest.mark.parametrize("value", READ_AS_3, ids=[repr(v) for v in READ_AS_3])
-def test_rating_forms_read_as_3(value, lincs, generated, tmp_path):
+def parse_with_first_rating(lincs, blank, value, tmp_path):
+    """Type `value` into the first rating cell (as a paste would, bypassing the dropdown) and parse."""
     lay = Layout(lincs)
-    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    wb = openpyxl.load_workbook(blank)
     ref = cell(lay.statement_cells[0].row, lay.A_RATING)
     wb[ASSESSMENT][ref] = value
     wb.save(tmp_path / "r.xlsx")
     response = parse(tmp_path / "r.xlsx")
+    return response, [p for p in response.problems if p.cell == ref]
+
+
+@pytest.mark.parametrize("value", READ_AS_3, ids=[repr(v) for v in READ_AS_3])
+def test_rating_forms_read_as_3(value, lincs, generated, tmp_path):
+    response, problems = parse_with_first_rating(lincs, generated["lincolnshire"], value, tmp_path)
     assert response.ratings[0].rating == 3
-    warnings = [p for p in response.problems if p.cell == ref]
     if isinstance(value, (int, float)):
-        assert warnings == []
+        assert problems == []
     else:
-        assert [p.code for p in warnings] == ["rating-text"] and warnings[0].sheet == ASSESSMENT
+        assert [p.code for p in problems] == ["rating-text"] and problems[0].sheet == ASSESSMENT
 
 
 @pytest.mark.parametrize("value", NOT_ON_SCALE, ids=[repr(v) for v in NOT_ON_SCALE])
 def test_rating_off_the_scale_is_an_error_naming_the_cell(value, lincs, generated, tmp_path):
-    lay = Layout(lincs)
-    wb = openpyxl.load_workbook(generated["lincolnshire"])
-    ref = cell(lay.statement_cells[0].row, lay.A_RATING)
-    wb[ASSESSMENT][ref] = value
-    wb.save(tmp_path / "r.xlsx")
-    response = parse(tmp_path / "r.xlsx")
+    response, problems = parse_with_first_rating(lincs, generated["lincolnshire"], value, tmp_path)
     assert response.ratings[0].rating is None
-    [problem] = [p for p in response.problems if p.cell == ref]
+    [problem] = problems
     assert problem.severity == "error" and problem.code == "rating-invalid" and problem.sheet == ASSESSMENT
     assert "0-5" in problem.message
     assert not response.rejected
