@@ -502,10 +502,11 @@ class _Writer:
             r += 1
         sheet = quote_sheet(SUMMARY)
         first_area, last_area = lay.area_spans[0].summary_row, lay.area_spans[-1].summary_row
+        # No data labels: LibreOffice draws XlsxWriter's value labels with the series and category names as well,
+        # which buries the bars; the figures stand in the table beside each chart.
         chart = self.wb.add_chart({"type": "bar"})
         chart.add_series({"name": "Mean rating", "categories": f"={sheet}!$A${first_area + 1}:$A${last_area + 1}",
-                          "values": f"={sheet}!$D${first_area + 1}:$D${last_area + 1}", "fill": {"color": "#2F5597"},
-                          "data_labels": {"value": True, "num_format": "0.0"}})
+                          "values": f"={sheet}!$D${first_area + 1}:$D${last_area + 1}", "fill": {"color": "#2F5597"}})
         chart.set_title({"name": f"Mean rating by {fw.terms.area.lower()}", "name_font": {"size": 11}})
         chart.set_x_axis({"min": scale.minimum, "max": scale.maximum, "major_unit": 1})
         chart.set_y_axis({"reverse": True})
@@ -514,8 +515,7 @@ class _Writer:
         ws.insert_chart(r + 1, 0, chart)
         dist = self.wb.add_chart({"type": "column"})
         dist.add_series({"name": "Statements", "categories": f"={sheet}!$A${dist_first + 1}:$A${r}",
-                         "values": f"={sheet}!$B${dist_first + 1}:$B${r}", "fill": {"color": "#70AD47"},
-                         "data_labels": {"value": True}})
+                         "values": f"={sheet}!$B${dist_first + 1}:$B${r}", "fill": {"color": "#70AD47"}})
         dist.set_title({"name": "How many are at each level", "name_font": {"size": 11}})
         dist.set_legend({"none": True})
         dist.set_size({"width": 430, "height": max(260, 70 + 34 * len(lay.area_spans))})

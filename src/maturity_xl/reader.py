@@ -4,15 +4,27 @@ Why not openpyxl: it is ~20x slower for this job, trusts the file's extension, l
 no sheets at all in a Strict Open XML file. This reader opens the zip from bytes, checks its central directory
 before inflating anything, finds sheets by name (LibreOffice renumbers parts), and parses only the parts asked for
 with expat, refusing any DTD (which rules out entity bombs and external entities).
+
+Every way a hostile or damaged file can fail here ends in a ReadError with a stable code, a plain message and
+advice for the sender; nothing else escapes (tests/test_fuzz.py mutates real returns to hold us to that). Parts
+are inflated with a bound: `ZipFile.read` inflates a member's whole stream before it compares the result with the
+declared size, so a part that declares 1 MB and inflates to 300 MB costs 300 MB of memory; `read_member` stops
+at the declared size.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
+import math
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 from xml.parsers import expat
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -27,13 +39,29 @@ MAX_MEMBER_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 200  # compression ratio of a big member; text XML rarely passes 50
 RATIO_CHECK_FLOOR = 1024 * 1024
 MAX_SHEETS = 256
+MAX_CELLS = 1_000_000  # cells read from one sheet; an assessment sheet has a few thousand
+ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # all that Excel, LibreOffice and Numbers write
+
+RESAVE = ("Open the completed workbook in Excel (or LibreOffice), save it with File > Save As > 'Excel Workbook "
+          "(.xlsx)', and send that file.")
+RESEND = "The file is damaged: send the completed workbook again (save it from Excel as .xlsx first)."
+ADVICE = {
+    "not-a-zip": RESEND, "damaged": RESEND, "damaged-zip": RESEND, "size-mismatch": RESEND, "bad-xml": RESEND,
+    "not-a-workbook": "Send the completed assessment workbook (.xlsx) you were sent.",
+    "encrypted-parts": "The file's contents are locked with a zip password: send the workbook itself, "
+                       "without a password.",
+}
+# Codes for files that were built or altered by a program rather than saved by a spreadsheet application.
+CRAFTED = ("zip-bomb", "overlapping-parts", "duplicate-parts", "too-many-parts", "too-many-sheets",
+           "duplicate-sheets", "too-many-cells", "xml-dtd", "unsupported-compression")
 
 
 class ReadError(Exception):
-    """The file cannot be read as a workbook. `code` is stable; the message is for a service manager."""
+    """The file cannot be read as a workbook. `code` is stable; the message and advice are for a service."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, advice: str = ""):
         self.code = code
+        self.advice = advice or ADVICE.get(code) or RESAVE
         super().__init__(message)
 
 
@@ -61,45 +89,43 @@ class Workbook:
     _shared: list[str] | None = None
     _cells: dict[tuple, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     workbook_protected: bool = False
+    shared_strings_path: str | None = None
+    _parts: dict[str, bytes] = field(default_factory=dict)
 
     def close(self) -> None:
         self.zf.close()
 
     def shared_strings(self) -> list[str]:
         if self._shared is None:
-            data = self._read_part(_find_shared_strings(self.zf))
-            _refuse_dtd(data)
+            path = self.shared_strings_path
+            data = _xml_part(self.zf, path, "the shared strings") if path else b""
             fast = _scan_shared_strings(data)
-            self._shared = fast if fast is not None else _parse_shared_strings(data)
+            self._shared = fast if fast is not None else _parse_shared_strings(data, path or "")
         return self._shared
 
     def cells(self, sheet: str, columns: frozenset[int] | None = None) -> dict[tuple[int, int], Cell]:
         """The cells of a sheet keyed by 0-based (row, col); only the given columns when asked (faster)."""
         key = (sheet, columns)
         if key not in self._cells:
-            data = self._read_part(self.sheets[sheet].path)
-            _refuse_dtd(data)
+            data = self._sheet_part(sheet)
             fast = _scan_sheet(data, self.shared_strings, columns)
             if fast is None:
-                fast = _parse_sheet(data, self.shared_strings)
-                if columns is not None:
-                    fast = {k: v for k, v in fast.items() if k[1] in columns}
+                fast = _parse_sheet(data, self.shared_strings, columns, self.sheets[sheet].path)
             self._cells[key] = fast
         return self._cells[key]
 
     def lookup(self, sheet: str, positions: list[tuple[int, int]]) -> dict[tuple[int, int], Cell]:
         """Just the cells at `positions` (0-based row, col): far cheaper than reading the whole sheet."""
-        data = self._read_part(self.sheets[sheet].path)
-        _refuse_dtd(data)
-        found = _lookup(data, positions, self.shared_strings)
+        found = _lookup(self._sheet_part(sheet), positions, self.shared_strings)
         if found is None:
             wanted = set(positions)
-            found = {k: v for k, v in self.cells(sheet).items() if k in wanted}
+            columns = frozenset(col for _row, col in wanted)
+            found = {k: v for k, v in self.cells(sheet, columns).items() if k in wanted}
         return found
 
     def custom_properties(self) -> dict[str, str]:
         try:
-            data = self._read_part("docProps/custom.xml")
+            data = _xml_part(self.zf, "docProps/custom.xml", "the document properties")
         except KeyError:
             return {}
         props: dict[str, str] = {}
@@ -119,60 +145,171 @@ class Workbook:
             if state["name"]:
                 state["text"].append(text)
 
-        _run_expat(data, start, end, chars)
+        _run_expat(data, start, end, chars, "docProps/custom.xml")
         return props
 
-    def _read_part(self, name: str | None) -> bytes:
-        if name is None:
-            return b""
-        return self.zf.read(name)
+    def _sheet_part(self, sheet: str) -> bytes:
+        path = self.sheets[sheet].path
+        if path not in self._parts:
+            try:
+                self._parts[path] = _xml_part(self.zf, path, f"the '{sheet}' sheet")
+            except KeyError:
+                raise ReadError("damaged", f"the file lists a sheet '{sheet}' whose contents are missing: it is "
+                                           f"damaged or was put together by hand") from None
+        return self._parts[path]
 
 
 def check_zip(zf: zipfile.ZipFile) -> None:
     """Refuse zip bombs and malformed archives before any part is inflated."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise ReadError("too-many-parts", f"the file holds {len(infos)} parts; a workbook has a few dozen")
+        raise ReadError("too-many-parts", f"the file holds {len(infos):,} parts; a workbook has a few dozen")
     total = 0
+    names: set[str] = set()
     spans: list[tuple[int, int, str]] = []
     for info in infos:
+        key = info.filename.lower()  # package part names are case-insensitive
+        if key in names:
+            raise ReadError("duplicate-parts", f"the file holds two parts named {info.filename}: it was altered "
+                                               f"by a program (a reader could see either one)")
+        names.add(key)
+        if info.flag_bits & 0x1:
+            raise ReadError("encrypted-parts", "the parts inside the file are locked with a zip password")
+        if info.compress_type not in ZIP_METHODS:
+            raise ReadError("unsupported-compression", f"a part of the file ({info.filename}) is compressed in a "
+                                                       f"way Excel never uses")
         if info.file_size > MAX_MEMBER_UNCOMPRESSED:
             raise ReadError("zip-bomb", f"a part of the file ({info.filename}) would inflate to "
-                                        f"{info.file_size // (1024 * 1024)} MB")
+                                        f"{info.file_size // (1024 * 1024):,} MB, which no real workbook does")
         total += info.file_size
-        if info.file_size > RATIO_CHECK_FLOOR and info.compress_size and \
-                info.file_size / info.compress_size > MAX_RATIO:
+        if info.file_size > RATIO_CHECK_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ReadError("zip-bomb", f"a part of the file ({info.filename}) is compressed "
-                                        f"{info.file_size // max(info.compress_size, 1)} to 1, "
+                                        f"{info.file_size // max(info.compress_size, 1):,} to 1, "
                                         f"which no real workbook is")
         spans.append((info.header_offset, info.header_offset + 30 + len(info.filename.encode()) +
                       info.compress_size, info.filename))
     if total > MAX_TOTAL_UNCOMPRESSED:
-        raise ReadError("zip-bomb", f"the file would inflate to {total // (1024 * 1024)} MB; "
+        raise ReadError("zip-bomb", f"the file would inflate to {total // (1024 * 1024):,} MB; "
                                     f"a workbook is well under 1 MB")
     spans.sort()
-    for (start1, end1, name1), (start2, _end2, name2) in zip(spans, spans[1:]):
+    for (_start1, end1, name1), (start2, _end2, name2) in zip(spans, spans[1:]):
         if start2 < end1:
             raise ReadError("overlapping-parts", f"parts of the file overlap ({name1}, {name2}): "
                                                  f"it has been tampered with or damaged")
 
 
-def open_workbook(data: bytes) -> Workbook:
-    """Open an .xlsx/.xlsm package from bytes, check it, and list its sheets by name."""
+# What zipfile and struct raise for a damaged central directory, local header or stream.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
+               IndexError, NotImplementedError, RuntimeError)
+
+
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    """A zip over `data`, or a ReadError saying why it is not one."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ReadError("not-a-zip", "the file is not a complete Excel workbook") from None
+    except _ZIP_ERRORS:
+        raise ReadError("damaged-zip", "the file is damaged: its list of contents cannot be read") from None
+
+
+def read_member(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo, limit: int = MAX_MEMBER_UNCOMPRESSED) -> bytes:
+    """One part's bytes, inflated no further than its declared size. KeyError when there is no such part."""
+    info = member if isinstance(member, zipfile.ZipInfo) else _resolve(zf, member)
+    if info.file_size > limit:
+        raise ReadError("zip-bomb", f"a part of the file ({info.filename}) would inflate to "
+                                    f"{info.file_size // (1024 * 1024):,} MB, which no real workbook does")
+    try:
+        with zf.open(info) as stream:
+            data = stream.read(info.file_size + 1)
+    except _ZIP_ERRORS:
+        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
+    if len(data) != info.file_size:
+        raise ReadError("size-mismatch", f"a part of the file ({info.filename}) is not the size the file's own "
+                                         f"index gives: it was damaged or altered")
+    return data
+
+
+def _resolve(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    """A part by name; package part names are URI-encoded and case-insensitive, so try those forms too."""
+    for candidate in (name, unquote(name)):
+        try:
+            return zf.getinfo(candidate)
+        except KeyError:
+            pass
+    folded = {info.filename.lower(): info for info in zf.infolist()}
+    info = folded.get(name.lower()) or folded.get(unquote(name).lower())
+    if info is None:
+        raise KeyError(name)
+    return info
+
+
+_DTD_MESSAGE = ("the file contains an XML document type declaration, which workbooks never need (it is how "
+                "entity bombs and external-entity attacks work)")
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_TEXT_ENCODINGS = ("utf-8", "utf-16", "utf-32", "iso8859", "latin", "cp125", "ascii")
+
+
+def _xml_part(zf: zipfile.ZipFile, name: str, what: str) -> bytes:
+    """An XML part as UTF-8 bytes, checked: no DTD, valid text. KeyError when the part is missing."""
+    return xml_bytes(read_member(zf, name), name, what)
+
+
+def xml_bytes(data: bytes, name: str = "", what: str = "") -> bytes:
+    """`data` as UTF-8 XML that the fast scans and expat can both read, or a ReadError."""
+    where = f"{what} ({name})" if what and name else (what or name or "a part")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or data[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+        data = _recode(data, "utf-16", where)
+    else:
+        declared = _DECLARED_ENCODING.match(data.removeprefix(codecs.BOM_UTF8))
+        if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            data = _recode(data, declared.group(1).decode("ascii"), where)
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ReadError("bad-xml", f"{where} is damaged: it holds bytes that are not text") from None
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise ReadError("xml-dtd", _DTD_MESSAGE)
+    return data
+
+
+def _recode(data: bytes, encoding: str, where: str) -> bytes:
+    """XML in another text encoding (UTF-16, Latin-1, ...) as UTF-8 with its declaration to match."""
+    try:
+        codec = codecs.lookup(encoding).name
+        if not codec.startswith(_TEXT_ENCODINGS):
+            raise LookupError(codec)
+        text = data.decode(codec)
+    except (LookupError, UnicodeDecodeError):
+        raise ReadError("bad-xml", f"{where} is in a text encoding ({encoding}) that workbooks do not use") \
+            from None
+    text = text.removeprefix("\ufeff")
+    text = re.sub(r"""^(<\?xml[^>]{0,200}?encoding\s*=\s*)["'][^"']*["']""", r'\1"UTF-8"', text, count=1)
+    return text.encode("utf-8")
+
+
+def open_workbook(data: bytes) -> Workbook:
+    """Open an .xlsx/.xlsm package from bytes, check it, and list its sheets by name."""
+    zf = open_zip(data)
+    try:
+        return _open(zf)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _open(zf: zipfile.ZipFile) -> Workbook:
     check_zip(zf)
     try:
         wb_path = _main_part(zf)
-        wb_xml = zf.read(wb_path)
+        wb_xml = _xml_part(zf, wb_path, "the workbook's list of sheets")
         rels = _relationships(zf, wb_path)
     except KeyError as exc:
-        raise ReadError("not-a-workbook", f"the file has no workbook part ({exc})") from None
-    except zipfile.BadZipFile as exc:
-        raise ReadError("damaged-zip", f"the file is damaged ({exc})") from None
+        raise ReadError("not-a-workbook", f"the file has no workbook part ({exc.args[0] if exc.args else ''})") \
+            from None
     sheets: dict[str, SheetInfo] = {}
+    folded: set[str] = set()
     found = {"strict": False, "protected": False}
 
     def start(tag, attrs):
@@ -181,38 +318,45 @@ def open_workbook(data: bytes) -> Workbook:
             found["strict"] = True  # Strict Open XML: the same names under other namespaces
         if local == "sheet":
             rid = next((v for k, v in attrs.items() if k.endswith("}id") or k == "r:id"), None)
-            target = rels.get(rid or "")
+            target = rels.get(rid or "", ("", ""))[0]
             name = attrs.get("name", "")
             if target and name:
                 if len(sheets) >= MAX_SHEETS:
-                    raise ReadError("too-many-sheets", f"the file has more than {MAX_SHEETS} sheets")
+                    raise ReadError("too-many-sheets", f"the file has more than {MAX_SHEETS} sheets; an "
+                                                       f"assessment workbook has five")
+                if name.casefold() in folded:
+                    raise ReadError("duplicate-sheets", f"the file has two sheets named '{name}', which Excel "
+                                                        f"does not allow: it was altered by a program")
+                folded.add(name.casefold())
                 sheets[name] = SheetInfo(name, target, attrs.get("state", "visible"))
         elif local == "workbookProtection":
             found["protected"] = attrs.get("lockStructure") in ("1", "true")
 
-    _run_expat(wb_xml, start, None, None)
-    wb = Workbook(zf, sheets, strict=found["strict"], workbook_protected=found["protected"])
-    return wb
+    _run_expat(wb_xml, start, None, None, wb_path)
+    return Workbook(zf, sheets, strict=found["strict"], workbook_protected=found["protected"],
+                    shared_strings_path=_shared_strings_part(zf, rels))
 
 
 def _main_part(zf: zipfile.ZipFile) -> str:
     """The workbook part named by the package relationships (not always xl/workbook.xml)."""
-    rels = _parse_rels(zf.read("_rels/.rels"))
+    rels = _parse_rels(_xml_part(zf, "_rels/.rels", "the file's relationships"), "_rels/.rels")
     for target, rtype in rels.values():
         if rtype.endswith("/officeDocument"):
             return target.lstrip("/")
     raise KeyError("officeDocument relationship")
 
 
-def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
+def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (target part path, relationship type)."""
     folder = PurePosixPath(part).parent
     rels_path = str(folder / "_rels" / (PurePosixPath(part).name + ".rels"))
     out = {}
-    for rid, (target, _rtype) in _parse_rels(zf.read(rels_path)).items():
+    for rid, (target, rtype) in _parse_rels(_xml_part(zf, rels_path, "the workbook's relationships"),
+                                            rels_path).items():
         if target.startswith("/"):
-            out[rid] = target.lstrip("/")
+            out[rid] = (target.lstrip("/"), rtype)
         else:
-            out[rid] = _normalise(str(folder / target))
+            out[rid] = (_normalise(str(folder / target)), rtype)
     return out
 
 
@@ -227,35 +371,32 @@ def _normalise(path: str) -> str:
     return "/".join(parts)
 
 
-def _parse_rels(data: bytes) -> dict[str, tuple[str, str]]:
+def _parse_rels(data: bytes, name: str) -> dict[str, tuple[str, str]]:
     out = {}
 
     def start(tag, attrs):
         if tag.rsplit("}", 1)[-1] == "Relationship" and attrs.get("TargetMode") != "External":
             out[attrs.get("Id", "")] = (attrs.get("Target", ""), attrs.get("Type", ""))
 
-    _run_expat(data, start, None, None)
+    _run_expat(data, start, None, None, name)
     return out
 
 
-def _find_shared_strings(zf: zipfile.ZipFile) -> str | None:
-    try:
-        rels = _relationships(zf, _main_part(zf))
-    except KeyError:
-        return None
-    names = set(zf.namelist())
-    for target in rels.values():
-        if target.lower().endswith("sharedstrings.xml") and target in names:
-            return target
+def _shared_strings_part(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> str | None:
+    for target, rtype in rels.values():
+        if rtype.endswith("/sharedStrings") or target.lower().endswith("sharedstrings.xml"):
+            try:
+                return _resolve(zf, target).filename
+            except KeyError:
+                continue
     return None
 
 
-def _run_expat(data: bytes, start, end, chars) -> None:
+def _run_expat(data: bytes, start, end, chars, part: str = "") -> None:
     parser = expat.ParserCreate(namespace_separator="}")
 
     def no_dtd(*_args):
-        raise ReadError("xml-dtd", "the file contains an XML document type declaration, which workbooks never "
-                                   "need (it is how entity bombs and external-entity attacks work)")
+        raise ReadError("xml-dtd", _DTD_MESSAGE)
 
     parser.StartDoctypeDeclHandler = no_dtd
     parser.EntityDeclHandler = no_dtd
@@ -267,13 +408,19 @@ def _run_expat(data: bytes, start, end, chars) -> None:
     if chars:
         parser.CharacterDataHandler = chars
         parser.buffer_text = True
+    where = f" ({part})" if part else ""
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise ReadError("bad-xml", f"a part of the file is not valid XML ({exc})") from None
+        raise ReadError("bad-xml", f"a part of the file{where} is damaged: it is not well-formed XML "
+                                   f"({expat.ErrorString(exc.code)}, line {exc.lineno})") from None
+    except ReadError:
+        raise
+    except (ValueError, OverflowError, IndexError, KeyError, TypeError):
+        raise ReadError("bad-xml", f"a part of the file{where} holds values in a shape no workbook has") from None
 
 
-def _parse_shared_strings(data: bytes) -> list[str]:
+def _parse_shared_strings(data: bytes, part: str = "") -> list[str]:
     if not data:
         return []
     strings: list[str] = []
@@ -291,7 +438,7 @@ def _parse_shared_strings(data: bytes) -> list[str]:
     def end(tag):
         local = tag.rsplit("}", 1)[-1]
         if local == "si":
-            strings.append("".join(state["parts"]))
+            strings.append(_excel_unescape("".join(state["parts"])))
         elif local == "t":
             state["in_t"] = False
         elif local in ("rPh", "phoneticPr"):
@@ -301,11 +448,11 @@ def _parse_shared_strings(data: bytes) -> list[str]:
         if state["in_t"]:
             state["parts"].append(text)
 
-    _run_expat(data, start, end, chars)
+    _run_expat(data, start, end, chars, part)
     return strings
 
 
-CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 
 
 def split_ref(ref: str) -> tuple[int, int]:
@@ -319,9 +466,16 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col - 1
 
 
-def _parse_sheet(data: bytes, shared) -> dict[tuple[int, int], Cell]:
+def _too_many_cells() -> ReadError:
+    return ReadError("too-many-cells", f"a sheet holds more than {MAX_CELLS:,} cells; an assessment has a few "
+                                       f"thousand")
+
+
+def _parse_sheet(data: bytes, shared, columns: frozenset[int] | None = None,
+                 part: str = "") -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
-    st = {"ref": None, "t": "n", "in": None, "v": [], "f": [], "is": [], "row": 0, "col": -1, "has_f": False}
+    st = {"ref": None, "t": "n", "in": None, "v": [], "f": [], "is": [], "row": 0, "col": -1, "has_f": False,
+          "count": 0}
 
     def start(tag, attrs):
         local = tag.rsplit("}", 1)[-1]
@@ -337,8 +491,8 @@ def _parse_sheet(data: bytes, shared) -> dict[tuple[int, int], Cell]:
             st["t"] = attrs.get("t", "n")
             st["v"], st["f"], st["is"], st["has_f"] = [], [], [], False
         elif local == "row":
-            r = attrs.get("r")
-            st["row"] = int(r) - 1 if r and r.isdigit() else st["row"] + 1
+            r = attrs.get("r", "")
+            st["row"] = int(r) - 1 if r.isascii() and r.isdigit() and len(r) <= 7 else st["row"] + 1
             st["col"] = -1
         elif local in ("v", "f", "t"):
             st["in"] = local
@@ -350,7 +504,11 @@ def _parse_sheet(data: bytes, shared) -> dict[tuple[int, int], Cell]:
     def end(tag):
         local = tag.rsplit("}", 1)[-1]
         if local == "c":
-            cells[(st["row"], st["col"])] = _cell(st, shared)
+            st["count"] += 1
+            if st["count"] > MAX_CELLS:
+                raise _too_many_cells()
+            if columns is None or st["col"] in columns:
+                cells[(st["row"], st["col"])] = _cell(st, shared)
         elif local in ("v", "f", "t", "rPh"):
             st["in"] = None
 
@@ -363,35 +521,58 @@ def _parse_sheet(data: bytes, shared) -> dict[tuple[int, int], Cell]:
         elif where == "t":
             st["is"].append(text)
 
-    _run_expat(data, start, end, chars)
+    _run_expat(data, start, end, chars, part)
     return cells
 
 
 def _cell(st: dict, shared) -> Cell:
     kind = st["t"]
-    raw = "".join(st["v"])
     formula = "".join(st["f"]) if st["has_f"] else None
-    value: object
+    text = "".join(st["is"]) if kind == "inlineStr" else "".join(st["v"])
+    return Cell(_typed(kind, text, shared), formula, kind)
+
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?\s*")
+
+
+def _typed(kind: str, text: str, shared) -> object:
+    """A cell's value from its type attribute and its text."""
     if kind == "s":
         try:
-            value = shared()[int(raw)]
+            return shared()[int(text)]
         except (ValueError, IndexError):
-            value = None
-    elif kind == "inlineStr":
-        value = "".join(st["is"])
-    elif kind in ("str", "e", "d"):
-        value = raw
-    elif kind == "b":
-        value = raw in ("1", "true")
-    else:
-        if raw == "":
-            value = None
-        else:
-            try:
-                value = float(raw)
-            except ValueError:
-                value = raw
-    return Cell(value, formula, kind)
+            return None
+    if kind in ("inlineStr", "str"):
+        return _excel_unescape(text)
+    if kind == "e":
+        return text
+    if kind == "d":
+        return _iso_date(text)
+    if kind == "b":
+        return text.strip() in ("1", "true")
+    if text == "":
+        return None
+    return _number(text)
+
+
+def _number(text: str) -> float | str:
+    """A number as Excel writes one; anything else (including inf and nan, which Excel never writes) stays text."""
+    if _NUMBER.fullmatch(text):
+        value = float(text)
+        if math.isfinite(value):
+            return value
+    return text
+
+
+def _iso_date(text: str) -> float | str:
+    """An ISO 8601 date cell (t="d", written by Strict files and some libraries) as an Excel serial number."""
+    try:
+        moment = datetime.fromisoformat(text.strip().removesuffix("Z"))
+    except ValueError:
+        return text
+    delta = moment.replace(tzinfo=None) - EXCEL_EPOCH
+    return delta.days + delta.seconds / 86400
 
 
 # --- the fast path ---------------------------------------------------------------------------------------------
@@ -399,41 +580,52 @@ def _cell(st: dict, shared) -> Cell:
 # simple and regular (rows of <c> elements), so a scan with compiled regular expressions reads them ~5x faster.
 # It never expands entities (a DTD is refused before either path runs), and whenever a part is not in the shape it
 # expects (a cell without its reference, nested markup it does not know) it returns None and expat reads the part.
+# Every pattern runs in linear time on hostile input: content is matched with possessive repeats that stop at the
+# next element of the same kind, never with `.*?`, which would search to the end of the part from every unclosed
+# tag (40,000 unclosed cells would take hours).
 
-_V = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>(.*?)</(?:\w+:)?v>", re.S)
-_F = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_T = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?t>)", re.S)
-_RPH = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
-_SI = re.compile(rb"<(?:\w+:)?si(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
-_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_V = re.compile(rb"<(?:\w+:)?v(?:\s[^<>]*)?>([^<]*)</(?:\w+:)?v>")
+_F = re.compile(rb"<(?:\w+:)?f(?:\s[^<>]*?)?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_T = re.compile(rb"<(?:\w+:)?t(?:\s[^<>]*?)?(?:/>|>([^<]*)</(?:\w+:)?t>)")
+_RPH = re.compile(rb"<(?:\w+:)?rPh\b(?:[^<]++|<(?!/?(?:\w+:)?rPh\b))*+</(?:\w+:)?rPh>")
+_SI = re.compile(rb"<(?:\w+:)?si(?:\s[^<>]*)?(?:/>|>((?:[^<]++|<(?!/?(?:\w+:)?si[\s/>]))*+)</(?:\w+:)?si>)")
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);")
+_UNKNOWN_ENTITY = re.compile(r"&(?!#x[0-9A-Fa-f]{1,6};|#[0-9]{1,7};|amp;|lt;|gt;|quot;|apos;)")
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
-def _refuse_dtd(data: bytes) -> None:
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
-        raise ReadError("xml-dtd", "the file contains an XML document type declaration, which workbooks never "
-                                   "need (it is how entity bombs and external-entity attacks work)")
-
-
 def _unescape(raw: bytes) -> str | None:
+    """XML text with its character references resolved; None for an entity only a DTD could define."""
     text = raw.decode("utf-8")
     if "&" in text:
-        if re.search(r"&(?!#x[0-9A-Fa-f]+;|#[0-9]+;|amp;|lt;|gt;|quot;|apos;)", text):
+        if _UNKNOWN_ENTITY.search(text):
             return None  # an entity we do not know: let expat decide
         text = _ENTITY.sub(_entity, text)
-    if "_x" in text:
-        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
     return text
 
 
 def _entity(m: re.Match) -> str:
     name = m.group(1)
-    if name.startswith("#x"):
-        return chr(int(name[2:], 16))
     if name.startswith("#"):
-        return chr(int(name[1:]))
+        code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
+        if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise ReadError("bad-xml", "a part of the file is damaged: it names a character that XML does not "
+                                       "allow")
+        return chr(code)
     return _PREDEFINED[name]
+
+
+def _excel_unescape(text: str) -> str:
+    """Excel's escapes for characters XML cannot hold (_x000D_ is a carriage return); a surrogate pair written as
+    two escapes becomes one character, and a lone half of one (which no text encoding can write) becomes U+FFFD."""
+    if "_x" not in text:
+        return text
+    text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 class _LazyStrings:
@@ -477,7 +669,7 @@ def _si_text(inner: bytes) -> str:
         text = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
     if text is None:
         raise ReadError("bad-xml", "the file's shared strings use an XML entity that workbooks never use")
-    return text
+    return _excel_unescape(text)
 
 
 def _scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
@@ -490,7 +682,7 @@ def _scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
 
 
 _C_COMMON = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="([A-Za-z]+)")?(?: s="[0-9]+")?'
-                       rb"\s*(?:/>|>(.*?)</c>)", re.S)
+                       rb"\s*(?:/>|>((?:[^<]++|<(?!/c>|c[\s/>]))*+)</c>)")
 _COLUMNS: dict[bytes, int] = {}
 
 
@@ -512,7 +704,7 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
     if inner:
         if inner.startswith(b"<v>") and inner.endswith(b"</v>") and b"<" not in inner[3:-4]:
             raw = inner[3:-4]
-            text = raw.decode("utf-8") if b"&" not in raw and b"_x" not in raw else _unescape(raw)
+            text = raw.decode("utf-8") if b"&" not in raw else _unescape(raw)
         else:
             f = _F.search(inner)
             if f is not None:
@@ -532,20 +724,7 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
                 text = _unescape(v.group(1)) if v else ""
         if text is None:
             return None
-        if kind == "s":
-            try:
-                value = shared()[int(text)]
-            except (ValueError, IndexError):
-                value = None
-        elif kind in ("str", "e", "d", "inlineStr"):
-            value = text
-        elif kind == "b":
-            value = text in ("1", "true")
-        elif text != "":
-            try:
-                value = float(text)
-            except ValueError:
-                value = text
+        value = _typed(kind, text, shared)
     return Cell(value, formula, kind)
 
 
@@ -555,6 +734,8 @@ def _scan_sheet(data: bytes, shared, columns: frozenset[int] | None = None) -> d
     found = 0
     for m in _C_COMMON.finditer(data):
         found += 1
+        if found > MAX_CELLS:
+            raise _too_many_cells()
         col = _column(m.group(1))
         if columns is not None and col not in columns:
             continue
@@ -574,22 +755,28 @@ def _lookup(data: bytes, positions: list[tuple[int, int]], shared) -> dict[tuple
     """Only the cells asked for, found by their reference with a forward search through the part.
 
     Works when every cell is written <c r="..." ...> (Excel, LibreOffice and XlsxWriter all do); otherwise None,
-    and the caller scans the whole part. A cell not found is blank (Excel does not write blank cells).
+    and the caller scans the whole part. A cell not found is blank (Excel does not write blank cells). The search
+    gives up (None, so the whole part is scanned once instead) when it has read the part a few times over, which
+    only a part with many cells missing or out of order makes it do.
     """
     if data.count(b"<c ") + data.count(b"<c>") != data.count(b'<c r="'):
         return None
     out: dict[tuple[int, int], Cell] = {}
-    pos = data.find(b"<sheetData")
-    pos = max(pos, 0)
+    pos = max(data.find(b"<sheetData"), 0)
+    budget = 4 * len(data) + (1 << 20)
     for row, col in sorted(set(positions)):
         needle = b'<c r="%s%d"' % (_letters(col), row + 1)
         idx = data.find(needle, pos)
         if idx < 0:
-            idx = data.find(needle)
-            if idx < 0:
-                continue
+            budget -= len(data)
+            idx = data.find(needle, 0, pos + len(needle))
         else:
+            budget -= idx - pos
             pos = idx
+        if budget < 0:
+            return None
+        if idx < 0:
+            continue
         close = data.find(b">", idx)
         if close < 0:
             return None
@@ -599,7 +786,10 @@ def _lookup(data: bytes, positions: list[tuple[int, int]], shared) -> dict[tuple
             end = data.find(b"</c>", close)
             if end < 0:
                 return None
+            budget -= end - close
             attrs, inner = data[idx:close], data[close + 1:end]
+            if b"<c " in inner or b"<c>" in inner:
+                return None  # the cell never closed: the part is malformed, and expat will say so
         kind = _KIND.search(attrs)
         cell = _decode(kind.group(1).decode("ascii") if kind else "n", inner, shared)
         if cell is None:
