@@ -205,6 +205,12 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, st
 
 def open_zip(data: bytes) -> zipfile.ZipFile:
     """A zip over `data`, or a ReadError saying why it is not one."""
+    # zipfile builds an object for every central-directory entry before check_zip can count them (a 50 MB zip64
+    # listing a million entries costs 6 s and 500 MB), and an entry count in the end record can lie; every entry
+    # starts with this signature, so counting it bounds the work first.
+    if data.count(b"PK\x01\x02") > MAX_MEMBERS:
+        raise ReadError("too-many-parts", f"the file lists more than {MAX_MEMBERS:,} parts; a workbook has a few "
+                                          f"dozen")
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:

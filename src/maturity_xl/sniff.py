@@ -105,8 +105,10 @@ def _zip(data: bytes) -> Sniffed:
                                                  "try again; if it happens again, ask for the file to be resent.")
     try:
         zf = open_zip(data)
-    except ReadError:
-        return Sniffed("damaged", "the file is damaged and cannot be opened as a workbook", DAMAGED)
+    except ReadError as exc:
+        if exc.code in ("not-a-zip", "damaged-zip"):
+            return Sniffed("damaged", "the file is damaged and cannot be opened as a workbook", DAMAGED)
+        return Sniffed(exc.code, str(exc), exc.advice)
     with zf:
         try:
             check_zip(zf)
