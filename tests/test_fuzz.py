@@ -15,12 +15,10 @@ import json
 import os
 import random
 import time
-import traceback
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import corpus
@@ -78,28 +76,6 @@ def input_refs() -> list[tuple[str, str]]:
     return refs
 
 
-# Crashes this fuzzing found in files this suite does not own, each pinned by a strict-xfail regression test in
-# test_hostile.py (test_metadata_numbers_that_are_not_small_numbers). Examples that hit exactly these are set
-# aside so the fuzzing goes on looking for new ones; MXL_FUZZ_KNOWN=fail fails on them too. Remove an entry (and
-# its xfail marker) once the fix is in: docs/hostile-returns.md says what to change.
-KNOWN_CRASHES = {
-    # parse._is_number accepts "nan"/"inf"; int(float(...)) then raises in _actions.
-    ("parse.py", "<listcomp>", (ValueError, OverflowError)),
-    ("parse.py", "_actions", (ValueError, OverflowError)),
-    # parse._scale_from does not catch OverflowError, nor bound a level's value ...
-    ("parse.py", "_scale_from", (OverflowError,)),
-    # ... so model.Scale.read builds tuple(range(lowest, highest + 1)) from it.
-    ("model.py", "read", (OverflowError, MemoryError)),
-}
-SET_ASIDE_KNOWN = os.environ.get("MXL_FUZZ_KNOWN", "skip") != "fail"
-
-
-def known_crash(exc: BaseException) -> bool:
-    frames = traceback.extract_tb(exc.__traceback__)
-    return any(Path(f.filename).name == file and f.name == function and isinstance(exc, kinds)
-               and "maturity_xl" in f.filename for f in frames[-2:] for file, function, kinds in KNOWN_CRASHES)
-
-
 def check(data: bytes) -> None:
     """The property: a Response or a MaturityXLError, in time, in plain words, usable downstream."""
     started = time.perf_counter()
@@ -107,10 +83,6 @@ def check(data: bytes) -> None:
         response = parse(data, name="fuzzed.xlsx")
     except MaturityXLError:
         return
-    except (ValueError, OverflowError, MemoryError) as exc:
-        if SET_ASIDE_KNOWN and known_crash(exc):
-            reject()  # a known crash, pinned elsewhere: look for others
-        raise
     elapsed = time.perf_counter() - started
     assert isinstance(response, Response)
     assert elapsed < SECONDS, f"parse took {elapsed:.1f} s"

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from .parse import Registry, default_registry, parse
-from .reader import ReadError, check_zip
+from .reader import ReadError, check_zip, read_member
 from .response import Response
 
 ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED = (
@@ -50,8 +50,8 @@ class Source:
     def read(self) -> bytes:
         if self.member is None:
             return self.path.read_bytes()
-        with zipfile.ZipFile(self.path) as zf:
-            return zf.read(self.member)
+        with zipfile.ZipFile(self.path) as zf:  # bounded by the member's declared size: a bomb inflates no further
+            return read_member(zf, self.member, limit=MAX_FILE_BYTES)
 
 
 @dataclass(slots=True)

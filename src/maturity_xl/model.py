@@ -70,8 +70,8 @@ class Scale:
         The dropdown's own form is a number (3). Text that clearly means a level (" 3 ", "3.0", "3 - Growing",
         "Growing") is accepted with a warning; anything else is an error and the statement counts as unrated.
         """
-        allowed = f"{self.minimum}-{self.maximum}" if self.values == tuple(range(self.minimum, self.maximum + 1)) \
-            else ", ".join(str(v) for v in self.values)
+        contiguous = self.maximum - self.minimum + 1 == len(set(self.values))  # no range(): values are untrusted
+        allowed = f"{self.minimum}-{self.maximum}" if contiguous else ", ".join(str(v) for v in self.values)
         if raw is None or (isinstance(raw, str) and not raw.replace("\u00a0", " ").strip()):
             return RatingRead(None)
         if isinstance(raw, bool):

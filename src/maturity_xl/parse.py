@@ -7,6 +7,7 @@ about the layout is assumed here. Cached formula results are never read: scores 
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 import zlib
@@ -36,6 +37,12 @@ class Registry:
 
     def get(self, framework_id: str, version: str) -> Framework | None:
         return self._by_key.get((framework_id, version))
+
+    def by_fingerprint(self, framework_id: str, fingerprint: str) -> Framework | None:
+        """The version of a framework whose spec has this fingerprint (a version cell can be edited; the
+        fingerprint of the spec a workbook was built from tells its version too)."""
+        return next((fw for (fid, _v), fw in self._by_key.items() if fid == framework_id
+                     and fingerprint and fw.fingerprint == fingerprint), None)
 
     def add(self, framework: Framework) -> None:
         self._by_key[(framework.id, framework.version)] = framework
@@ -79,11 +86,11 @@ def parse(source: str | Path | bytes, *, name: str | None = None, registry: Regi
     try:
         wb = open_workbook(data)
     except ReadError as exc:
-        return _rejected(name, exc.code, str(exc))
+        return _rejected(name, exc.code, str(exc), exc.advice)
     try:
         return _Parser(wb, name, registry or default_registry()).run()
     except ReadError as exc:
-        return _rejected(name, exc.code, str(exc))
+        return _rejected(name, exc.code, str(exc), exc.advice)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         return _rejected(name, "damaged", f"the file is damaged and a part of it cannot be read ({exc})")
     finally:
@@ -134,7 +141,15 @@ class _Parser:
                                                      f"maturity-xl reads ({info.get('format')!r})", METADATA)
             return r
         fw = self.registry.get(r.framework_id, r.framework_version)
-        if fw is None:
+        built_from = None if fw is not None and fw.fingerprint == r.fingerprint \
+            else self.registry.by_fingerprint(r.framework_id, r.fingerprint)
+        if built_from is not None:
+            self.problem("warning", "version-edited",
+                         f"the workbook says version {r.framework_version}, but its spec fingerprint is that of "
+                         f"version {built_from.version}, which it was built from: read as version "
+                         f"{built_from.version}", METADATA)
+            fw, r.framework_version = built_from, built_from.version
+        elif fw is None:
             self.problem("warning", "unknown-framework",
                          f"framework '{r.framework_id}' version {r.framework_version} is not among the known specs; "
                          f"read with the workbook's own map", METADATA)
@@ -348,7 +363,7 @@ class _Parser:
             sid, area = _text(row[0]), _text(row[1])
             try:
                 action_row = int(float(row[6])) - 1
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 continue
             id_cell = cells.get((action_row, 0))
             shown = _text(id_cell.value) if id_cell is not None else ""
@@ -430,11 +445,11 @@ def _row_of(ref: object) -> int | None:
 
 
 def _is_number(value: object) -> bool:
+    """A finite number (a metadata cell edited to "nan" or "1e999" is not a row number)."""
     try:
-        float(value)  # type: ignore[arg-type]
+        return math.isfinite(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
-    return True
 
 
 def _get(cells: dict, row: int, col: int) -> object:
@@ -442,13 +457,18 @@ def _get(cells: dict, row: int, col: int) -> object:
     return None if c is None else c.value
 
 
+MAX_LEVEL = 100
+
+
 def _scale_from(rows: list[list]) -> Scale | None:
     levels = []
     for row in rows:
         try:
-            levels.append(Level(int(float(row[0])), _text(row[1]), ""))
-        except (TypeError, ValueError, IndexError):
+            value = int(float(row[0]))
+        except (TypeError, ValueError, OverflowError, IndexError):
             continue
+        if abs(value) <= MAX_LEVEL:  # a scale is a handful of small numbers; an edited metadata cell is not one
+            levels.append(Level(value, _text(row[1]), ""))
     if len(levels) < 2:
         return None
     return Scale("Rating", tuple(levels), levels[-1].value)
