@@ -228,6 +228,19 @@ class _Sheet:
 
     def put(self, row: int, col: int, value: object, fmt: object = None) -> None:
         ws = self.ws
+        kind = type(value)
+        if kind is str:  # the common case first: a report is mostly text
+            if value:
+                ws.write_string(row, col, value[:EXCEL_MAX_TEXT], fmt)
+            else:
+                ws.write_blank(row, col, None, fmt)
+            return
+        if kind is float or kind is int:
+            if value != value:  # NaN
+                ws.write_blank(row, col, None, fmt)
+            else:
+                ws.write_number(row, col, value, fmt)
+            return
         if isinstance(value, pd.Timestamp):
             value = value.to_pydatetime()
         if _blank(value) or value == "":
@@ -258,8 +271,10 @@ class _Sheet:
         """Make a row tall enough for its wrapped text (LibreOffice does not resize rows XlsxWriter wrote)."""
         lines = 1
         for i, value in enumerate(values):
-            if isinstance(value, str) and value:
+            if type(value) is str and value:
                 width = max(self.col_widths.get(col + i, 8.43) * 1.1 - 1, 1)
+                if len(value) <= width and "\n" not in value:
+                    continue  # one line: the common case, without splitting
                 lines = max(lines, sum(math.ceil(max(len(part), 1) / width) for part in value.split("\n")))
         if lines > 1:
             self.ws.set_row(row, min(15 * lines, 409))
@@ -525,7 +540,8 @@ def _actions_sheet(s: _Sheet, frames: Frames) -> None:
     s.printable((3, 3))
     s.header(3, ACTION_HEADERS)
     actions = frames.actions
-    for i, item in enumerate(actions.to_dict("records")):
+    records = (dict(zip(actions.columns, values)) for values in zip(*(actions[c].tolist() for c in actions.columns)))
+    for i, item in enumerate(records):
         flag = _flag(item)
         for j, field in enumerate(ACTION_FIELDS):
             dated = field in ("deadline", "review_date")
@@ -551,10 +567,11 @@ def _text_sheet(s: _Sheet, frames: Frames) -> None:
     keep = ratings.rationale.fillna("").astype(str).str.strip().ne("") | \
         ratings.evidence.fillna("").astype(str).str.strip().ne("")
     rows = _capped(s, ratings[keep], 1)
-    for i, item in enumerate(rows.to_dict("records")):
-        values = [item[c] for c in ("framework_id", "service_id", "service_name", "statement_id", "statement",
-                                    "rating", "rationale", "evidence")]
-        s.row(3 + i, values, s.fmt["wrap"])
+    columns = ("framework_id", "service_id", "service_name", "statement_id", "statement", "rating", "rationale",
+               "evidence")
+    wrap = s.fmt["wrap"]
+    for i, values in enumerate(zip(*(rows[c].tolist() for c in columns))):
+        s.row(3 + i, values, wrap)
         s.fit(3 + i, values)
     if rows.empty:
         s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
