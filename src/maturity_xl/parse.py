@@ -327,13 +327,12 @@ class _Parser:
                 if " ".join(text.split()) != known_text[sid]:
                     self.problem("warning", "statement-edited", f"the text of statement {sid} differs from the "
                                                                 f"framework's", sheet, f"B{map_row + 1}")
-            rating_ref = _ref(map_row, positions[0][1])
             read = scale.read(_get(cells, map_row, positions[0][1]))
             if read.severity:
                 self.problem(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
-                             read.message, sheet, rating_ref)
-            rationale = self._string(_get(cells, map_row, positions[1][1]), sheet, _ref(map_row, positions[1][1]))
-            evidence = self._string(_get(cells, map_row, positions[2][1]), sheet, _ref(map_row, positions[2][1]))
+                             read.message, sheet, _ref(map_row, positions[0][1]))
+            rationale = self._string(_get(cells, map_row, positions[1][1]), sheet, (map_row, positions[1][1]))
+            evidence = self._string(_get(cells, map_row, positions[2][1]), sheet, (map_row, positions[2][1]))
             self.r.ratings.append(Rating(sid, area, read.value, rationale, evidence))
         for sid, row in id_rows.items():
             if row > 3 and sid not in mapped_ids and re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", sid) and \
@@ -383,7 +382,7 @@ class _Parser:
             values: dict[str, object] = {}
             for cid, col, kind in cols:
                 raw = _get(cells, action_row, col)
-                ref = _ref(action_row, col)
+                ref = (action_row, col)  # made a cell reference only for a problem
                 if kind == "date":
                     values[cid] = self._date(raw, sheet, ref)
                 else:
@@ -395,14 +394,14 @@ class _Parser:
                         else:
                             self.problem("warning", "choice-invalid", f"'{text}' is not one of the choices "
                                                                       f"({'; '.join(options[cid])}); kept as written",
-                                         sheet, ref)
+                                         sheet, _where(ref))
                     values[cid] = text or None
             if any(v not in (None, "") for v in values.values()):
                 self.r.actions.append(Action(sid, area, values))
 
     # --- cell values -----------------------------------------------------------------------------------------
 
-    def _string(self, raw: object, sheet: str, ref: str) -> str:
+    def _string(self, raw: object, sheet: str, ref: str | tuple[int, int]) -> str:
         if raw is None:
             return ""
         if isinstance(raw, bool):
@@ -412,11 +411,11 @@ class _Parser:
         text = str(raw)
         if len(text) > MAX_TEXT:
             self.problem("warning", "text-truncated", f"the text is longer than Excel allows in a cell and was cut "
-                                                      f"to {MAX_TEXT} characters", sheet, ref)
+                                                      f"to {MAX_TEXT} characters", sheet, _where(ref))
             text = text[:MAX_TEXT]
         return text.strip()
 
-    def _date(self, raw: object, sheet: str, ref: str) -> date | None:
+    def _date(self, raw: object, sheet: str, ref: str | tuple[int, int]) -> date | None:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -430,10 +429,10 @@ class _Parser:
                 except ValueError:
                     continue
                 self.problem("warning", "date-text", f"'{raw}' was typed as text; read as {value.isoformat()}",
-                             sheet, ref)
+                             sheet, _where(ref))
                 return value
         self.problem("error", "date-invalid", f"'{raw}' is not a date; enter a date such as 31/03/2027",
-                     sheet, ref)
+                     sheet, _where(ref))
         return None
 
 
@@ -495,6 +494,11 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _where(ref: str | tuple[int, int]) -> str:
+    """A cell reference for a problem; the hot loops pass (row, col) and only a problem pays for the text."""
+    return ref if isinstance(ref, str) else cell(*ref)
 
 
 def _ref(row: int, col: int) -> str:

@@ -159,6 +159,8 @@ class Workbook:
                         cell = Cell(strings[int(value)], None, "s")
                     except (ValueError, IndexError):
                         cell = Cell(None, None, "s")
+                elif not kind and value.isdigit() and len(value) < 16 and not other:
+                    cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
                 else:
                     cell = _decode_raw(kind, value, other, self.shared_strings)
                     if cell is None:  # markup the fast path leaves to expat: read this cell with it
