@@ -172,15 +172,21 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     scores = scores[scores.framework_id == info.id]
     ratings = frames.ratings[frames.ratings.framework_id == info.id]
     areas = [a for a, _ in info.areas]
-    overall = ratings.groupby(["service_id", "service_name"], sort=False)["rating"].mean()
-    rows = []
-    for (sid, name), group in scores.groupby(["service_id", "service_name"], sort=False):
-        means = dict(zip(group.area_id, group["mean"]))
-        own = overall.get((sid, name))
-        rows.append([sid, name, *[means.get(a) for a in areas], int(group.rated.sum()),
-                     int(group.total.sum()), None if own is None or pd.isna(own) else float(own)])
-    out = pd.DataFrame(rows, columns=["service_id", "service_name", *areas, "rated", "total", "mean"])
-    return out.sort_values(["service_name", "service_id"], kind="stable").reset_index(drop=True)
+    columns = ["service_id", "service_name", *areas, "rated", "total", "mean"]
+    if scores.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["service_id", "service_name"]
+    # Whole-frame operations, not a loop over services: a regional collection has thousands of them.
+    wide = scores.groupby([*keys, "area_id"], sort=False)["mean"].first().unstack("area_id")
+    wide = wide.reindex(columns=areas)
+    wide.columns = list(areas)
+    sums = scores.groupby(keys, sort=False)[["rated", "total"]].sum()
+    overall = ratings.groupby(keys, sort=False)["rating"].mean().rename("mean")
+    out = wide.join(sums).join(overall).reset_index()
+    out["rated"] = out["rated"].astype(int)
+    out["total"] = out["total"].astype(int)
+    out["mean"] = out["mean"].astype(float)
+    return out[columns].sort_values(["service_name", "service_id"], kind="stable").reset_index(drop=True)
 
 
 def area_means(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
@@ -532,7 +538,11 @@ def _flag(item: dict) -> str:
 
 
 def _actions_sheet(s: _Sheet, frames: Frames) -> None:
-    """Every action, with the overdue and ownerless ones flagged in words and by fill."""
+    """Every action, with the overdue and ownerless ones flagged in words and by fill.
+
+    Past DETAIL_LIMIT actions (a regional collection) the flagged ones come first, so none of them is among the
+    rows left to the CSV export.
+    """
     s.put(0, 0, "Actions", s.fmt["title"])
     s.widths([14, 12, 24, 11, 34, 40, 18, 11, 11, 14, 30, 16])
     s.note(1, "Overdue: the deadline has passed and the status is not done. "
@@ -540,14 +550,19 @@ def _actions_sheet(s: _Sheet, frames: Frames) -> None:
     s.printable((3, 3))
     s.header(3, ACTION_HEADERS)
     actions = frames.actions
+    if len(actions) > DETAIL_LIMIT:
+        flagged = actions.overdue.astype(bool) | actions.ownerless.astype(bool)
+        actions = pd.concat([actions[flagged], actions[~flagged]])
+        actions = _capped(s, actions, 2)
     records = (dict(zip(actions.columns, values)) for values in zip(*(actions[c].tolist() for c in actions.columns)))
+    fmt = s.fmt
     for i, item in enumerate(records):
         flag = _flag(item)
         for j, field in enumerate(ACTION_FIELDS):
             dated = field in ("deadline", "review_date")
-            fmt = ("flag_date" if dated else "flag") if flag else ("date" if dated else "wrap")
-            s.put(4 + i, j, item[field], s.fmt[fmt])
-        s.put(4 + i, len(ACTION_FIELDS), flag, s.fmt["flag_bold"] if flag else None)
+            style = ("flag_date" if dated else "flag") if flag else ("date" if dated else "wrap")
+            s.put(4 + i, j, item[field], fmt[style])
+        s.put(4 + i, len(ACTION_FIELDS), flag, fmt["flag_bold"] if flag else None)
         s.fit(4 + i, [item[field] for field in ACTION_FIELDS])
     if actions.empty:
         s.put(4, 0, "No actions were returned.", s.fmt["aside"])
