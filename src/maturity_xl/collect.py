@@ -8,10 +8,12 @@ ignored (Office lock files and system litter). Input files are only ever read.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -318,7 +320,43 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
         else:
             to_read.append(source)
     results = _parse_all(to_read, registry, workers, limits, progress, password)
+    with _settled_as_we_go() as tick:
+        accepted += _gather(to_read, results, log, seen, key, tick)
+    responses = _latest_per_service(accepted)
+    manifest = read_manifest(expected) if expected else None
+    return Collection(responses, log, manifest, registry, today or date.today())
+
+
+@contextmanager
+def _settled_as_we_go() -> Iterator[Callable[[], None]]:
+    """A tick to call per result: every 1,000 results, what has been kept so far is frozen out of the cycle
+    collector's sight (gc.freeze) until the collection is done.
+
+    Thousands of kept responses hold hundreds of thousands of small objects and no reference cycles; every full
+    collection walked all of them again, which cost 3 s of the main process's 5.6 s for 10,000 returns. The
+    collector stays on for the garbage that parsing in this process makes.
+    """
+    count = 0
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        if count % 1000 == 0:
+            gc.freeze()
+
+    try:
+        yield tick
+    finally:
+        gc.unfreeze()
+
+
+def _gather(to_read: list[Source], results: Iterator[tuple[str, Response | None, str]], log: list[LogEntry],
+            seen: dict[str, LogEntry], key: bytes | None, tick: Callable[[], None]
+            ) -> list[tuple[Response, LogEntry]]:
+    """Log each parsed source, and keep the ones accepted (before resubmissions are resolved)."""
+    accepted: list[tuple[Response, LogEntry]] = []
     for source, (digest, response, failure) in zip(to_read, results):
+        tick()
         entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
         log.append(entry)
         if failure:
@@ -343,9 +381,7 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
             _describe(entry, response)
         entry.status = WARNINGS if response.problems else ACCEPTED
         accepted.append((response, entry))
-    responses = _latest_per_service(accepted)
-    manifest = read_manifest(expected) if expected else None
-    return Collection(responses, log, manifest, registry, today or date.today())
+    return accepted
 
 
 def _failure(failure: str, source: Source) -> tuple[str, str]:
