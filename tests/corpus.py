@@ -754,20 +754,19 @@ def case_fingerprint_edited() -> Case:
                 (ACCEPTED, "fingerprint-mismatch"), answers.ratings, note="the metadata's spec fingerprint edited")
 
 
+def _version_edited(name: str, version: str, what: str) -> Case:
+    data, answers = base().filled(name)
+    return Case(f"{name}.xlsx", with_metadata(data, framework_version=version), (ACCEPTED, "version-edited"),
+                answers.ratings, note=f"the metadata's framework version edited to {what} (the fingerprint tells "
+                                      f"the real one)")
+
+
 def case_version_edited() -> Case:
-    data, answers = base().filled("version")
-    return Case("version-edited.xlsx", with_metadata(data, framework_version="9.9"),
-                (ACCEPTED, "version-edited"), answers.ratings,
-                note="the metadata's framework version edited to one that does not exist (the fingerprint tells "
-                     "the real one)")
+    return _version_edited("version-edited", "9.9", "one that does not exist")
 
 
 def case_version_edited_to_archived() -> Case:
-    data, answers = base().filled("version-old")
-    return Case("version-edited-to-archived.xlsx", with_metadata(data, framework_version="1.0"),
-                (ACCEPTED, "version-edited"), answers.ratings,
-                note="the metadata's framework version edited to the archived 1.0 (the fingerprint tells the real "
-                     "one)")
+    return _version_edited("version-edited-to-archived", "1.0", "the archived 1.0")
 
 
 def case_metadata_format_edited() -> Case:
