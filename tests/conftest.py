@@ -13,7 +13,7 @@ from maturity_xl.generate import Service, generate
 from maturity_xl.spec import bundled_frameworks, parse_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT.parent / "shared" / "sources"
+SOURCES = ROOT / "tests" / "sources"  # copies of the source texts the specs were written from
 PINNED = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 MINI = {

@@ -1,4 +1,4 @@
-"""The bundled frameworks are whole and faithful to their sources (../shared/sources)."""
+"""The bundled frameworks are whole and faithful to their source texts (copied into tests/sources)."""
 
 from __future__ import annotations
 
