@@ -70,10 +70,12 @@ class Scale:
         The dropdown's own form is a number (3). Text that clearly means a level (" 3 ", "3.0", "3 - Growing",
         "Growing") is accepted with a warning; anything else is an error and the statement counts as unrated.
         """
-        contiguous = self.maximum - self.minimum + 1 == len(set(self.values))  # no range(): values are untrusted
-        allowed = f"{self.minimum}-{self.maximum}" if contiguous else ", ".join(str(v) for v in self.values)
+        if type(raw) is float and raw.is_integer() and int(raw) in self.values:  # the dropdown's own: most cells
+            return RatingRead(int(raw))
         if raw is None or (isinstance(raw, str) and not raw.replace("\u00a0", " ").strip()):
             return RatingRead(None)
+        contiguous = self.maximum - self.minimum + 1 == len(set(self.values))  # no range(): values are untrusted
+        allowed = f"{self.minimum}-{self.maximum}" if contiguous else ", ".join(str(v) for v in self.values)
         if isinstance(raw, bool):
             return RatingRead(None, "error", f"{raw!r} is not a rating; choose {allowed} from the list")
         if isinstance(raw, (int, float)):

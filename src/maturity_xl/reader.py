@@ -91,6 +91,7 @@ class Workbook:
     _cells: dict[tuple, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     _indexes: dict[str, Index | None] = field(default_factory=dict)
     _decoded: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
+    _shared_cells: dict[bytes, Cell] = field(default_factory=dict)
     workbook_protected: bool = False
     shared_strings_path: str | None = None
     _parts: dict[str, bytes] = field(default_factory=dict)
@@ -144,6 +145,7 @@ class Workbook:
         done = self._decoded.setdefault(sheet, {})
         out: dict[tuple[int, int], Cell] = {}
         strings = None
+        shared_cells = self._shared_cells
         refs = _REF_BYTES
         for pos in positions:
             cell = done.get(pos)
@@ -153,12 +155,15 @@ class Workbook:
                     continue
                 _ref, kind, value, other = entry
                 if kind == b"s" and value and not other:
-                    if strings is None:
-                        strings = self.shared_strings()
-                    try:
-                        cell = Cell(strings[int(value)], None, "s")
-                    except (ValueError, IndexError):
-                        cell = Cell(None, None, "s")
+                    cell = shared_cells.get(value)  # one Cell per shared string: the map repeats a few often
+                    if cell is None:
+                        if strings is None:
+                            strings = self.shared_strings()
+                        try:
+                            cell = Cell(strings[int(value)], None, "s")
+                        except (ValueError, IndexError):
+                            cell = Cell(None, None, "s")
+                        shared_cells[value] = cell
                 elif not kind and value.isdigit() and len(value) < 16 and not other:
                     cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
                 else:
