@@ -178,6 +178,7 @@ class Framework:
     notes: tuple[str, ...] = ()
     terms: Terms = field(default_factory=Terms)
     path: str | None = field(default=None, compare=False)
+    _fingerprint: str = field(default="", init=False, repr=False, compare=False)
 
     @property
     def statements(self) -> tuple[Statement, ...]:
@@ -194,11 +195,13 @@ class Framework:
         Two workbooks with the same fingerprint ask the same questions on the same scale, so their
         returns can be pooled; wording-only edits elsewhere (introduction, help) do not change it.
         """
-        payload = {
-            "scale": [[lv.value, lv.label, lv.description] for lv in self.scale.levels],
-            "statements": [
-                [s.id, s.area_id, s.text, [list(d) for d in s.descriptors]] for s in self.statements
-            ],
-        }
-        digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
-        return digest.hexdigest()[:16]
+        if not self._fingerprint:  # computed once: the mail-merge and the parser ask for it per workbook
+            payload = {
+                "scale": [[lv.value, lv.label, lv.description] for lv in self.scale.levels],
+                "statements": [
+                    [s.id, s.area_id, s.text, [list(d) for d in s.descriptors]] for s in self.statements
+                ],
+            }
+            digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+            object.__setattr__(self, "_fingerprint", digest.hexdigest()[:16])
+        return self._fingerprint
