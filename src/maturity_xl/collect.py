@@ -337,17 +337,19 @@ def _settled_as_we_go() -> Iterator[Callable[[], None]]:
     collector stays on for the garbage that parsing in this process makes.
     """
     count = 0
+    ours = gc.get_freeze_count() == 0  # a caller that froze objects itself keeps them frozen: leave gc alone
 
     def tick() -> None:
         nonlocal count
         count += 1
-        if count % 1000 == 0:
+        if ours and count % 1000 == 0:
             gc.freeze()
 
     try:
         yield tick
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def _gather(to_read: list[Source], results: Iterator[tuple[str, Response | None, str]], log: list[LogEntry],

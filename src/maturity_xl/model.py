@@ -40,6 +40,10 @@ class RatingRead:
     message: str = ""
 
 
+MAX_LEVEL = 100  # the largest rating value (either sign) a scale may have: specs are checked, and a workbook's own
+# scale is trusted no further, so no rating read builds anything as wide as an edited metadata cell
+
+
 @dataclass(frozen=True, slots=True)
 class Scale:
     name: str

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .layout import ACTIONS, ASSESSMENT, EMPTY, METADATA, METADATA_FORMAT, START, UNSIGNED, cell
-from .model import Framework, Level, Scale
+from .model import MAX_LEVEL, Framework, Level, Scale
 from .reader import Cell, ReadError, Workbook, open_workbook, split_ref
 from .response import Action, Problem, Rating, Response
 from .sniff import sniff
@@ -455,8 +455,6 @@ def _get(cells: dict, row: int, col: int) -> object:
     c = cells.get((row, col))
     return None if c is None else c.value
 
-
-MAX_LEVEL = 100
 
 
 def _scale_from(rows: list[list]) -> Scale | None:

@@ -92,6 +92,7 @@ class Workbook:
     _indexes: dict[str, Index | None] = field(default_factory=dict)
     _decoded: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     _shared_cells: dict[bytes, Cell] = field(default_factory=dict)
+    _expat: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     workbook_protected: bool = False
     shared_strings_path: str | None = None
     _parts: dict[str, bytes] = field(default_factory=dict)
@@ -168,12 +169,20 @@ class Workbook:
                     cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
                 else:
                     cell = _decode_raw(kind, value, other, self.shared_strings)
-                    if cell is None:  # markup the fast path leaves to expat: read this cell with it
-                        cell = _cell_by_expat(self._sheet_part(sheet), pos, self.shared_strings,
-                                              self.sheets[sheet].path)
+                    if cell is None:  # markup the fast path leaves to expat: read it from one expat pass
+                        cell = self._by_expat(sheet).get(pos, Cell(None))
                 done[pos] = cell
             out[pos] = cell
         return out
+
+    def _by_expat(self, sheet: str) -> dict[tuple[int, int], Cell]:
+        """The whole sheet read once by expat, for the cells the fast path leaves to it (once, not per cell: a
+        hostile sheet of thousands of such cells must not be parsed thousands of times)."""
+        cells = self._expat.get(sheet)
+        if cells is None:
+            cells = _parse_sheet(self._sheet_part(sheet), self.shared_strings, None, self.sheets[sheet].path)
+            self._expat[sheet] = cells
+        return cells
 
     def custom_properties(self) -> dict[str, str]:
         try:
@@ -740,8 +749,9 @@ def _si_text(inner: bytes) -> str:
 def _scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
     if not data:
         return []
-    if b"<si " not in data and b"<si/>" not in data and b":si" not in data:
-        # The shape every spreadsheet application writes: split at each <si>, ~5x quicker than the pattern.
+    if data.count(b"<si") == data.count(b"<si>") and b":si" not in data and b"<!" not in data:
+        # The shape every spreadsheet application writes (each entry opened exactly "<si>", no comment or CDATA
+        # that could hold one): split at each <si>, ~5x quicker than the pattern.
         raw = []
         for chunk in data.split(b"<si>")[1:]:
             end = chunk.find(b"</si>")
@@ -790,7 +800,7 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
 # optional style and type, then either nothing, a plain <v> value (the common case, taken apart by the regex
 # itself), or other content that _decode reads. findall hands back tuples without a Python call per cell, which is
 # what makes indexing a whole sheet cheaper than searching it for the cells wanted.
-_C_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([A-Za-z]+)")?(?: s="[0-9]+")?'
+_C_CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="[0-9]+")?(?: t="([A-Za-z]+)")?(?: s="[0-9]+")?'
                      rb"\s*(?:/>|><v>([^<&]+)</v></c>|>((?:[^<]++|<(?!/c>|c[\s/>]))*+)</c>)")
 
 Index = dict[bytes, tuple[bytes, bytes, bytes, bytes]]  # b"C5" -> (b"C5", type, plain value, other content)
@@ -817,7 +827,7 @@ class _RefBytes(dict):
 
     def __missing__(self, pos: tuple[int, int]) -> bytes:
         ref = b"%s%d" % (_letters(pos[1]), pos[0] + 1)
-        if len(self) < 100_000:
+        if len(self) < 100_000 and 0 <= pos[0] < 1_048_576 and 0 <= pos[1] < 16_384:  # only Excel's own grid
             self[pos] = ref
         return ref
 
@@ -850,10 +860,6 @@ def _decode_raw(kind: bytes, value: bytes, other: bytes, shared) -> Cell | None:
         except (ValueError, IndexError):
             return Cell(None, None, name)
     return Cell(_typed(name, value.decode("utf-8"), shared), None, name)
-
-
-def _cell_by_expat(data: bytes, pos: tuple[int, int], shared, part: str) -> Cell:
-    return _parse_sheet(data, shared, frozenset({pos[1]}), part).get(pos, Cell(None))
 
 
 def _letters(col: int) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import SpecError, SpecProblem, UnknownFramework
-from .model import ActionColumn, Area, Framework, Group, Level, Scale, Statement, Terms
+from .model import MAX_LEVEL, ActionColumn, Area, Framework, Group, Level, Scale, Statement, Terms
 
 COLUMN_KINDS = ("text", "date", "choice", "person")
 RATING_MODES = ("level", "descriptor")
@@ -173,6 +173,10 @@ def _scale(c: _Checker, data: dict) -> Scale | None:
         value = c.field(raw, "value", path, int, default=None)
         if isinstance(value, bool):
             c.add("wrong-type", f"{path}.value", "expected a whole number, found true/false")
+            value = None
+        elif value is not None and abs(value) > MAX_LEVEL:
+            c.add("scale-range", f"{path}.value", f"a level's value must be a whole number from -{MAX_LEVEL} to "
+                                                  f"{MAX_LEVEL} (found {value})")
             value = None
         label = c.field(raw, "label", path, str, default="")
         description = c.field(raw, "description", path, str, default="")

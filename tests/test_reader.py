@@ -1,0 +1,106 @@
+"""The reader's fast paths give what expat gives, in bounded time and memory (regressions found in review)."""
+
+from __future__ import annotations
+
+import gc
+import io
+import time
+import zipfile
+
+import pytest
+
+from maturity_xl.collect import collect
+from maturity_xl.errors import SpecError
+from maturity_xl.reader import _REF_BYTES, SheetInfo, Workbook, _parse_shared_strings, _parse_sheet
+from maturity_xl.spec import parse_spec
+
+MAIN = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+END = b"</sheetData></worksheet>"
+SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def workbook(sheet: bytes, strings: bytes = b"") -> Workbook:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+        if strings:
+            zf.writestr("xl/sharedStrings.xml", strings)
+    return Workbook(zipfile.ZipFile(io.BytesIO(buf.getvalue())),
+                    {"S": SheetInfo("S", "xl/worksheets/sheet1.xml", "visible")},
+                    shared_strings_path="xl/sharedStrings.xml" if strings else None)
+
+
+def values(cells: dict) -> dict:
+    return {pos: cell.value for pos, cell in cells.items()}
+
+
+CELLS = {
+    "number": b'<c r="A1"><v>1e3</v></c>',
+    "spaced number": b'<c r="A1"><v> 3 </v></c>',
+    "not finite": b'<c r="A1"><v>inf</v></c>',
+    "empty value": b'<c r="A1"><v></v></c>',
+    "formula text": b'<c r="A1" t="str"><f>B1</f><v>x &amp; y</v></c>',
+    "inline": b'<c r="A1" t="inlineStr"><is><t>hi</t></is></c>',
+    "shared": b'<c r="A1" t="s"><v>1</v></c>',
+    "bad shared index": b'<c r="A1" t="s"><v>-1</v></c>',
+    "boolean": b'<c r="A1" t="b"><v>1</v></c>',
+    "error": b'<c r="A1" t="e"><v>#N/A</v></c>',
+    "blank": b'<c r="A1" s="3"/>',
+    "leading zero row": b'<c r="A01"><v>5</v></c>',
+    "long character reference": b'<c r="A1" t="str"><v>&#x0000041;</v></c>',
+    "duplicate cell": b'<c r="A1"><v>1</v></c><c r="A1"><v>2</v></c>',
+}
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_fast_path_reads_what_expat_reads(name):
+    sheet = MAIN + b'<row r="1">' + CELLS[name] + b"</row>" + END
+    strings = SST + b"<si><t>a</t></si><si><t>b</t></si></sst>"
+    wb = workbook(sheet, strings)
+    expected = values(_parse_sheet(sheet, wb.shared_strings))
+    assert values(wb.cells("S")) == expected
+    assert values(wb.lookup("S", [(0, 0)])) == {k: v for k, v in expected.items() if k == (0, 0)}
+
+
+def test_shared_strings_with_an_unusual_entry_tag_keep_their_order():
+    """'<si\\n>' is valid XML; reading it as no entry would shift every later index onto the wrong text."""
+    data = SST + b"<si><t>a</t></si><si\n><t>b</t></si><!-- <si><t>x</t></si> --><si><t>c</t></si></sst>"
+    wb = workbook(MAIN + END, data)
+    assert list(wb.shared_strings()) == _parse_shared_strings(data, "xl/sharedStrings.xml") == ["a", "b", "c"]
+
+
+def test_cells_left_to_expat_cost_one_expat_pass_not_one_each():
+    rows = b"".join(b'<row r="%d"><c r="A%d" t="str"><v>&#x0000041;</v></c></row>' % (i, i) for i in range(1, 4001))
+    wb = workbook(MAIN + rows + END)
+    started = time.perf_counter()
+    found = wb.lookup("S", [(i, 0) for i in range(4000)])
+    assert len(wb.cells("S")) == 4000
+    assert time.perf_counter() - started < 5  # was ~90 s: the whole sheet re-parsed for every such cell
+    assert {cell.value for cell in found.values()} == {"A"}
+
+
+def test_references_outside_excels_grid_are_not_kept():
+    before = len(_REF_BYTES)
+    for row in range(2_000_000_000, 2_000_000_100):
+        _ = _REF_BYTES[(row, 0)]
+    assert len(_REF_BYTES) == before
+
+
+def test_a_spec_scale_is_bounded_like_a_workbooks_own():
+    spec = {"id": "wide", "title": "Wide", "version": "1", "source": "s", "credit": "c", "introduction": "i",
+            "scale": {"name": "Rating", "target": 50,
+                      "levels": [{"value": v, "label": f"L{v}", "description": "d"} for v in (0, 50, 150)]},
+            "areas": [{"id": "a", "title": "A", "statements": [{"id": "s1", "text": "One."}]}]}
+    with pytest.raises(SpecError) as caught:
+        parse_spec(spec, "wide.yaml")
+    assert any(p.path == "scale.levels[2].value" for p in caught.value.problems)
+
+
+def test_collect_leaves_a_callers_frozen_objects_frozen(tmp_path):
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        collect([tmp_path])
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
