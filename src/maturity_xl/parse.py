@@ -456,7 +456,6 @@ def _get(cells: dict, row: int, col: int) -> object:
     return None if c is None else c.value
 
 
-
 def _scale_from(rows: list[list]) -> Scale | None:
     levels = []
     for row in rows:

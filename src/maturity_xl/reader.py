@@ -850,15 +850,11 @@ _KINDS = {b"": "n", b"n": "n", b"s": "s", b"str": "str", b"inlineStr": "inlineSt
 
 
 def _decode_raw(kind: bytes, value: bytes, other: bytes, shared) -> Cell | None:
-    """A Cell from its index entry; None when its content is in a shape left to expat."""
+    """A Cell from its index entry (shared strings with a plain value are decoded inline by the caller); None
+    when its content is in a shape left to expat."""
     name = _KINDS.get(kind) or kind.decode("ascii")
     if other or not value:
         return _decode(name, other, shared)
-    if name == "s":
-        try:
-            return Cell(shared()[int(value)], None, name)
-        except (ValueError, IndexError):
-            return Cell(None, None, name)
     return Cell(_typed(name, value.decode("utf-8"), shared), None, name)
 
 
