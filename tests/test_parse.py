@@ -238,3 +238,55 @@ def test_cli_exit_codes(tmp_path, filled_copies):
     assert CliRunner().invoke(main, ["parse", str(tmp_path / "missing.xlsx")]).exit_code == 2
     ok = CliRunner().invoke(main, ["parse", str(filled_copies["lincolnshire"][1])])
     assert ok.exit_code == 0 and "accepted" in ok.output and "Traceback" not in ok.output
+
+
+def _blank(value):
+    """Empty strings as blank cells (a re-save by openpyxl drops them; the parser reads both as "")."""
+    if isinstance(value, dict):
+        return {k: _blank(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blank(v) for v in value]
+    return None if value == "" else value
+
+
+def _both_metadata_reads(data: bytes):
+    from maturity_xl.parse import _Parser, default_registry
+    from maturity_xl.reader import open_workbook
+
+    wb = open_workbook(data)
+    try:
+        parser = _Parser(wb, "x.xlsx", default_registry())
+        return _blank(parser._known_metadata(METADATA)), _blank(parser._metadata_sheet(METADATA))
+    finally:
+        wb.close()
+
+
+def test_known_specs_metadata_from_the_layout_equals_the_sheet_read_whole(frameworks, filled_copies, tmp_path):
+    """For a spec it knows, the parser takes the map from layout.py instead of reading ~8 cells a statement; what
+    it takes must be exactly what reading the sheet whole gives, for every spec (archived versions too) and for a
+    workbook re-saved by openpyxl."""
+    from maturity_xl.spec import bundled_frameworks
+
+    for fw in bundled_frameworks(include_archive=True):
+        data = generate_bytes(fw, service=Service("S9", "Nine"), generated_at=PINNED)
+        known, whole = _both_metadata_reads(data)
+        assert known is not None, fw.id
+        assert known == whole, fw.id
+    for fid, (_filled, path) in filled_copies.items():
+        known, whole = _both_metadata_reads(path.read_bytes())
+        assert known is not None and known == whole, fid
+
+
+def test_an_edited_map_is_read_from_the_sheet(lincs, generated):
+    """Anything the spot check sees edited (here the last statement's rating cell) sends the parser back to
+    reading the sheet whole, so the workbook's own map is what counts, as before."""
+    from maturity_xl.simulate import patch_cells
+
+    lay = Layout(lincs)
+    last = lay.METADATA_HEAD_ROWS + len(lay.static_rows) - 1
+    data = patch_cells(generated["lincolnshire"].read_bytes(), {(METADATA, cell(last, 4)): "C999"})
+    known, whole = _both_metadata_reads(data)
+    assert known is None
+    assert whole["map"][-1][3] == "C999"
+    edited_head = patch_cells(generated["lincolnshire"].read_bytes(), {(METADATA, "A3"): "framework"})
+    assert _both_metadata_reads(edited_head)[0] is None

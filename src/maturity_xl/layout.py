@@ -13,7 +13,12 @@ from .model import Framework, Statement
 
 START, ASSESSMENT, ACTIONS, SUMMARY, METADATA = "Start here", "Assessment", "Action plan", "Summary", "Metadata"
 SHEETS = (START, ASSESSMENT, ACTIONS, SUMMARY, METADATA)
+# The metadata sheet's format. The parser reads a return of a spec it knows with this module's map rather than
+# the copy in the workbook (spot-checked against it), so a change to where any cell goes must change this too.
 METADATA_FORMAT = "maturity-xl/1"
+# The [workbook] section's keys, one a row from row 2 in this order (the parser looks for them there first).
+METADATA_KEYS = ("format", "framework_id", "framework_version", "framework_title", "fingerprint", "rating_mode",
+                 "generator_version", "generated_at", "service_id", "service_name", "service_contact", "signature")
 
 # How the metadata sheet and document properties say "none": a visible value rather than a blank cell, so every
 # workbook of a framework has the same cells and the mail-merge can patch values in place.
@@ -188,26 +193,22 @@ class Layout:
         number of rows, so the positions of the lists below it are known in advance (see `_static_rows`).
         """
         fw = self.framework
-        head: list[list] = [
-            ["[workbook]"],
-            ["format", METADATA_FORMAT],
-            ["framework_id", fw.id],
-            ["framework_version", fw.version],
-            ["framework_title", fw.title],
-            ["fingerprint", fw.fingerprint],
-            ["rating_mode", fw.rating_mode],
-            ["generator_version", generator_version],
-            ["generated_at", generated_at],
-            ["service_id", service_id],
-            ["service_name", service_name],
-            ["service_contact", service_contact],
-            ["signature", signature],
-            [],
-        ]
+        values = {"format": METADATA_FORMAT, "framework_id": fw.id, "framework_version": fw.version,
+                  "framework_title": fw.title, "fingerprint": fw.fingerprint, "rating_mode": fw.rating_mode,
+                  "generator_version": generator_version, "generated_at": generated_at, "service_id": service_id,
+                  "service_name": service_name, "service_contact": service_contact, "signature": signature}
+        head: list[list] = [["[workbook]"], *([key, values[key]] for key in METADATA_KEYS), []]
         assert len(head) == self.METADATA_HEAD_ROWS
         return head + self._static
 
     METADATA_HEAD_ROWS = 14
+
+    @property
+    def static_rows(self) -> list[list]:
+        """The metadata sheet's rows below [workbook], which every workbook of the framework shares (the
+        parser takes its map from here for a spec it knows by fingerprint, instead of reading ~8 cells a
+        statement from each return)."""
+        return self._static
 
     def _static_rows(self) -> list[list]:
         fw = self.framework
