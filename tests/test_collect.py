@@ -190,3 +190,33 @@ def test_report_figures_equal_aggregates_computed_here(returns, frameworks, tmp_
             assert line[2 + len(fw.areas)] == len(rated)
             checked += 1
     assert checked == len(truth)
+
+
+def test_accepted_returns_are_spilled_to_disk_and_read_back_whole(returns, collection):
+    """The collecting process keeps only a head of each accepted return (who, when, problems: no ratings or
+    actions) and its answers in a spill file; reading them back gives exactly what parsing the file gives."""
+    from maturity_xl.collect import SpilledResponses
+    from maturity_xl.parse import parse
+
+    assert isinstance(collection.responses, SpilledResponses)
+    heads = collection.heads
+    assert len(heads) == len(collection.responses) == 54
+    assert all(h.ratings == [] and h.actions == [] for h in heads)
+    for head, whole in zip(heads, collection.responses):
+        assert whole.file == head.file and whole.problems == head.problems
+        again = parse(whole.file)
+        assert (whole.ratings, whole.actions, whole.respondent) == (again.ratings, again.actions, again.respondent)
+        assert whole.ratings
+    assert [r.file for r in collection.responses[-2:]] == [h.file for h in heads[-2:]]
+    assert collection.responses[3].file == heads[3].file
+
+
+def test_a_problem_found_while_collecting_reaches_the_spilled_copy(returns):
+    """Signatures are checked in the collecting process, after a worker has pickled the response: the problem
+    the check adds must be in the response read back, not only in the head."""
+    inbox, _, _ = returns
+    signed = collect([inbox], key=b"the programme's key", today=TODAY)
+    assert len(signed.responses) == 54
+    for head, whole in zip(signed.heads, signed.responses):
+        assert any(p.code == "unsigned" for p in whole.problems)
+        assert whole.problems == head.problems

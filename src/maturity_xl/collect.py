@@ -11,10 +11,12 @@ import csv
 import gc
 import hashlib
 import os
+import pickle
+import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -84,13 +86,67 @@ class Expected:
     file: str
 
 
+class SpilledResponses(Sequence[Response]):
+    """Accepted responses kept in a temporary file as they arrive, one pickle each, so the collecting process
+    holds a light head of each return (who, when, its problems; no ratings, actions or text) instead of its
+    answers: memory stays flat from hundreds of returns to tens of thousands. Reading it (the frames do, once)
+    loads one response at a time."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="maturity-xl-")
+        self._spans: list[tuple[int, int]] = []
+        self._heads: list[Response] = []
+        self._order: list[int] = []
+
+    def add(self, head: Response, blob: bytes) -> int:
+        """Keep one response (its pickle, and its head in memory); returns its number, for `keep`."""
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(blob)
+        self._spans.append((offset, len(blob)))
+        self._heads.append(head)
+        return len(self._spans) - 1
+
+    def keep(self, numbers: list[int]) -> None:
+        """The responses that count, in order (the others were superseded)."""
+        self._order = list(numbers)
+        self._heads = [self._heads[i] for i in self._order]
+
+    @property
+    def heads(self) -> list[Response]:
+        return self._heads
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._load(self._order[i]) for i in range(*index.indices(len(self)))]
+        return self._load(self._order[index])
+
+    def __iter__(self) -> Iterator[Response]:
+        for number in self._order:
+            yield self._load(number)
+
+    def _load(self, number: int) -> Response:
+        offset, size = self._spans[number]
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(size))
+
+
 @dataclass(slots=True)
 class Collection:
-    responses: list[Response]
+    responses: Sequence[Response]
     log: list[LogEntry]
     expected: list[Expected] | None = None
     registry: Registry = field(default_factory=default_registry)
     today: date = field(default_factory=date.today)
+
+    @property
+    def heads(self) -> Sequence[Response]:
+        """The accepted responses' identities, respondents and problems, without reading their answers back
+        from disk (for a list of responses, the responses themselves)."""
+        responses = self.responses
+        return responses.heads if isinstance(responses, SpilledResponses) else responses
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}
@@ -103,7 +159,7 @@ class Collection:
         """Services in the manifest with no accepted return for that framework."""
         if self.expected is None:
             return []
-        got = {(r.framework_id, r.service_id) for r in self.responses}
+        got = {(r.framework_id, r.service_id) for r in self.heads}
         return [e for e in self.expected if (e.framework_id, e.service_id) not in got]
 
     @property
@@ -112,7 +168,7 @@ class Collection:
         if self.expected is None:
             return []
         known = {(e.framework_id, e.service_id) for e in self.expected}
-        return [r for r in self.responses if (r.framework_id, r.service_id) not in known]
+        return [r for r in self.heads if (r.framework_id, r.service_id) not in known]
 
     def frames(self):
         """The tidy pandas frames; imported lazily so the CLI's other commands start fast."""
@@ -220,7 +276,23 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None = None
         pass
 
 
-def _worker_parse(job: tuple[Source, int]) -> tuple[str, Response | None, str]:
+Result = tuple[str, Response | None, bytes, str]  # sha256, response (a head if accepted), its pickle, failure
+
+
+def _packed(result: tuple[str, Response | None, str]) -> Result:
+    """An accepted response as its head and its pickle: the collecting process keeps the head and writes the
+    pickle to its spill file as it is, without unpickling the answers."""
+    digest, response, failure = result
+    if response is None or response.rejected:
+        return digest, response, b"", failure
+    try:
+        blob = pickle.dumps(response, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return "", None, b"", "memory:it needed more memory than any real workbook does"
+    return digest, replace(response, ratings=[], actions=[]), blob, failure
+
+
+def _worker_parse(job: tuple[Source, int]) -> Result:
     source, seconds = job
     import signal
 
@@ -231,9 +303,9 @@ def _worker_parse(job: tuple[Source, int]) -> tuple[str, Response | None, str]:
     signal.alarm(seconds)
     try:
         assert _worker_registry is not None
-        return _guarded(source, _worker_registry, _worker_password)
+        return _packed(_guarded(source, _worker_registry, _worker_password))
     except TimeoutError:
-        return "", None, f"slow:it took more than {seconds} seconds to read, which no real workbook does"
+        return "", None, b"", f"slow:it took more than {seconds} seconds to read, which no real workbook does"
     finally:
         signal.alarm(0)
 
@@ -250,12 +322,11 @@ def _guarded(source: Source, registry: Registry, password: str | None = None) ->
 
 
 def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: Limits,
-               progress: Callable[[int], None] | None, password: str | None = None
-               ) -> Iterator[tuple[str, Response | None, str]]:
+               progress: Callable[[int], None] | None, password: str | None = None) -> Iterator[Result]:
     """Parse sources in order, on worker processes when there are enough files to be worth it."""
     if workers <= 1 or len(sources) < 8:
         for source in sources:
-            yield _guarded(source, registry, password)
+            yield _packed(_guarded(source, registry, password))
             if progress:
                 progress(1)
         return
@@ -286,7 +357,7 @@ def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: 
 
 
 def _isolated(source: Source, registry: Registry, limits: Limits, context,
-              password: str | None = None) -> tuple[str, Response | None, str]:
+              password: str | None = None) -> Result:
     """Parse one file in a process of its own; if that process dies too, the file is the cause."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -296,7 +367,7 @@ def _isolated(source: Source, registry: Registry, limits: Limits, context,
                                  initargs=(registry, limits, password)) as pool:
             return pool.submit(_worker_parse, (source, limits.seconds)).result()
     except BrokenProcessPool:
-        return "", None, "crashed:reading it stopped the reader (it needed too much memory or is malformed)"
+        return "", None, b"", "crashed:reading it stopped the reader (it needed too much memory or is malformed)"
 
 
 def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | None = None,
@@ -309,7 +380,8 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
     limits = limits or Limits()
     log: list[LogEntry] = []
     seen: dict[str, LogEntry] = {}
-    accepted: list[tuple[Response, LogEntry]] = []
+    accepted: list[tuple[Response, LogEntry, int]] = []
+    store = SpilledResponses()
     to_read: list[Source] = []
     for source in discover(paths):
         reason = _ignored(source.name)
@@ -321,10 +393,10 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
             to_read.append(source)
     results = _parse_all(to_read, registry, workers, limits, progress, password)
     with _settled_as_we_go() as tick:
-        accepted += _gather(to_read, results, log, seen, key, tick)
-    responses = _latest_per_service(accepted)
+        accepted += _gather(to_read, results, log, seen, key, tick, store)
+    store.keep(_latest_per_service(accepted))
     manifest = read_manifest(expected) if expected else None
-    return Collection(responses, log, manifest, registry, today or date.today())
+    return Collection(store, log, manifest, registry, today or date.today())
 
 
 @contextmanager
@@ -352,12 +424,12 @@ def _settled_as_we_go() -> Iterator[Callable[[], None]]:
             gc.unfreeze()
 
 
-def _gather(to_read: list[Source], results: Iterator[tuple[str, Response | None, str]], log: list[LogEntry],
-            seen: dict[str, LogEntry], key: bytes | None, tick: Callable[[], None]
-            ) -> list[tuple[Response, LogEntry]]:
-    """Log each parsed source, and keep the ones accepted (before resubmissions are resolved)."""
-    accepted: list[tuple[Response, LogEntry]] = []
-    for source, (digest, response, failure) in zip(to_read, results):
+def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry], seen: dict[str, LogEntry],
+            key: bytes | None, tick: Callable[[], None], store: SpilledResponses
+            ) -> list[tuple[Response, LogEntry, int]]:
+    """Log each parsed source, and spill the ones accepted to `store` (before resubmissions are resolved)."""
+    accepted: list[tuple[Response, LogEntry, int]] = []
+    for source, (digest, response, blob, failure) in zip(to_read, results):
         tick()
         entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
         log.append(entry)
@@ -379,10 +451,15 @@ def _gather(to_read: list[Source], results: Iterator[tuple[str, Response | None,
             entry.advice = fatal.advice or ADVICE.get(fatal.code, DEFAULT_ADVICE)
             continue
         if key is not None:
+            found = len(response.problems)
             check_signature(response, key)
+            if len(response.problems) != found:  # the spilled pickle carries the problem too
+                whole = pickle.loads(blob)
+                whole.problems = response.problems
+                blob = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
             _describe(entry, response)
         entry.status = WARNINGS if response.problems else ACCEPTED
-        accepted.append((response, entry))
+        accepted.append((response, entry, store.add(response, blob)))
     return accepted
 
 
@@ -436,22 +513,23 @@ def service_key(response: Response) -> tuple[str, str]:
     return response.framework_id, f"name:{org}|{svc}|{response.file if not (org or svc) else ''}"
 
 
-def _latest_per_service(accepted: list[tuple[Response, LogEntry]]) -> list[Response]:
-    """Keep the latest completion per service; earlier ones are marked superseded in the log."""
+def _latest_per_service(accepted: list[tuple[Response, LogEntry, int]]) -> list[int]:
+    """Keep the latest completion per service (the numbers the store gave them, in order); earlier ones are
+    marked superseded in the log."""
     groups: dict[tuple[str, str], list[tuple[int, Response, LogEntry]]] = {}
-    for order, (response, entry) in enumerate(accepted):
-        groups.setdefault(service_key(response), []).append((order, response, entry))
-    keep: list[tuple[int, Response]] = []
+    for response, entry, number in accepted:
+        groups.setdefault(service_key(response), []).append((number, response, entry))
+    keep: list[int] = []
     for items in groups.values():
         items.sort(key=lambda t: (t[1].completed_on or date.min, _mtime(t[2].file), t[0]))
         winner = items[-1]
-        keep.append((winner[0], winner[1]))
+        keep.append(winner[0])
         for _order, _response, entry in items[:-1]:
             entry.status = SUPERSEDED
             entry.same_as = winner[2].file
             entry.reason = (f"the same service returned again later ({winner[2].file}"
                             f"{', completed ' + winner[1].completed_on.isoformat() if winner[1].completed_on else ''})")
-    return [r for _o, r in sorted(keep, key=lambda t: t[0])]
+    return sorted(keep)
 
 
 def _mtime(name: str) -> float:

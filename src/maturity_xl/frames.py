@@ -13,6 +13,7 @@ import pandas as pd
 
 from .collect import Collection
 from .model import ActionColumn, Framework
+from .response import Response
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
                   "statement_id", "statement", "rating", "level", "rationale", "evidence", "file"]
@@ -50,57 +51,70 @@ class Frames:
         return self.c.registry.get(fid, version)
 
     @cached_property
-    def ratings(self) -> pd.DataFrame:
-        rows = []
+    def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]]]:
+        """The ratings and actions frames and each response's overall score, from one pass over the responses
+        (a collection of thousands reads them back from its spill file one at a time, once)."""
+        ratings: list[list] = []
+        actions: list[list] = []
+        scores: list[tuple[int, int, float | None]] = []
         for r in self.c.responses:
             fw = self._framework(r.framework_id, r.framework_version)
-            areas = {a.id: a.title for a in fw.areas} if fw else {}
-            texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
-            for x in r.ratings:
-                level = fw.scale.label_of(x.rating) if fw and x.rating is not None else None
-                rows.append([r.framework_id, r.framework_version, r.service_id, r.service_name, x.area_id,
-                             areas.get(x.area_id, x.area_id), x.statement_id, texts.get(x.statement_id, ""),
-                             x.rating, level, x.rationale, x.evidence, r.file])
-        frame = pd.DataFrame(rows, columns=RATING_COLUMNS)
-        frame["rating"] = frame["rating"].astype("Int64")
-        return frame
+            ratings += self._rating_rows(r, fw)
+            actions += self._action_rows(r, fw)
+            overall = r.scores()["overall"]
+            scores.append((overall.rated, overall.total, overall.mean))
+        rating_frame = pd.DataFrame(ratings, columns=RATING_COLUMNS)
+        rating_frame["rating"] = rating_frame["rating"].astype("Int64")
+        return rating_frame, pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
 
-    @cached_property
+    @property
+    def ratings(self) -> pd.DataFrame:
+        return self._answers[0]
+
+    @property
     def actions(self) -> pd.DataFrame:
+        return self._answers[1]
+
+    def _rating_rows(self, r: Response, fw: Framework | None) -> list[list]:
+        areas = {a.id: a.title for a in fw.areas} if fw else {}
+        texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
+        return [[r.framework_id, r.framework_version, r.service_id, r.service_name, x.area_id,
+                 areas.get(x.area_id, x.area_id), x.statement_id, texts.get(x.statement_id, ""), x.rating,
+                 fw.scale.label_of(x.rating) if fw and x.rating is not None else None, x.rationale, x.evidence,
+                 r.file] for x in r.ratings]
+
+    def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
+        columns = fw.action_columns if fw else ()
+        roles = action_roles(columns)
+        names = {c.id: c.name for c in columns}
+        texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
         rows = []
-        for r in self.c.responses:
-            fw = self._framework(r.framework_id, r.framework_version)
-            columns = fw.action_columns if fw else ()
-            roles = action_roles(columns)
-            names = {c.id: c.name for c in columns}
-            texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
-            for a in r.actions:
-                picked = {role: a.values.get(cid) if cid else None for role, cid in roles.items()}
-                used = {cid for cid in roles.values() if cid}
-                details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
-                                    for k, v in a.values.items() if k not in used and v not in (None, ""))
-                deadline = picked["deadline"] if isinstance(picked["deadline"], date) else None
-                status = str(picked["status"] or "")
-                done = status.casefold().strip() in DONE_WORDS
-                overdue = bool(deadline and deadline < self.c.today and not done)
-                ownerless = bool(picked["action"]) and not picked["lead"]
-                rows.append([r.framework_id, r.service_id, r.service_name, a.area_id, a.statement_id,
-                             texts.get(a.statement_id, ""), picked["action"], picked["lead"], deadline,
-                             picked["review_date"] if isinstance(picked["review_date"], date) else None,
-                             status or None, details, overdue, ownerless, r.file])
-        return pd.DataFrame(rows, columns=ACTION_COLUMNS)
+        for a in r.actions:
+            picked = {role: a.values.get(cid) if cid else None for role, cid in roles.items()}
+            used = {cid for cid in roles.values() if cid}
+            details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
+                                for k, v in a.values.items() if k not in used and v not in (None, ""))
+            deadline = picked["deadline"] if isinstance(picked["deadline"], date) else None
+            status = str(picked["status"] or "")
+            done = status.casefold().strip() in DONE_WORDS
+            overdue = bool(deadline and deadline < self.c.today and not done)
+            ownerless = bool(picked["action"]) and not picked["lead"]
+            rows.append([r.framework_id, r.service_id, r.service_name, a.area_id, a.statement_id,
+                         texts.get(a.statement_id, ""), picked["action"], picked["lead"], deadline,
+                         picked["review_date"] if isinstance(picked["review_date"], date) else None,
+                         status or None, details, overdue, ownerless, r.file])
+        return rows
 
     @cached_property
     def responses(self) -> pd.DataFrame:
         status = {e.file: e for e in self.c.log}
         rows = []
-        for r in self.c.responses:
-            overall = r.scores()["overall"]
+        for r, (rated, total, mean) in zip(self.c.heads, self._answers[2]):
             entry = status.get(r.file)
             rows.append([r.framework_id, r.framework_version, r.service_id, r.service_name,
                          r.respondent.get("organisation") or "", r.respondent.get("completed_by") or "",
                          r.respondent.get("role") or "", r.respondent.get("date_completed"),
-                         r.respondent.get("email") or "", overall.rated, overall.total, overall.mean,
+                         r.respondent.get("email") or "", rated, total, mean,
                          entry.status if entry else "", entry.warnings if entry else 0,
                          entry.errors if entry else 0, r.file])
         return pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
@@ -112,7 +126,7 @@ class Frames:
     @cached_property
     def problems(self) -> pd.DataFrame:
         rows = [[r.file, r.service_id, p.severity, p.code, p.sheet, p.cell, p.message]
-                for r in self.c.responses for p in r.problems]
+                for r in self.c.heads for p in r.problems]
         return pd.DataFrame(rows, columns=["file", "service_id", "severity", "code", "sheet", "cell", "message"])
 
     @cached_property
@@ -158,7 +172,7 @@ class Frames:
                                na_position="last").reset_index(drop=True)
 
     def _frameworks(self) -> list[Framework]:
-        keys = {(r.framework_id, r.framework_version) for r in self.c.responses}
+        keys = {(r.framework_id, r.framework_version) for r in self.c.heads}
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
 
 

@@ -11,12 +11,11 @@ import math
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Iterable
 
-from .layout import (ACTIONS, ASSESSMENT, EMPTY, METADATA, METADATA_FORMAT, METADATA_KEYS, START, UNSIGNED,
-                     cell)
+from .layout import ACTIONS, ASSESSMENT, EMPTY, METADATA, METADATA_FORMAT, METADATA_KEYS, START, UNSIGNED, cell
 from .model import MAX_LEVEL, Framework, Level, Scale
 from .reader import Cell, ReadError, Workbook, open_workbook, split_ref
 from .response import Action, Problem, Rating, Response

@@ -104,7 +104,7 @@ def _mean_text(value: object) -> str:
 def framework_infos(collection: Collection, frames: Frames) -> list[FrameworkInfo]:
     """Every framework with accepted returns, in the order they first appear."""
     out: dict[str, FrameworkInfo] = {}
-    for r in collection.responses:
+    for r in collection.heads:
         if r.framework_id not in out:
             out[r.framework_id] = _info(collection, r.framework_id, r.framework_version, frames.ratings)
     return list(out.values())
@@ -127,7 +127,7 @@ def _info(collection: Collection, fid: str, version: str, ratings: pd.DataFrame)
 
 
 def _framework_title(collection: Collection, fid: str) -> str:
-    versions = [r.framework_version for r in collection.responses if r.framework_id == fid]
+    versions = [r.framework_version for r in collection.heads if r.framework_id == fid]
     versions += [e.framework_version for e in collection.log if e.framework_id == fid]
     versions += [e.framework_version for e in collection.expected or [] if e.framework_id == fid]
     for version in versions:
@@ -148,7 +148,7 @@ def overview_rows(collection: Collection) -> list[dict[str, object]]:
     def fid_of(entry) -> str:
         return entry.framework_id or (by_file.get(entry.same_as, "") if entry.status == DUPLICATE else "")
 
-    order = [r.framework_id for r in collection.responses]
+    order = [r.framework_id for r in collection.heads]
     order += [e.framework_id for e in collection.expected or []]
     order += [fid_of(e) for e in collection.log]
     ids = sorted(dict.fromkeys(order), key=lambda f: f == "")
@@ -159,7 +159,7 @@ def overview_rows(collection: Collection) -> list[dict[str, object]]:
             sum(e.framework_id == fid for e in collection.expected)
         rows.append({
             "framework": fid or NOT_IDENTIFIED, "title": _framework_title(collection, fid) if fid else "",
-            "expected": expected, "received": sum(r.framework_id == fid for r in collection.responses),
+            "expected": expected, "received": sum(r.framework_id == fid for r in collection.heads),
             "missing": None if expected is None else sum(m.framework_id == fid for m in collection.missing),
             "rejected": statuses.count(REJECTED), "duplicates": statuses.count(DUPLICATE),
             "superseded": statuses.count(SUPERSEDED), "ignored": statuses.count(IGNORED)})
@@ -365,7 +365,7 @@ def _overview_sheet(s: _Sheet, collection: Collection) -> None:
     s.put(1, 1, collection.today, s.fmt["left_date"])
     s.note(2, NOT_A_LEAGUE_TABLE)
     row = 4
-    if not collection.responses:
+    if not collection.heads:
         s.put(row, 0, NO_RETURNS, s.fmt["bold"])
         row += 2
     s.put(row, 0, "Returns per framework", s.fmt["h2"])
@@ -774,7 +774,7 @@ class _Markup:
 def _html_headline(collection: Collection) -> str:
     expected = len(collection.expected) if collection.expected is not None else None
     figures = [("expected", "expected", "\u2013" if expected is None else expected),
-               ("received", "received", len(collection.responses)),
+               ("received", "received", len(collection.heads)),
                ("missing", "missing", "\u2013" if expected is None else len(collection.missing)),
                ("rejected", "files rejected", collection.counts()[REJECTED])]
     stats = "".join(f'<div class="stat"><span class="n" id="n-{key}">{_e(n)}</span>{_e(label)}</div>'
@@ -785,7 +785,7 @@ def _html_headline(collection: Collection) -> str:
     if expected is None:
         parts.append('<p class="muted">No manifest was given, so expected and missing returns are not '
                      'known.</p>')
-    if not collection.responses:
+    if not collection.heads:
         parts.append(f"<p><strong>{_e(NO_RETURNS)}</strong></p>")
     rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], _dash(r["missing"]),
              r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
