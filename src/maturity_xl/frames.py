@@ -5,7 +5,7 @@ One row per service x statement for ratings, one per action, one per response, o
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
 
@@ -43,9 +43,20 @@ def action_roles(columns: tuple[ActionColumn, ...]) -> dict[str, str | None]:
     }
 
 
+@dataclass(slots=True)
+class _Lookups:
+    areas: dict[str, str]
+    texts: dict[str, str]
+    labels: dict[int, str]
+    roles: dict[str, str | None]
+    names: dict[str, str]
+    used: set[str]
+
+
 class Frames:
     def __init__(self, collection: Collection):
         self.c = collection
+        self._by_framework: dict[tuple[str, str] | None, _Lookups] = {}
 
     def _framework(self, fid: str, version: str) -> Framework | None:
         return self.c.registry.get(fid, version)
@@ -61,7 +72,7 @@ class Frames:
             fw = self._framework(r.framework_id, r.framework_version)
             ratings += self._rating_rows(r, fw)
             actions += self._action_rows(r, fw)
-            overall = r.scores()["overall"]
+            overall = r.overall()
             scores.append((overall.rated, overall.total, overall.mean))
         rating_frame = pd.DataFrame(ratings, columns=RATING_COLUMNS)
         rating_frame["rating"] = rating_frame["rating"].astype("Int64")
@@ -75,23 +86,34 @@ class Frames:
     def actions(self) -> pd.DataFrame:
         return self._answers[1]
 
+    def _lookups(self, fw: Framework | None) -> _Lookups:
+        """What the rows need of a framework, worked out once per framework rather than once per response."""
+        key = (fw.id, fw.version) if fw else None
+        found = self._by_framework.get(key)
+        if found is None:
+            columns = fw.action_columns if fw else ()
+            roles = action_roles(columns)
+            found = self._by_framework[key] = _Lookups(
+                areas={a.id: a.title for a in fw.areas} if fw else {},
+                texts={s.id: (s.title or s.text) for s in fw.statements} if fw else {},
+                labels={lv.value: fw.scale.label_of(lv.value) for lv in fw.scale.levels} if fw else {},
+                roles=roles, names={c.id: c.name for c in columns}, used={cid for cid in roles.values() if cid})
+        return found
+
     def _rating_rows(self, r: Response, fw: Framework | None) -> list[list]:
-        areas = {a.id: a.title for a in fw.areas} if fw else {}
-        texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
+        look = self._lookups(fw)
+        areas, texts, labels = look.areas, look.texts, look.labels
         return [[r.framework_id, r.framework_version, r.service_id, r.service_name, x.area_id,
                  areas.get(x.area_id, x.area_id), x.statement_id, texts.get(x.statement_id, ""), x.rating,
-                 fw.scale.label_of(x.rating) if fw and x.rating is not None else None, x.rationale, x.evidence,
-                 r.file] for x in r.ratings]
+                 labels[x.rating] if fw and x.rating is not None else None,
+                 x.rationale, x.evidence, r.file] for x in r.ratings]
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
-        columns = fw.action_columns if fw else ()
-        roles = action_roles(columns)
-        names = {c.id: c.name for c in columns}
-        texts = {s.id: (s.title or s.text) for s in fw.statements} if fw else {}
+        look = self._lookups(fw)
+        roles, names, used, texts = look.roles, look.names, look.used, look.texts
         rows = []
         for a in r.actions:
             picked = {role: a.values.get(cid) if cid else None for role, cid in roles.items()}
-            used = {cid for cid in roles.values() if cid}
             details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
                                 for k, v in a.values.items() if k not in used and v not in (None, ""))
             deadline = picked["deadline"] if isinstance(picked["deadline"], date) else None

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Literal
 
 Severity = Literal["warning", "error", "fatal"]
 
 
+def _pickled_by_constructor(cls):
+    """Pickle a frozen slots dataclass as (class, field values): the default for slots calls dataclasses.fields()
+    for every object, which was half the cost of reading 50,000 ratings back from a collection's spill file."""
+    values = attrgetter(*(f.name for f in fields(cls)))
+    cls.__reduce__ = lambda self: (cls, values(self))
+    return cls
+
+
+@_pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing found in a returned file, located as precisely as possible (sheet and cell may be empty)."""
@@ -35,6 +45,7 @@ class Problem:
                 "message": self.message}
 
 
+@_pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class Rating:
     statement_id: str
@@ -44,6 +55,7 @@ class Rating:
     evidence: str
 
 
+@_pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class Action:
     statement_id: str
@@ -99,8 +111,11 @@ class Response:
         for area in self.area_ids:
             rows = [r for r in self.ratings if r.area_id == area]
             out[area] = _score(rows)
-        out["overall"] = _score(self.ratings)
+        out["overall"] = self.overall()
         return out
+
+    def overall(self) -> Score:
+        return _score(self.ratings)
 
     def to_dict(self) -> dict:
         scores = self.scores()
