@@ -814,12 +814,18 @@ def _index_sheet(data: bytes) -> Index | None:
     reads the part with expat. The cell count is checked before anything is built, so a part of millions of tiny
     cells is refused without holding them.
     """
-    if b"<sheetData" not in data:  # elements with a namespace prefix (<x:sheetData>, <x:c>), as some tools write
+    start = data.find(b"<sheetData")
+    if start < 0:  # elements with a namespace prefix (<x:sheetData>, <x:c>), as some tools write
         return None
-    written = data.count(b"<c ") + data.count(b"<c>")
+    # Cells live only inside <sheetData>; what follows it (one data validation with its prompt per input cell,
+    # merged cells, conditional formats) is up to two thirds of an Assessment or Action plan part, never scanned.
+    end = data.rfind(b"</sheetData>")
+    if end < start:
+        end = len(data)
+    written = data.count(b"<c ", start, end) + data.count(b"<c>", start, end)
     if written > MAX_CELLS:
         raise _too_many_cells()
-    found = _C_CELL.findall(data)
+    found = _C_CELL.findall(data, start, end)
     if len(found) != written:
         return None
     return {entry[0]: entry for entry in found}
