@@ -1,7 +1,9 @@
 """Read one returned workbook into a Response, with every problem located by sheet and cell.
 
-Cells are found through the metadata sheet's map and checked against the statement id on each row; nothing
-about the layout is assumed here. Cached formula results are never read: scores come from the input cells.
+Cells are found through the metadata map and checked against the statement id on each row. For a spec the
+registry knows by its fingerprint the map is layout.py's own (it wrote the workbook's copy; the copy is
+spot-checked and read whole when it differs); for any other, the workbook's copy. Cached formula results are
+never read: scores come from the input cells.
 """
 
 from __future__ import annotations
