@@ -290,3 +290,22 @@ def test_an_edited_map_is_read_from_the_sheet(lincs, generated):
     assert whole["map"][-1][3] == "C999"
     edited_head = patch_cells(generated["lincolnshire"].read_bytes(), {(METADATA, "A3"): "framework"})
     assert _both_metadata_reads(edited_head)[0] is None
+
+
+def test_a_layout_the_fingerprint_does_not_cover_is_read_from_the_workbooks_own_map(frameworks):
+    """The spec's fingerprint covers statements and the scale, not the action columns: a workbook sent when the
+    spec listed its columns in another order (same id, version and fingerprint) must be read by its own map, not
+    by today's layout (found in review: the action and lead were swapped, with no warning)."""
+    import dataclasses
+
+    fw = frameworks["coventry-warwickshire"]
+    cols = fw.action_columns
+    then = dataclasses.replace(fw, action_columns=(cols[1], cols[0]) + cols[2:])
+    assert then.fingerprint == fw.fingerprint
+    filled = random_answers(then, random.Random(1), completion=1.0)
+    data = filled_workbook(then, generate_bytes(then, service=Service("S1", "One"), generated_at=PINNED), filled)
+    response = parse(data, name="x.xlsx", registry=Registry([fw]))
+    assert response.problems == []
+    for action in response.actions:
+        assert {k: v for k, v in action.values.items() if v} == \
+            {k: v for k, v in filled.actions[action.statement_id].items() if v}

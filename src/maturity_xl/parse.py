@@ -475,8 +475,7 @@ _LAYOUT_SECTIONS: dict[tuple[str, str, str], tuple[dict[str, object], dict[tuple
 
 def _layout_sections(fw: Framework) -> tuple[dict[str, object], dict[tuple[int, int], object]]:
     """The metadata sections below [workbook] as the layout writes them for `fw` and the reader reads them back
-    (numbers as floats, empty cells as None), and the cells to spot-check them by: each section's marker and
-    the first and last rows of the map. Computed once per spec."""
+    (numbers as floats), and the cells to check them by. Computed once per spec."""
     key = (fw.id, fw.version, fw.fingerprint)
     found = _LAYOUT_SECTIONS.get(key)
     if found is None:
@@ -488,11 +487,13 @@ def _layout_sections(fw: Framework) -> tuple[dict[str, object], dict[tuple[int, 
         del sections["workbook"]
         base = lay.METADATA_HEAD_ROWS
         checks: dict[tuple[int, int], object] = {}
-        marked = [i for i, line in enumerate(lines) if line and isinstance(line[0], str) and line[0].startswith("[")]
-        for i in marked:
-            checks[(base + i, 0)] = lines[i][0]
-        for i in (marked[-1] + 1, len(lines) - 1):  # the map's first and last statements, every cell
-            checks.update(((base + i, c), v) for c, v in enumerate(lines[i]))
+        # The spec's fingerprint does not cover everything that places cells (action columns, their kinds and
+        # choices, groups), so every cell above the map is checked, and in the map each statement's id, group,
+        # rating cell and action row; the first and last statements every cell.
+        first_map = max(i for i, line in enumerate(lines) if line and line[0] == "[map]") + 1
+        for i, line in enumerate(lines):
+            columns = range(len(line)) if i < first_map or i in (first_map, len(lines) - 1) else (1, 3, 4, 7)
+            checks.update(((base + i, c), line[c]) for c in columns if c < len(line))
         found = _LAYOUT_SECTIONS[key] = (sections, checks)
     return found
 
