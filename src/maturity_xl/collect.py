@@ -95,7 +95,8 @@ class SpilledResponses(Sequence[Response]):
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="maturity-xl-")
         self._spans: list[tuple[int, int]] = []
-        self._heads: list[Response] = []
+        self._added: list[Response] = []  # every head, by number
+        self._heads: list[Response] = []  # the kept ones, in order
         self._order: list[int] = []
 
     def add(self, head: Response, blob: bytes) -> int:
@@ -103,13 +104,13 @@ class SpilledResponses(Sequence[Response]):
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(blob)
         self._spans.append((offset, len(blob)))
-        self._heads.append(head)
+        self._added.append(head)
         return len(self._spans) - 1
 
     def keep(self, numbers: list[int]) -> None:
         """The responses that count, in order (the others were superseded)."""
         self._order = list(numbers)
-        self._heads = [self._heads[i] for i in self._order]
+        self._heads = [self._added[i] for i in self._order]
 
     @property
     def heads(self) -> list[Response]:

@@ -131,7 +131,7 @@ class Frames:
     def responses(self) -> pd.DataFrame:
         status = {e.file: e for e in self.c.log}
         rows = []
-        for r, (rated, total, mean) in zip(self.c.heads, self._answers[2]):
+        for r, (rated, total, mean) in zip(self.c.heads, self._answers[2], strict=True):
             entry = status.get(r.file)
             rows.append([r.framework_id, r.framework_version, r.service_id, r.service_name,
                          r.respondent.get("organisation") or "", r.respondent.get("completed_by") or "",

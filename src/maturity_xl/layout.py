@@ -14,7 +14,8 @@ from .model import Framework, Statement
 START, ASSESSMENT, ACTIONS, SUMMARY, METADATA = "Start here", "Assessment", "Action plan", "Summary", "Metadata"
 SHEETS = (START, ASSESSMENT, ACTIONS, SUMMARY, METADATA)
 # The metadata sheet's format. The parser reads a return of a spec it knows with this module's map rather than
-# the copy in the workbook (spot-checked against it), so a change to where any cell goes must change this too.
+# the copy in the workbook (checked against it where it matters), so a change to where any cell goes must
+# change this too.
 METADATA_FORMAT = "maturity-xl/1"
 # The [workbook] section's keys, one a row from row 2 in this order (the parser looks for them there first).
 METADATA_KEYS = ("format", "framework_id", "framework_version", "framework_title", "fingerprint", "rating_mode",

@@ -2,7 +2,7 @@
 
 Cells are found through the metadata map and checked against the statement id on each row. For a spec the
 registry knows by its fingerprint the map is layout.py's own (it wrote the workbook's copy; the copy is
-spot-checked and read whole when it differs); for any other, the workbook's copy. Cached formula results are
+checked against it and read whole when it differs); for any other, the workbook's copy. Cached formula results are
 never read: scores come from the input cells.
 """
 
@@ -17,7 +17,18 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .layout import ACTIONS, ASSESSMENT, EMPTY, METADATA, METADATA_FORMAT, METADATA_KEYS, START, UNSIGNED, cell
+from .layout import (
+    ACTIONS,
+    ASSESSMENT,
+    EMPTY,
+    METADATA,
+    METADATA_FORMAT,
+    METADATA_KEYS,
+    START,
+    UNSIGNED,
+    Layout,
+    cell,
+)
 from .model import MAX_LEVEL, Framework, Level, Scale
 from .reader import Cell, ReadError, Workbook, open_workbook, split_ref
 from .response import Action, Problem, Rating, Response
@@ -224,10 +235,10 @@ class _Parser:
 
     def _known_metadata(self, name: str) -> dict[str, object] | None:
         """The metadata of a return built from a spec the registry knows by its fingerprint: the [workbook]
-        values from the sheet, the rest as the layout that wrote them (about 30 cells read instead of ~560).
+        values from the sheet, the rest as the layout that wrote them (about 230 cells checked, not ~560 read).
 
-        None when anything read is not where or what that layout wrote (an edited head, another spec, a map
-        whose markers or first and last statements differ): the caller then reads the sheet whole.
+        None when anything read is not where or what that layout wrote (an edited head, another spec, action
+        columns or groups the fingerprint does not cover): the caller then reads the sheet whole.
         """
         head = self.wb.lookup(name, _HEAD_CELLS)
         if _get(head, 0, 0) != "[workbook]" or _get(head, len(METADATA_KEYS) + 1, 0) is not None or \
@@ -469,6 +480,7 @@ def _sections(lines: Iterable[list]) -> dict[str, object]:
 
 
 _BLANK = (None, "")
+_MAP_CHECKED = (1, 3, 4, 7)  # in a [map] row (layout._static_rows): statement id, group, rating cell, action row
 _HEAD_CELLS = [(r, c) for r in range(len(METADATA_KEYS) + 2) for c in (0, 1)]
 _LAYOUT_SECTIONS: dict[tuple[str, str, str], tuple[dict[str, object], dict[tuple[int, int], object]]] = {}
 
@@ -479,8 +491,6 @@ def _layout_sections(fw: Framework) -> tuple[dict[str, object], dict[tuple[int, 
     key = (fw.id, fw.version, fw.fingerprint)
     found = _LAYOUT_SECTIONS.get(key)
     if found is None:
-        from .layout import Layout
-
         lay = Layout(fw)
         lines = [[_as_read(v) for v in row] for row in lay.static_rows]
         sections = _sections(lines)
@@ -492,7 +502,7 @@ def _layout_sections(fw: Framework) -> tuple[dict[str, object], dict[tuple[int, 
         # rating cell and action row; the first and last statements every cell.
         first_map = max(i for i, line in enumerate(lines) if line and line[0] == "[map]") + 1
         for i, line in enumerate(lines):
-            columns = range(len(line)) if i < first_map or i in (first_map, len(lines) - 1) else (1, 3, 4, 7)
+            columns = range(len(line)) if i < first_map or i in (first_map, len(lines) - 1) else _MAP_CHECKED
             checks.update(((base + i, c), line[c]) for c in columns if c < len(line))
         found = _LAYOUT_SECTIONS[key] = (sections, checks)
     return found
