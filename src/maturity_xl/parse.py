@@ -32,7 +32,7 @@ from .layout import (
 from .model import MAX_LEVEL, Framework, Level, Scale
 from .reader import Cell, ReadError, Workbook, open_workbook, split_ref
 from .response import Action, Problem, Rating, Response
-from .sniff import sniff
+from .sniff import sniff_open
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 TEXT_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
@@ -88,17 +88,17 @@ def parse(source: str | Path | bytes, *, name: str | None = None, registry: Regi
     else:
         data = source
         name = name or "<bytes>"
-    kind = sniff(data)
+    kind, checked = sniff_open(data)
     if kind.kind == "encrypted" and password:
         data = _decrypt(data, password)
         if data is None:
             return _rejected(name, "wrong-password", "the workbook is encrypted and the agreed password does not "
                                                      "open it", "Remove the password to open, save, and send it again.")
-        kind = sniff(data)
+        kind, checked = sniff_open(data)
     if not kind.readable:
         return _rejected(name, kind.kind, kind.message, kind.advice)
     try:
-        wb = open_workbook(data)
+        wb = open_workbook(data, checked)
     except ReadError as exc:
         return _rejected(name, exc.code, str(exc), exc.advice)
     try:

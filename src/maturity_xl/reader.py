@@ -356,10 +356,13 @@ def _recode(data: bytes, encoding: str, where: str) -> bytes:
     return text.encode("utf-8")
 
 
-def open_workbook(data: bytes) -> Workbook:
-    """Open an .xlsx/.xlsm package from bytes, check it, and list its sheets by name."""
-    zf = open_zip(data)
+def open_workbook(data: bytes, checked: zipfile.ZipFile | None = None) -> Workbook:
+    """Open an .xlsx/.xlsm package from bytes, check it, and list its sheets by name. `checked` is the zip of
+    `data` already opened and passed by check_zip (as sniff.sniff_open gives it); the Workbook then owns it."""
+    zf = checked or open_zip(data)
     try:
+        if checked is None:
+            check_zip(zf)
         return _open(zf)
     except BaseException:
         zf.close()
@@ -367,7 +370,6 @@ def open_workbook(data: bytes) -> Workbook:
 
 
 def _open(zf: zipfile.ZipFile) -> Workbook:
-    check_zip(zf)
     try:
         wb_path = _main_part(zf)
         wb_xml = _xml_part(zf, wb_path, "the workbook's list of sheets")

@@ -8,6 +8,7 @@ and tampering (reader.check_zip) before any of its parts is inflated, and then o
 from __future__ import annotations
 
 import codecs
+import zipfile
 from dataclasses import dataclass
 
 from .reader import ReadError, check_zip, open_zip, read_member
@@ -44,12 +45,25 @@ def _utf16(name: str) -> bytes:
 
 def sniff(data: bytes) -> Sniffed:
     """What the bytes are, with a reason and advice when they are not a workbook we can read."""
+    kind, zf = sniff_open(data)
+    if zf is not None:
+        zf.close()
+    return kind
+
+
+def sniff_open(data: bytes) -> tuple[Sniffed, zipfile.ZipFile | None]:
+    """As `sniff`, and for a workbook we can read, the zip it opened and checked (the caller closes it), so the
+    reader goes on with it rather than parsing and checking the zip's directory a second time."""
+    if data.startswith(b"PK"):
+        return _zip(data)
+    return _sniff(data), None
+
+
+def _sniff(data: bytes) -> Sniffed:
     if not data:
         return Sniffed("empty", "the file is empty (0 bytes)", "Send the file again; it may not have saved.")
     if data.startswith(OLE_MAGIC):
         return _ole(data)
-    if data.startswith(b"PK"):
-        return _zip(data)
     for magic, name in ARCHIVES:
         if data.startswith(magic):
             return Sniffed("archive", f"this is a {name} archive, not a workbook",
@@ -98,23 +112,29 @@ def _ole(data: bytes) -> Sniffed:
     return Sniffed("ole", "this is an old Office file, not an Excel workbook", RESEND)
 
 
-def _zip(data: bytes) -> Sniffed:
+def _zip(data: bytes) -> tuple[Sniffed, zipfile.ZipFile | None]:
     if EOCD not in data[-(65536 + 22):]:
         return Sniffed("incomplete", "the file is incomplete: it looks like a copy or download that had not "
                                      "finished", "Wait until the file has finished copying or downloading, then "
-                                                 "try again; if it happens again, ask for the file to be resent.")
+                                                 "try again; if it happens again, ask for the file to be resent."), None
     try:
         zf = open_zip(data)
     except ReadError as exc:
         if exc.code in ("not-a-zip", "damaged-zip"):
-            return Sniffed("damaged", "the file is damaged and cannot be opened as a workbook", DAMAGED)
-        return Sniffed(exc.code, str(exc), exc.advice)
-    with zf:
-        try:
-            check_zip(zf)
-            return _package(zf)
-        except ReadError as exc:
-            return Sniffed(exc.code, str(exc), exc.advice)
+            return Sniffed("damaged", "the file is damaged and cannot be opened as a workbook", DAMAGED), None
+        return Sniffed(exc.code, str(exc), exc.advice), None
+    try:
+        check_zip(zf)
+        kind = _package(zf)
+    except ReadError as exc:
+        kind = Sniffed(exc.code, str(exc), exc.advice)
+    except BaseException:
+        zf.close()
+        raise
+    if kind.readable:
+        return kind, zf
+    zf.close()
+    return kind, None
 
 
 def _package(zf) -> Sniffed:
