@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import PINNED
 from maturity_xl.cli import main
 from maturity_xl.generate import Service, generate_bytes
-from maturity_xl.layout import ASSESSMENT, METADATA, Layout, cell
+from maturity_xl.layout import ASSESSMENT, METADATA, METADATA_KEYS, Layout, cell
 from maturity_xl.parse import Registry, parse
 from maturity_xl.simulate import Filled, cell_values, filled_workbook, random_answers
 
@@ -277,19 +277,40 @@ def test_known_specs_metadata_from_the_layout_equals_the_sheet_read_whole(framew
         assert known is not None and known == whole, fid
 
 
-def test_an_edited_map_is_read_from_the_sheet(lincs, generated):
-    """Anything the spot check sees edited (here the last statement's rating cell) sends the parser back to
-    reading the sheet whole, so the workbook's own map is what counts, as before."""
+def test_the_layout_digest_decides_which_map_counts(lincs, generated):
+    """A return whose head names a known spec and its layout digest is read with layout.py's map (an edit to the
+    hidden map alone changes nothing: the cells are where the generator put them); an edited digest or head
+    sends the parser back to reading the sheet whole, and then the workbook's own map counts."""
     from maturity_xl.simulate import patch_cells
 
     lay = Layout(lincs)
     last = lay.METADATA_HEAD_ROWS + len(lay.static_rows) - 1
-    data = patch_cells(generated["lincolnshire"].read_bytes(), {(METADATA, cell(last, 4)): "C999"})
-    known, whole = _both_metadata_reads(data)
-    assert known is None
+    original = generated["lincolnshire"].read_bytes()
+    map_edited = patch_cells(original, {(METADATA, cell(last, 4)): "C999"})
+    known, whole = _both_metadata_reads(map_edited)
+    assert known is not None and known["map"][-1][3] == cell(lay.statement_cells[-1].row, lay.A_RATING)
     assert whole["map"][-1][3] == "C999"
-    edited_head = patch_cells(generated["lincolnshire"].read_bytes(), {(METADATA, "A3"): "framework"})
+    layout_row = METADATA_KEYS.index("layout") + 1
+    digest_edited = patch_cells(map_edited, {(METADATA, cell(layout_row, 1)): "0123456789abcdef"})
+    known, whole = _both_metadata_reads(digest_edited)
+    assert known is None and whole["map"][-1][3] == "C999"
+    edited_head = patch_cells(original, {(METADATA, "A3"): "framework"})
     assert _both_metadata_reads(edited_head)[0] is None
+
+
+def test_a_return_made_before_the_layout_digest_is_read_with_its_own_map(lincs, generated, tmp_path):
+    """Workbooks sent before the head had a `layout` row (13 rows, not 14) are read whole, and read the same."""
+    filled = random_answers(lincs, random.Random(5), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    wb[METADATA].delete_rows(METADATA_KEYS.index("layout") + 2)  # as the generator wrote it before
+    wb.save(path)
+    known, whole = _both_metadata_reads(path.read_bytes())
+    assert known is None and "layout" not in whole["workbook"] and whole["map"]
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    assert [p for p in response.problems if p.severity != "info"] == []
 
 
 def test_a_layout_the_fingerprint_does_not_cover_is_read_from_the_workbooks_own_map(frameworks):

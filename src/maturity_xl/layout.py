@@ -6,6 +6,8 @@ statement id to its input cells; the parser reads that map back. So the layout i
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -13,13 +15,15 @@ from .model import Framework, Statement
 
 START, ASSESSMENT, ACTIONS, SUMMARY, METADATA = "Start here", "Assessment", "Action plan", "Summary", "Metadata"
 SHEETS = (START, ASSESSMENT, ACTIONS, SUMMARY, METADATA)
-# The metadata sheet's format. The parser reads a return of a spec it knows with this module's map rather than
-# the copy in the workbook (checked against it where it matters), so a change to where any cell goes must
-# change this too.
+# The metadata sheet's format: sections of rows, each under a `[name]` marker in column A.
 METADATA_FORMAT = "maturity-xl/1"
 # The [workbook] section's keys, one a row from row 2 in this order (the parser looks for them there first).
-METADATA_KEYS = ("format", "framework_id", "framework_version", "framework_title", "fingerprint", "rating_mode",
-                 "generator_version", "generated_at", "service_id", "service_name", "service_contact", "signature")
+# `layout` is a digest of every row below [workbook] (Layout.digest): the map and everything else that places a
+# cell. A return whose digest is that of a spec the parser knows was laid out by this module, so the parser uses
+# this module's map rather than reading ~8 cells a statement back; any other return is read with its own map.
+METADATA_KEYS = ("format", "framework_id", "framework_version", "framework_title", "fingerprint", "layout",
+                 "rating_mode", "generator_version", "generated_at", "service_id", "service_name", "service_contact",
+                 "signature")
 
 # How the metadata sheet and document properties say "none": a visible value rather than a blank cell, so every
 # workbook of a framework has the same cells and the mail-merge can patch values in place.
@@ -163,6 +167,7 @@ class Layout:
         self.action_last_row = self.P_HEADER_ROW + len(cells)
         self.overall_summary_row = self.S_HEADER_ROW + 1 + len(spans)
         self._static = self._static_rows()
+        self._digest = ""
 
     # --- references shared by generator and parser ---------------------------------------------------------
 
@@ -195,14 +200,25 @@ class Layout:
         """
         fw = self.framework
         values = {"format": METADATA_FORMAT, "framework_id": fw.id, "framework_version": fw.version,
-                  "framework_title": fw.title, "fingerprint": fw.fingerprint, "rating_mode": fw.rating_mode,
+                  "framework_title": fw.title, "fingerprint": fw.fingerprint, "layout": self.digest,
+                  "rating_mode": fw.rating_mode,
                   "generator_version": generator_version, "generated_at": generated_at, "service_id": service_id,
                   "service_name": service_name, "service_contact": service_contact, "signature": signature}
         head: list[list] = [["[workbook]"], *([key, values[key]] for key in METADATA_KEYS), []]
         assert len(head) == self.METADATA_HEAD_ROWS
         return head + self._static
 
-    METADATA_HEAD_ROWS = 14
+    METADATA_HEAD_ROWS = 15
+
+    @property
+    def digest(self) -> str:
+        """A digest of the metadata rows below [workbook] and where they start: it changes whenever a change to
+        the spec or to this module moves, adds or retypes any cell the parser reads (the spec's fingerprint
+        covers only the statements and the scale, not action columns, groups or rows)."""
+        if not self._digest:
+            text = json.dumps([self.METADATA_HEAD_ROWS, self._static], ensure_ascii=False, separators=(",", ":"))
+            self._digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return self._digest
 
     @property
     def static_rows(self) -> list[list]:

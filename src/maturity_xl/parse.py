@@ -1,9 +1,9 @@
 """Read one returned workbook into a Response, with every problem located by sheet and cell.
 
-Cells are found through the metadata map and checked against the statement id on each row. For a spec the
-registry knows by its fingerprint the map is layout.py's own (it wrote the workbook's copy; the copy is
-checked against it and read whole when it differs); for any other, the workbook's copy. Cached formula results are
-never read: scores come from the input cells.
+Cells are found through the metadata map and checked against the statement id on each row. For a return whose
+head names a spec the registry knows and that spec's layout digest, the map is layout.py's own (it wrote the
+workbook's copy, and the digest says it is unchanged); for any other, the workbook's copy, read whole. Cached
+formula results are never read: scores come from the input cells.
 """
 
 from __future__ import annotations
@@ -234,13 +234,14 @@ class _Parser:
         return _sections([values.get(i) for i in range(max(values) + 1)] for _row, values in sorted(rows.items()))
 
     def _known_metadata(self, name: str) -> dict[str, object] | None:
-        """The metadata of a return built from a spec the registry knows by its fingerprint: the [workbook]
-        values from the sheet, the rest as the layout that wrote them (about 230 cells checked, not ~560 read).
+        """The metadata of a return laid out by layout.py for a spec the registry knows: the [workbook] values
+        from the sheet (only its first rows are scanned), the sections below it as the layout writes them.
 
-        None when anything read is not where or what that layout wrote (an edited head, another spec, action
-        columns or groups the fingerprint does not cover): the caller then reads the sheet whole.
+        None when the head is not in the shape and order layout.py writes, or names a spec, fingerprint or layout
+        digest the registry does not have (an edited head, an older layout, another spec): the caller then reads
+        the sheet whole, and the workbook's own map counts.
         """
-        head = self.wb.lookup(name, _HEAD_CELLS)
+        head = self.wb.lookup(name, _HEAD_CELLS, rows=len(METADATA_KEYS) + 2)
         if _get(head, 0, 0) != "[workbook]" or _get(head, len(METADATA_KEYS) + 1, 0) is not None or \
                 any(_get(head, r, 0) != key for r, key in enumerate(METADATA_KEYS, 1)):
             return None
@@ -250,12 +251,9 @@ class _Parser:
         fw = self.registry.get(_text(info["framework_id"]), _text(info["framework_version"]))
         if fw is None or fw.fingerprint != _text(info["fingerprint"]):
             return None
-        sections, checks = _layout_sections(fw)
-        spot = self.wb.lookup(name, list(checks))
-        for (r, c), value in checks.items():
-            got = _get(spot, r, c)
-            if got != value and not (got in _BLANK and value in _BLANK):  # a re-save may drop an empty string
-                return None
+        sections, digest = _layout_sections(fw)
+        if _text(info["layout"]) != digest:
+            return None
         return {**sections, "workbook": info}
 
     def _sheet(self, sheet: str, statements: list[list]) -> str | None:
@@ -479,32 +477,20 @@ def _sections(lines: Iterable[list]) -> dict[str, object]:
     return out
 
 
-_BLANK = (None, "")
-_MAP_CHECKED = (1, 3, 4, 7)  # in a [map] row (layout._static_rows): statement id, group, rating cell, action row
 _HEAD_CELLS = [(r, c) for r in range(len(METADATA_KEYS) + 2) for c in (0, 1)]
-_LAYOUT_SECTIONS: dict[tuple[str, str, str], tuple[dict[str, object], dict[tuple[int, int], object]]] = {}
+_LAYOUT_SECTIONS: dict[tuple[str, str, str], tuple[dict[str, object], str]] = {}
 
 
-def _layout_sections(fw: Framework) -> tuple[dict[str, object], dict[tuple[int, int], object]]:
+def _layout_sections(fw: Framework) -> tuple[dict[str, object], str]:
     """The metadata sections below [workbook] as the layout writes them for `fw` and the reader reads them back
-    (numbers as floats), and the cells to check them by. Computed once per spec."""
+    (numbers as floats), and the layout's digest. Computed once per spec."""
     key = (fw.id, fw.version, fw.fingerprint)
     found = _LAYOUT_SECTIONS.get(key)
     if found is None:
         lay = Layout(fw)
-        lines = [[_as_read(v) for v in row] for row in lay.static_rows]
-        sections = _sections(lines)
+        sections = _sections([[_as_read(v) for v in row] for row in lay.static_rows])
         del sections["workbook"]
-        base = lay.METADATA_HEAD_ROWS
-        checks: dict[tuple[int, int], object] = {}
-        # The spec's fingerprint does not cover everything that places cells (action columns, their kinds and
-        # choices, groups), so every cell above the map is checked, and in the map each statement's id, group,
-        # rating cell and action row; the first and last statements every cell.
-        first_map = max(i for i, line in enumerate(lines) if line and line[0] == "[map]") + 1
-        for i, line in enumerate(lines):
-            columns = range(len(line)) if i < first_map or i in (first_map, len(lines) - 1) else _MAP_CHECKED
-            checks.update(((base + i, c), line[c]) for c in columns if c < len(line))
-        found = _LAYOUT_SECTIONS[key] = (sections, checks)
+        found = _LAYOUT_SECTIONS[key] = (sections, lay.digest)
     return found
 
 

@@ -123,8 +123,17 @@ class Workbook:
                 self._cells[key] = self._decode(sheet, index, positions)
         return self._cells[key]
 
-    def lookup(self, sheet: str, positions: list[tuple[int, int]]) -> dict[tuple[int, int], Cell]:
-        """Just the cells at `positions` (0-based row, col), decoded only for those; blank ones are left out."""
+    def lookup(self, sheet: str, positions: list[tuple[int, int]], *,
+               rows: int | None = None) -> dict[tuple[int, int], Cell]:
+        """Just the cells at `positions` (0-based row, col), decoded only for those; blank ones are left out.
+
+        `rows`: every position is in the sheet's first `rows` rows, so only the part of the sheet before the
+        next row is scanned (rows are written in order); a sheet where that cannot be told is indexed whole.
+        """
+        if rows is not None and sheet not in self._indexes:
+            head = _index_sheet(self._sheet_part(sheet), stop_row=rows + 1)
+            if head is not None:
+                return self._decode(sheet, head, positions)
         index = self._index(sheet)
         if index is None:
             wanted = set(positions)
@@ -809,12 +818,13 @@ _C_CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="[0-9]+")?(?: t=
 Index = dict[bytes, tuple[bytes, bytes, bytes, bytes]]  # b"C5" -> (b"C5", type, plain value, other content)
 
 
-def _index_sheet(data: bytes) -> Index | None:
-    """Every cell of a part by its reference (b"C5"), still undecoded.
+def _index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
+    """Every cell of a part by its reference (b"C5"), still undecoded; with `stop_row` (1-based), only the cells
+    written before that row's element.
 
-    None when some cells are written in another shape (prefixes, attribute order, no reference): the caller then
-    reads the part with expat. The cell count is checked before anything is built, so a part of millions of tiny
-    cells is refused without holding them.
+    None when some cells are written in another shape (prefixes, attribute order, no reference), or `stop_row`
+    is not found: the caller then reads the part with expat, or whole. The cell count is checked before anything
+    is built, so a part of millions of tiny cells is refused without holding them.
     """
     start = data.find(b"<sheetData")
     if start < 0:  # elements with a namespace prefix (<x:sheetData>, <x:c>), as some tools write
@@ -824,6 +834,10 @@ def _index_sheet(data: bytes) -> Index | None:
     end = data.rfind(b"</sheetData>")
     if end < start:
         end = len(data)
+    if stop_row is not None:
+        end = data.find(b'<row r="%d"' % stop_row, start, end)
+        if end < 0:
+            return None
     written = data.count(b"<c ", start, end) + data.count(b"<c>", start, end)
     if written > MAX_CELLS:
         raise _too_many_cells()
