@@ -132,6 +132,7 @@ class _Parser:
     def __init__(self, wb: Workbook, name: str, registry: Registry):
         self.wb, self.registry = wb, registry
         self.r = Response(file=name)
+        self._plan: _Plan | None = None  # layout.py's map, taken apart once per spec (see _known_metadata)
 
     def problem(self, severity, code, message, sheet="", cell="") -> None:
         self.r.problems.append(Problem(severity, code, message, sheet, cell))
@@ -177,14 +178,14 @@ class _Parser:
             self.problem("fatal", "metadata-damaged", "the metadata sheet has no rating scale", METADATA)
             return r
         sheets = {row[0]: row[1] for row in meta.get("sheets", []) if len(row) >= 2}
-        statements = [row for row in meta.get("map", []) if len(row) >= 7]
-        if not statements:
+        plan = self._plan or _Plan(meta)
+        if not plan.statements:
             self.problem("fatal", "metadata-damaged", "the metadata sheet lists no statements", METADATA)
             return r
-        assessment = self._sheet(sheets.get("assessment", ASSESSMENT), statements)
+        assessment = self._sheet(sheets.get("assessment", ASSESSMENT), plan.statements)
         if assessment is None:
             return r
-        r.area_ids = tuple(dict.fromkeys(_text(row[1]) for row in statements))
+        r.area_ids = plan.area_ids
         if fw is not None:
             r.area_ids = tuple(a.id for a in fw.areas)
         self._respondent(meta.get("respondent", []))
@@ -193,12 +194,11 @@ class _Parser:
             self.problem("warning", "service-mismatch",
                          f"this workbook was sent to '{r.service_name}' but the respondent's details name "
                          f"'{typed}': it may have been forwarded to another service", START, self._respondent_cell)
-        self._ratings(assessment, statements, scale, fw)
+        self._ratings(assessment, plan, scale, fw)
         actions_sheet = sheets.get("actions", ACTIONS)
-        columns = [row for row in meta.get("columns", []) if len(row) >= 4 and str(row[0]).startswith("action.")]
-        if columns:
+        if plan.has_columns:
             if actions_sheet in self.wb.sheets:
-                self._actions(actions_sheet, statements, columns, meta.get("choices", []))
+                self._actions(actions_sheet, plan)
             else:
                 self.problem("error", "missing-sheet", f"the '{actions_sheet}' sheet is missing, so the action "
                                                        f"plan could not be read", actions_sheet)
@@ -251,8 +251,9 @@ class _Parser:
         fw = self.registry.get(_text(info["framework_id"]), _text(info["framework_version"]))
         if fw is None or fw.fingerprint != _text(info["fingerprint"]):
             return None
-        sections, digest = _layout_sections(fw)
+        sections, digest, self._plan = _layout_sections(fw)
         if _text(info["layout"]) != digest:
+            self._plan = None
             return None
         return {**sections, "workbook": info}
 
@@ -299,93 +300,69 @@ class _Parser:
             else:
                 self.r.respondent[key] = self._string(raw, sheet, ref)
 
-    def _ratings(self, sheet: str, statements: list[list], scale: Scale, fw: Framework | None) -> None:
-        wanted: list[tuple[int, int]] = []
-        for row in statements:
-            for ref in row[3:6]:
-                try:
-                    r, c = split_ref(_text(ref))
-                except ValueError:
-                    continue
-                wanted += [(r, c), (r, 0), (r, 1)]
-        cells = self.wb.lookup(sheet, wanted)
-        if any(_text(_get(cells, r, 0)) != _text(row[0]) for row in statements
-               for r in [_row_of(row[3])] if r is not None):
+    def _ratings(self, sheet: str, plan: _Plan, scale: Scale, fw: Framework | None) -> None:
+        cells = self.wb.lookup(sheet, plan.wanted)
+        moved = any(_text(_get(cells, r, 0)) != sid for r, sid in plan.id_checks)
+        if moved:
             # Rows were moved or edited: read the whole sheet so each id can be found wherever it is now.
-            columns = frozenset({0, 1} | {c for _r, c in wanted})
+            columns = frozenset({0, 1} | {c for _r, c in plan.wanted})
             cells = self.wb.cells(sheet, columns)
         id_rows: dict[str, int] = {}
-        for (row, col), c in cells.items():
-            if col == 0 and c.value is not None:
-                id_rows.setdefault(_text(c.value), row)
-        known_text = {s.id: (s.title if fw.rating_mode == "descriptor" and s.title else s.text)
-                      for s in fw.statements} if fw else {}
-        mapped_ids = set()
-        for row in statements:
-            sid, area = _text(row[0]), _text(row[1])
-            mapped_ids.add(sid)
-            refs = [_text(row[3]), _text(row[4]), _text(row[5])]
-            try:
-                positions = [split_ref(ref) for ref in refs]
-            except ValueError:
+        if moved or not plan.same_rows:  # else every id read is one the map names, on its own row
+            for (row, col), c in cells.items():
+                if col == 0 and c.value is not None:
+                    id_rows.setdefault(_text(c.value), row)
+        known_text = plan.known_text(fw)
+        read_rating = scale.read
+        for sid, area, positions, _action_row in plan.entries:
+            if positions is None:
                 self.problem("error", "metadata-damaged", f"the map's cells for statement {sid} are not cell "
                                                           f"references", METADATA)
                 self.r.ratings.append(Rating(sid, area, None, "", ""))
                 continue
-            map_row = positions[0][0]
-            actual = cells.get((map_row, 0))
-            if actual is None or _text(actual.value) != sid:
-                found = id_rows.get(sid)
-                if found is None:
-                    self.problem("error", "statement-missing",
-                                 f"statement {sid} is not on the sheet: its row was deleted or its id changed; "
-                                 f"it counts as unrated", sheet, f"A{map_row + 1}")
-                    self.r.ratings.append(Rating(sid, area, None, "", ""))
-                    continue
-                self.problem("warning", "row-moved", f"statement {sid} was expected on row {map_row + 1} but is on "
-                                                     f"row {found + 1}; read from there", sheet, f"A{found + 1}")
-                map_row = found
-            if sid in known_text:
-                text = _text(cells.get((map_row, 1), Cell(None)).value)
-                if " ".join(text.split()) != known_text[sid]:
+            (map_row, rating_col), (_r1, rationale_col), (_r2, evidence_col) = positions
+            if moved or not sid:  # else the check above saw this id on this row
+                actual = cells.get((map_row, 0))
+                if actual is None or _text(actual.value) != sid:
+                    found = id_rows.get(sid)
+                    if found is None:
+                        self.problem("error", "statement-missing",
+                                     f"statement {sid} is not on the sheet: its row was deleted or its id changed; "
+                                     f"it counts as unrated", sheet, f"A{map_row + 1}")
+                        self.r.ratings.append(Rating(sid, area, None, "", ""))
+                        continue
+                    self.problem("warning", "row-moved", f"statement {sid} was expected on row {map_row + 1} but "
+                                                         f"is on row {found + 1}; read from there", sheet,
+                                 f"A{found + 1}")
+                    map_row = found
+            expected = known_text.get(sid)
+            if expected is not None:
+                text = _get(cells, map_row, 1)
+                if text != expected and " ".join(_text(text).split()) != expected:
                     self.problem("warning", "statement-edited", f"the text of statement {sid} differs from the "
                                                                 f"framework's", sheet, f"B{map_row + 1}")
-            read = scale.read(_get(cells, map_row, positions[0][1]))
+            read = read_rating(_get(cells, map_row, rating_col))
             if read.severity:
                 self.problem(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
-                             read.message, sheet, _ref(map_row, positions[0][1]))
-            rationale = self._string(_get(cells, map_row, positions[1][1]), sheet, (map_row, positions[1][1]))
-            evidence = self._string(_get(cells, map_row, positions[2][1]), sheet, (map_row, positions[2][1]))
+                             read.message, sheet, _ref(map_row, rating_col))
+            rationale = self._string(_get(cells, map_row, rationale_col), sheet, (map_row, rationale_col))
+            evidence = self._string(_get(cells, map_row, evidence_col), sheet, (map_row, evidence_col))
             self.r.ratings.append(Rating(sid, area, read.value, rationale, evidence))
+        mapped_ids = plan.ids
         for sid, row in id_rows.items():
             if row > 3 and sid not in mapped_ids and re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", sid) and \
                     not sid.startswith(("ID",)) and fw is not None and sid not in known_text:
                 self.problem("warning", "unknown-statement", f"row {row + 1} has an id ({sid}) that is not in the "
                                                              f"framework; it was ignored", sheet, f"A{row + 1}")
 
-    def _actions(self, sheet: str, statements: list[list], columns: list[list], choices: list[list]) -> None:
-        options: dict[str, list[str]] = {}
-        for row in choices:
-            if len(row) >= 2:
-                options.setdefault(_text(row[0]), []).append(_text(row[1]))
-        cols = []
-        for row in columns:
-            cid = _text(row[0])[len("action."):]
-            try:
-                _r, col = split_ref(f"{_text(row[2])}1")
-            except ValueError:
-                self.problem("error", "metadata-damaged", f"the map's column for '{cid}' is not a column", METADATA)
-                continue
-            cols.append((cid, col, _text(row[3])))
-        wanted = [(int(float(row[6])) - 1, col) for row in statements if _is_number(row[6])
-                  for col in [0] + [c for _cid, c, _kind in cols]]
-        cells = self.wb.lookup(sheet, wanted)
+    def _actions(self, sheet: str, plan: _Plan) -> None:
+        for cid in plan.bad_columns:
+            self.problem("error", "metadata-damaged", f"the map's column for '{cid}' is not a column", METADATA)
+        cols, options = plan.columns, plan.options
+        cells = self.wb.lookup(sheet, plan.action_wanted)
         id_rows: dict[str, int] = {}
-        for row in statements:
-            sid, area = _text(row[0]), _text(row[1])
-            try:
-                action_row = int(float(row[6])) - 1
-            except (TypeError, ValueError, OverflowError):
+        for sid, area, _positions, action_row in plan.entries:
+            if action_row is None:
                 continue
             id_cell = cells.get((action_row, 0))
             shown = _text(id_cell.value) if id_cell is not None else ""
@@ -459,6 +436,69 @@ class _Parser:
         return None
 
 
+class _Plan:
+    """The metadata's map, columns and choices taken apart into what _ratings and _actions look up: cell
+    positions, action rows, choice lists. For layout.py's map this is done once per spec, not once a return."""
+
+    def __init__(self, meta: dict[str, object]):
+        self.statements: list[list] = [row for row in meta.get("map", []) if len(row) >= 7]  # type: ignore[union-attr]
+        # (statement id, area id, (rating, rationale, evidence) positions or None if one is not a cell, action row)
+        self.entries: list[tuple[str, str, tuple[tuple[int, int], ...] | None, int | None]] = []
+        self.wanted: list[tuple[int, int]] = []  # each input cell, and columns A and B of its row
+        self.id_checks: list[tuple[int, str]] = []  # (row of the rating cell, the id column A should show)
+        self.same_rows = True  # each statement's cells on one row (as layout.py writes them)
+        for row in self.statements:
+            sid = _text(row[0])
+            parsed = [_position(ref) for ref in row[3:6]]
+            for pos in parsed:
+                if pos is not None:
+                    self.wanted += [pos, (pos[0], 0), (pos[0], 1)]
+            if parsed[0] is not None:
+                self.id_checks.append((parsed[0][0], sid))
+            positions = None if None in parsed else tuple(parsed)
+            if positions is None or len({pos[0] for pos in positions}) != 1:  # type: ignore[union-attr]
+                self.same_rows = False
+            action_row = int(float(row[6])) - 1 if _is_number(row[6]) else None
+            self.entries.append((sid, _text(row[1]), positions, action_row))  # type: ignore[arg-type]
+        self.ids = frozenset(entry[0] for entry in self.entries)
+        self.area_ids = tuple(dict.fromkeys(entry[1] for entry in self.entries))
+        columns = [row for row in meta.get("columns", []) if len(row) >= 4  # type: ignore[union-attr]
+                   and str(row[0]).startswith("action.")]
+        self.has_columns = bool(columns)
+        self.columns: list[tuple[str, int, str]] = []  # (column id, 0-based column, kind)
+        self.bad_columns: list[str] = []
+        for row in columns:
+            cid = _text(row[0])[len("action."):]
+            pos = _position(f"{_text(row[2])}1")
+            if pos is None:
+                self.bad_columns.append(cid)
+            else:
+                self.columns.append((cid, pos[1], _text(row[3])))
+        self.options: dict[str, list[str]] = {}
+        for row in meta.get("choices", []):  # type: ignore[union-attr]
+            if len(row) >= 2:
+                self.options.setdefault(_text(row[0]), []).append(_text(row[1]))
+        self.action_wanted = [(action_row, col) for _sid, _area, _pos, action_row in self.entries
+                              if action_row is not None for col in [0] + [c for _cid, c, _kind in self.columns]]
+        self._known: tuple[Framework | None, dict[str, str]] = (None, {})
+
+    def known_text(self, fw: Framework | None) -> dict[str, str]:
+        """Each statement's text as the framework words it (its title, for a descriptor framework)."""
+        if fw is None:
+            return {}
+        if self._known[0] is not fw:
+            self._known = (fw, {s.id: (s.title if fw.rating_mode == "descriptor" and s.title else s.text)
+                                for s in fw.statements})
+        return self._known[1]
+
+
+def _position(ref: object) -> tuple[int, int] | None:
+    try:
+        return split_ref(_text(ref))
+    except ValueError:
+        return None
+
+
 def _sections(lines: Iterable[list]) -> dict[str, object]:
     """The metadata sheet's rows as sections: each starts at a `[name]` marker in column A. [workbook] rows are
     key/value pairs (a dict); in the others column A names the kind of row, and is dropped."""
@@ -478,19 +518,19 @@ def _sections(lines: Iterable[list]) -> dict[str, object]:
 
 
 _HEAD_CELLS = [(r, c) for r in range(len(METADATA_KEYS) + 2) for c in (0, 1)]
-_LAYOUT_SECTIONS: dict[tuple[str, str, str], tuple[dict[str, object], str]] = {}
+_LAYOUT_SECTIONS: dict[tuple[str, str, str], tuple[dict[str, object], str, _Plan]] = {}
 
 
-def _layout_sections(fw: Framework) -> tuple[dict[str, object], str]:
+def _layout_sections(fw: Framework) -> tuple[dict[str, object], str, _Plan]:
     """The metadata sections below [workbook] as the layout writes them for `fw` and the reader reads them back
-    (numbers as floats), and the layout's digest. Computed once per spec."""
+    (numbers as floats), the layout's digest, and the sections' plan. Computed once per spec."""
     key = (fw.id, fw.version, fw.fingerprint)
     found = _LAYOUT_SECTIONS.get(key)
     if found is None:
         lay = Layout(fw)
         sections = _sections([[_as_read(v) for v in row] for row in lay.static_rows])
         del sections["workbook"]
-        found = _LAYOUT_SECTIONS[key] = (sections, lay.digest)
+        found = _LAYOUT_SECTIONS[key] = (sections, lay.digest, _Plan(sections))
     return found
 
 
