@@ -49,6 +49,18 @@ CELLS = {
     "leading zero row": b'<c r="A01"><v>5</v></c>',
     "long character reference": b'<c r="A1" t="str"><v>&#x0000041;</v></c>',
     "duplicate cell": b'<c r="A1"><v>1</v></c><c r="A1"><v>2</v></c>',
+    "inline preserved": b'<c r="A1" t="inlineStr"><is><t xml:space="preserve"> a &amp; b_x000D_ </t></is></c>',
+    "inline in runs": b'<c r="A1" t="inlineStr"><is><r><t>a</t></r><r><t xml:space="preserve"> b</t></r></is></c>',
+    "inline with formula": b'<c r="A1" t="inlineStr"><f>B1</f><is><t>x</t></is></c>',
+    "inline kind, formula value": b'<c r="A1" t="inlineStr"><f>B1</f><v>x</v></c>',
+    "formula, empty value": b'<c r="A1" s="2"><f>IF(B1=&quot;&quot;,&quot;&quot;,B1)</f><v></v></c>',
+    "formula, no value": b'<c r="A1"><f>B1</f></c>',
+    "formula, closed value": b'<c r="A1" t="str"><f>B1</f><v/></c>',
+    "formula, number": b'<c r="A1"><f>B1*2</f><v>4.5</v></c>',
+    "formula, error": b'<c r="A1" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+    "formula, boolean": b'<c r="A1" t="b"><f>TRUE()</f><v>1</v></c>',
+    "formula, shared string": b'<c r="A1" t="s"><f>B1</f><v>0</v></c>',
+    "shared formula": b'<c r="A1"><f t="shared" si="0"/><v>2</v></c>',
 }
 
 
@@ -60,6 +72,8 @@ def test_fast_path_reads_what_expat_reads(name):
     expected = values(_parse_sheet(sheet, wb.shared_strings))
     assert values(wb.cells("S")) == expected
     assert values(wb.lookup("S", [(0, 0)])) == {k: v for k, v in expected.items() if k == (0, 0)}
+    formulas = {pos: cell.formula for pos, cell in _parse_sheet(sheet, wb.shared_strings).items()}
+    assert {pos: cell.formula for pos, cell in workbook(sheet, strings).cells("S").items()} == formulas
 
 
 def test_shared_strings_with_an_unusual_entry_tag_keep_their_order():

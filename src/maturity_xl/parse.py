@@ -460,6 +460,7 @@ class _Plan:
                 self.same_rows = False
             action_row = int(float(row[6])) - 1 if _is_number(row[6]) else None
             self.entries.append((sid, _text(row[1]), positions, action_row))  # type: ignore[arg-type]
+        self.wanted = list(dict.fromkeys(self.wanted))
         self.ids = frozenset(entry[0] for entry in self.entries)
         self.area_ids = tuple(dict.fromkeys(entry[1] for entry in self.entries))
         columns = [row for row in meta.get("columns", []) if len(row) >= 4  # type: ignore[union-attr]

@@ -879,8 +879,39 @@ def _decode_raw(kind: bytes, value: bytes, other: bytes, shared) -> Cell | None:
     when its content is in a shape left to expat."""
     name = _KINDS.get(kind) or kind.decode("ascii")
     if other or not value:
-        return _decode(name, other, shared)
+        return _decode_usual(name, other, shared) or _decode(name, other, shared)
     return Cell(_typed(name, value.decode("utf-8"), shared), None, name)
+
+
+_INLINE_HEADS = (b"<is><t>", b'<is><t xml:space="preserve">')
+_EMPTY_VALUES = (b"", b"<v></v>", b"<v/>")
+
+
+def _decode_usual(kind: str, inner: bytes, shared) -> Cell | None:
+    """The two shapes of content most returns hold besides plain values, without the patterns _decode uses: an
+    inline string in one run (<is><t>text</t></is>) and a formula with its cached value (<f>A1</f><v>x</v>).
+    None for anything else, and for text with an entity only expat may judge."""
+    if inner.endswith(b"</t></is>") and kind == "inlineStr":
+        head = next((h for h in _INLINE_HEADS if inner.startswith(h)), None)
+        if head is not None:
+            raw = inner[len(head):-9]
+            text = _unescape(raw) if b"<" not in raw else None
+            return None if text is None else Cell(_excel_unescape(text), None, kind)
+    elif inner.startswith(b"<f>") and kind != "inlineStr":  # an inline string keeps its text in <is>
+        end = inner.find(b"</f>")
+        rest = inner[end + 4:]
+        if end < 0 or b"<" in inner[3:end]:
+            return None
+        if rest in _EMPTY_VALUES:
+            raw = b""
+        elif rest.startswith(b"<v>") and rest.endswith(b"</v>") and b"<" not in rest[3:-4]:
+            raw = rest[3:-4]
+        else:
+            return None
+        formula, text = _unescape(inner[3:end]), _unescape(raw)
+        if formula is not None and text is not None:
+            return Cell(_typed(kind, text, shared), formula, kind)
+    return None
 
 
 def _letters(col: int) -> bytes:
