@@ -135,3 +135,14 @@ def test_sheets_written_with_a_namespace_prefix_read_the_same():
     assert prefixed.problems == plain.problems == []
     assert prefixed.ratings == plain.ratings and any(r.rating is not None for r in plain.ratings)
     assert (prefixed.actions, prefixed.respondent) == (plain.actions, plain.respondent)
+
+
+@pytest.mark.parametrize("prolog", [b"", b"\xef\xbb\xbf", b'<?xml version="1.0"?>\n', b"<?xml?><!-- a > b -->\n<?pi x?>",
+                                    b"<!--" + b" " * 100_000 + b"-->"])
+def test_a_dtd_in_the_prolog_is_refused_however_far_it_is(prolog):
+    from maturity_xl.reader import ReadError, xml_bytes
+
+    with pytest.raises(ReadError) as info:
+        xml_bytes(prolog + b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    assert info.value.code == "xml-dtd"
+    assert xml_bytes(prolog + b"<x>a</x>")  # and a part without one passes

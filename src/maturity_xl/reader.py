@@ -345,9 +345,16 @@ def xml_bytes(data: bytes, name: str = "", what: str = "") -> bytes:
             data.decode("utf-8")
         except UnicodeDecodeError:
             raise ReadError("bad-xml", f"{where} is damaged: it holds bytes that are not text") from None
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    if data.startswith(b"<!DOCTYPE", _PROLOG.match(data, 3 if data.startswith(codecs.BOM_UTF8) else 0).end()):
         raise ReadError("xml-dtd", _DTD_MESSAGE)
     return data
+
+
+# What may come before a document type declaration: white space, processing instructions (the XML declaration)
+# and comments. A DTD can stand only there; one anywhere else is a syntax error to expat, and the fast scans
+# never expand an entity (they leave any but XML's own five to expat), so looking past the prolog, a search
+# of every byte of a part, is not needed. Possessive repeats: linear on an unclosed comment.
+_PROLOG = re.compile(rb"(?:\s++|<\?(?:[^?]++|\?(?!>))*+\?>|<!--(?:[^-]++|-(?!->))*+-->)*+")
 
 
 def _recode(data: bytes, encoding: str, where: str) -> bytes:
