@@ -16,6 +16,7 @@ from maturity_xl.spec import parse_spec
 
 MAIN = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 END = b"</sheetData></worksheet>"
+MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 
 
@@ -81,6 +82,24 @@ def test_shared_strings_with_an_unusual_entry_tag_keep_their_order():
     data = SST + b"<si><t>a</t></si><si\n><t>b</t></si><!-- <si><t>x</t></si> --><si><t>c</t></si></sst>"
     wb = workbook(MAIN + END, data)
     assert list(wb.shared_strings()) == _parse_shared_strings(data, "xl/sharedStrings.xml") == ["a", "b", "c"]
+
+
+SST_SHAPES = {
+    "plain": b"<si><t>a</t></si><si><t>b</t></si>",
+    "self-closed entry": b"<si><t>a</t></si><si/><si><t>b</t></si>",
+    "entry with an attribute": b'<si><t>a</t></si><si x="1"><t>b</t></si><si><t>c</t></si>',
+    "spaced end tag": b"<si><t>a</t></si ><si><t>b</t></si>",
+    "prefixed": b'<x:si xmlns:x="' + MAIN_NS + b'"><x:t>a</x:t></x:si><si><t>b</t></si>',
+    "text with si>": b"<si><t>Mississi> a</t></si><si><t>b</t></si>",
+    "cdata": b"<si><t><![CDATA[<si>]]></t></si><si><t>b</t></si>",
+    "runs and phonetics": b"<si><r><t>a</t></r><r><t>b</t></r><rPh><t>x</t></rPh></si><si><t>c</t></si>",
+}
+
+
+@pytest.mark.parametrize("name", SST_SHAPES)
+def test_shared_strings_read_as_expat_reads_them(name):
+    data = SST + SST_SHAPES[name] + b"</sst>"
+    assert list(workbook(MAIN + END, data).shared_strings()) == _parse_shared_strings(data, "x")
 
 
 def test_cells_left_to_expat_cost_one_expat_pass_not_one_each():
