@@ -92,6 +92,7 @@ class Workbook:
     _indexes: dict[str, Index | None] = field(default_factory=dict)
     _decoded: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     _shared_cells: dict[bytes, Cell] = field(default_factory=dict)
+    _blanks: dict[bytes, Cell] = field(default_factory=dict)  # one blank Cell per type attribute
     _expat: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     workbook_protected: bool = False
     shared_strings_path: str | None = None
@@ -156,6 +157,7 @@ class Workbook:
         out: dict[tuple[int, int], Cell] = {}
         strings = None
         shared_cells = self._shared_cells
+        blanks = self._blanks
         refs = _REF_BYTES
         for pos in positions:
             cell = done.get(pos)
@@ -164,7 +166,11 @@ class Workbook:
                 if entry is None:
                     continue
                 _ref, kind, value, other = entry
-                if kind == b"s" and value and not other:
+                if other:
+                    cell = None
+                elif not value:  # a blank cell with a style: an unanswered input
+                    cell = blanks.get(kind) or blanks.setdefault(kind, Cell(None, None, _kind_name(kind)))
+                elif kind == b"s":
                     cell = shared_cells.get(value)  # one Cell per shared string: the map repeats a few often
                     if cell is None:
                         if strings is None:
@@ -174,9 +180,9 @@ class Workbook:
                         except (ValueError, IndexError):
                             cell = Cell(None, None, "s")
                         shared_cells[value] = cell
-                elif not kind and value.isdigit() and len(value) < 16 and not other:
+                elif not kind and value.isdigit() and len(value) < 16:
                     cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
-                else:
+                if cell is None:
                     cell = _decode_raw(kind, value, other, self.shared_strings)
                     if cell is None:  # markup the fast path leaves to expat: read it from one expat pass
                         cell = self._by_expat(sheet).get(pos, Cell(None))
@@ -887,6 +893,10 @@ _REF_POS = _RefPos()
 _KINDS = {b"": "n", b"n": "n", b"s": "s", b"str": "str", b"inlineStr": "inlineStr", b"b": "b", b"e": "e", b"d": "d"}
 
 
+def _kind_name(kind: bytes) -> str:
+    return _KINDS.get(kind) or kind.decode("ascii")
+
+
 def _decode_raw(kind: bytes, value: bytes, other: bytes, shared) -> Cell | None:
     """A Cell from its index entry (shared strings with a plain value are decoded inline by the caller); None
     when its content is in a shape left to expat."""
@@ -896,7 +906,6 @@ def _decode_raw(kind: bytes, value: bytes, other: bytes, shared) -> Cell | None:
     return Cell(_typed(name, value.decode("utf-8"), shared), None, name)
 
 
-_INLINE_HEADS = (b"<is><t>", b'<is><t xml:space="preserve">')
 _EMPTY_VALUES = (b"", b"<v></v>", b"<v/>")
 
 
@@ -905,9 +914,9 @@ def _decode_usual(kind: str, inner: bytes, shared) -> Cell | None:
     inline string in one run (<is><t>text</t></is>) and a formula with its cached value (<f>A1</f><v>x</v>).
     None for anything else, and for text with an entity only expat may judge."""
     if inner.endswith(b"</t></is>") and kind == "inlineStr":
-        head = next((h for h in _INLINE_HEADS if inner.startswith(h)), None)
-        if head is not None:
-            raw = inner[len(head):-9]
+        head = 7 if inner.startswith(b"<is><t>") else 28 if inner.startswith(b'<is><t xml:space="preserve">') else 0
+        if head:
+            raw = inner[head:-9]
             text = _unescape(raw) if b"<" not in raw else None
             return None if text is None else Cell(_excel_unescape(text), None, kind)
     elif inner.startswith(b"<f>") and kind != "inlineStr":  # an inline string keeps its text in <is>
