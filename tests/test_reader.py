@@ -62,6 +62,8 @@ CELLS = {
     "formula, boolean": b'<c r="A1" t="b"><f>TRUE()</f><v>1</v></c>',
     "formula, shared string": b'<c r="A1" t="s"><f>B1</f><v>0</v></c>',
     "shared formula": b'<c r="A1"><f t="shared" si="0"/><v>2</v></c>',
+    "cell with no reference": b'<c r="A1"><v>1</v></c><c/><c><v>3</v></c>',
+    "inline rich text": b'<c r="A1" t="inlineStr"><is><r><rPr><color rgb="FF0000"/></rPr><t>red</t></r></is></c>',
 }
 
 
