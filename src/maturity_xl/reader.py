@@ -18,13 +18,13 @@ import codecs
 import functools
 import io
 import math
+import posixpath
 import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
 from urllib.parse import unquote
 from xml.parsers import expat
 
@@ -439,15 +439,15 @@ def _main_part(zf: zipfile.ZipFile) -> str:
 
 def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """A part's relationships: id -> (target part path, relationship type)."""
-    folder = PurePosixPath(part).parent
-    rels_path = str(folder / "_rels" / (PurePosixPath(part).name + ".rels"))
+    folder, name = posixpath.split(part)  # string operations: pathlib costs ~40 us a return here
+    rels_path = _normalise(posixpath.join(folder, "_rels", name + ".rels"))
     out = {}
     for rid, (target, rtype) in _parse_rels(_xml_part(zf, rels_path, "the workbook's relationships"),
                                             rels_path).items():
         if target.startswith("/"):
             out[rid] = (target.lstrip("/"), rtype)
         else:
-            out[rid] = (_normalise(str(folder / target)), rtype)
+            out[rid] = (_normalise(posixpath.join(folder, target)), rtype)
     return out
 
 
