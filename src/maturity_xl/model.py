@@ -49,6 +49,13 @@ class Scale:
     name: str
     levels: tuple[Level, ...]
     target: int
+    # The reads of a blank cell and of each level as the dropdown writes it (a float): most cells of a return.
+    _plain: dict[float | None, RatingRead] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain: dict[float | None, RatingRead] = {float(lv.value): RatingRead(lv.value) for lv in self.levels}
+        plain[None] = RatingRead(None)
+        object.__setattr__(self, "_plain", plain)
 
     @property
     def values(self) -> tuple[int, ...]:
@@ -74,8 +81,10 @@ class Scale:
         The dropdown's own form is a number (3). Text that clearly means a level (" 3 ", "3.0", "3 - Growing",
         "Growing") is accepted with a warning; anything else is an error and the statement counts as unrated.
         """
-        if type(raw) is float and raw.is_integer() and int(raw) in self.values:  # the dropdown's own: most cells
-            return RatingRead(int(raw))
+        if raw is None or type(raw) is float:
+            plain = self._plain.get(raw)
+            if plain is not None:
+                return plain
         if raw is None or (isinstance(raw, str) and not raw.replace("\u00a0", " ").strip()):
             return RatingRead(None)
         contiguous = self.maximum - self.minimum + 1 == len(set(self.values))  # no range(): values are untrusted

@@ -314,6 +314,7 @@ class _Parser:
                     id_rows.setdefault(_text(c.value), row)
         known_text = plan.known_text(fw)
         read_rating = scale.read
+        get, blank, ratings = cells.get, _BLANK_CELL, self.r.ratings
         for sid, area, positions, _action_row in plan.entries:
             if positions is None:
                 self.problem("error", "metadata-damaged", f"the map's cells for statement {sid} are not cell "
@@ -337,17 +338,21 @@ class _Parser:
                     map_row = found
             expected = known_text.get(sid)
             if expected is not None:
-                text = _get(cells, map_row, 1)
+                text = get((map_row, 1), blank).value
                 if text != expected and " ".join(_text(text).split()) != expected:
                     self.problem("warning", "statement-edited", f"the text of statement {sid} differs from the "
                                                                 f"framework's", sheet, f"B{map_row + 1}")
-            read = read_rating(_get(cells, map_row, rating_col))
+            read = read_rating(get((map_row, rating_col), blank).value)
             if read.severity:
                 self.problem(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
                              read.message, sheet, _ref(map_row, rating_col))
-            rationale = self._string(_get(cells, map_row, rationale_col), sheet, (map_row, rationale_col))
-            evidence = self._string(_get(cells, map_row, evidence_col), sheet, (map_row, evidence_col))
-            self.r.ratings.append(Rating(sid, area, read.value, rationale, evidence))
+            rationale = get((map_row, rationale_col), blank).value
+            if rationale is not None:
+                rationale = self._string(rationale, sheet, (map_row, rationale_col))
+            evidence = get((map_row, evidence_col), blank).value
+            if evidence is not None:
+                evidence = self._string(evidence, sheet, (map_row, evidence_col))
+            ratings.append(Rating(sid, area, read.value, rationale or "", evidence or ""))
         mapped_ids = plan.ids
         for sid, row in id_rows.items():
             if row > 3 and sid not in mapped_ids and re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", sid) and \
@@ -360,6 +365,7 @@ class _Parser:
             self.problem("error", "metadata-damaged", f"the map's column for '{cid}' is not a column", METADATA)
         cols, options = plan.columns, plan.options
         cells = self.wb.lookup(sheet, plan.action_wanted)
+        get, blank = cells.get, _BLANK_CELL
         id_rows: dict[str, int] = {}
         for sid, area, _positions, action_row in plan.entries:
             if action_row is None:
@@ -368,6 +374,7 @@ class _Parser:
             shown = _text(id_cell.value) if id_cell is not None else ""
             if shown and shown != sid and not id_rows:
                 cells = self.wb.cells(sheet)
+                get = cells.get
                 id_rows = {_text(c.value): r for (r, col), c in cells.items() if col == 0 and c.value is not None}
             if shown and shown != sid:  # cached id disagrees with the map: trust the id if it is elsewhere
                 if sid in id_rows:
@@ -379,9 +386,12 @@ class _Parser:
                     self.problem("error", "statement-missing", f"the action plan has no row for statement {sid}",
                                  sheet, f"A{action_row + 1}")
                     continue
+            raws = [get((action_row, col), blank).value for _cid, col, _kind in cols]
+            if not any(raws):  # nothing written (blank cells, or cells emptied to "")
+                if all(raw is None or raw == "" for raw in raws):
+                    continue
             values: dict[str, object] = {}
-            for cid, col, kind in cols:
-                raw = _get(cells, action_row, col)
+            for (cid, col, kind), raw in zip(cols, raws):
                 ref = (action_row, col)  # made a cell reference only for a problem
                 if kind == "date":
                     values[cid] = self._date(raw, sheet, ref)
@@ -558,6 +568,9 @@ def _is_number(value: object) -> bool:
         return math.isfinite(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
+
+
+_BLANK_CELL = Cell(None)
 
 
 def _get(cells: dict, row: int, col: int) -> object:
