@@ -90,7 +90,6 @@ class Workbook:
     _shared: list[str] | None = None
     _cells: dict[tuple, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     _indexes: dict[str, Index | None] = field(default_factory=dict)
-    _decoded: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     _shared_cells: dict[bytes, Cell] = field(default_factory=dict)
     _blanks: dict[bytes, Cell] = field(default_factory=dict)  # one blank Cell per type attribute
     _expat: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
@@ -148,45 +147,45 @@ class Workbook:
         return self._indexes[sheet]
 
     def _decode(self, sheet: str, index: Index, positions) -> dict[tuple[int, int], Cell]:
-        """The Cells at `positions` that are in the index, each decoded once per workbook.
+        """The Cells at `positions` that are in the index.
 
-        The hot loop of reading a return (about a thousand cells): shared strings are decoded inline; anything
-        else goes through _decode_raw, and what that leaves to expat is read with expat.
+        The hot loop of reading a return (about five hundred cells): blanks, shared strings and whole numbers
+        are decoded inline; anything else goes through _decode_raw, and what that leaves to expat is read with
+        expat. Each position is asked for once on the usual path, so decoded cells are not kept per position.
         """
-        done = self._decoded.setdefault(sheet, {})
         out: dict[tuple[int, int], Cell] = {}
         strings = None
         shared_cells = self._shared_cells
         blanks = self._blanks
         refs = _REF_BYTES
+        find = index.get
         for pos in positions:
-            cell = done.get(pos)
-            if cell is None:
-                entry = index.get(refs[pos])
-                if entry is None:
-                    continue
-                _ref, kind, value, other = entry
-                if other:
-                    cell = None
-                elif not value:  # a blank cell with a style: an unanswered input
-                    cell = blanks.get(kind) or blanks.setdefault(kind, Cell(None, None, _kind_name(kind)))
-                elif kind == b"s":
-                    cell = shared_cells.get(value)  # one Cell per shared string: the map repeats a few often
-                    if cell is None:
-                        if strings is None:
-                            strings = self.shared_strings()
-                        try:
-                            cell = Cell(strings[int(value)], None, "s")
-                        except (ValueError, IndexError):
-                            cell = Cell(None, None, "s")
-                        shared_cells[value] = cell
-                elif not kind and value.isdigit() and len(value) < 16:
-                    cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
+            entry = find(refs[pos])
+            if entry is None:
+                continue
+            _ref, kind, value, other = entry
+            if other:
+                cell = None
+            elif not value:  # a blank cell with a style: an unanswered input
+                cell = blanks.get(kind) or blanks.setdefault(kind, Cell(None, None, _kind_name(kind)))
+            elif kind == b"s":
+                cell = shared_cells.get(value)  # one Cell per shared string: the map repeats a few often
                 if cell is None:
-                    cell = _decode_raw(kind, value, other, self.shared_strings)
-                    if cell is None:  # markup the fast path leaves to expat: read it from one expat pass
-                        cell = self._by_expat(sheet).get(pos, Cell(None))
-                done[pos] = cell
+                    if strings is None:
+                        strings = self.shared_strings()
+                    try:
+                        cell = Cell(strings[int(value)], None, "s")
+                    except (ValueError, IndexError):
+                        cell = Cell(None, None, "s")
+                    shared_cells[value] = cell
+            elif not kind and value.isdigit() and len(value) < 16:
+                cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
+            else:
+                cell = None
+            if cell is None:
+                cell = _decode_raw(kind, value, other, self.shared_strings)
+                if cell is None:  # markup the fast path leaves to expat: read it from one expat pass
+                    cell = self._by_expat(sheet).get(pos, Cell(None))
             out[pos] = cell
         return out
 
