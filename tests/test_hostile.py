@@ -22,7 +22,7 @@ import pytest
 
 import corpus
 from corpus import ACCEPTED, CASES, DANGEROUS_TEXT, KEY, PASSWORD, REJECTED
-from maturity_xl import report
+from maturity_xl import reader, report
 from maturity_xl.collect import ACCEPTED as LOG_ACCEPTED
 from maturity_xl.collect import REJECTED as LOG_REJECTED
 from maturity_xl.collect import WARNINGS, check_signature, collect
@@ -153,13 +153,19 @@ def test_macros_are_carried_never_run(cases, corpus_dir):
         assert "xl/vbaProject.bin" in zf.namelist()
     opened: list[str] = []
     real_open = zipfile.ZipFile.open
+    real_inflate = reader._inflate
 
     def spy(self, name, *args, **kwargs):
         opened.append(name if isinstance(name, str) else name.filename)
         return real_open(self, name, *args, **kwargs)
 
+    def spy_inflate(view, info):
+        opened.append(info.filename)
+        return real_inflate(view, info)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(zipfile.ZipFile, "open", spy)
+        mp.setattr(reader, "_inflate", spy_inflate)
         response = parse(corpus_dir / case.name)
     assert response.problems == [] and ratings_of(response) == case.ratings
     assert opened and "xl/vbaProject.bin" not in opened

@@ -158,8 +158,8 @@ def test_sheets_written_with_a_namespace_prefix_read_the_same():
     assert (prefixed.actions, prefixed.respondent) == (plain.actions, plain.respondent)
 
 
-@pytest.mark.parametrize("prolog", [b"", b"\xef\xbb\xbf", b'<?xml version="1.0"?>\n', b"<?xml?><!-- a > b -->\n<?pi x?>",
-                                    b"<!--" + b" " * 100_000 + b"-->"])
+@pytest.mark.parametrize("prolog", [b"", b"\xef\xbb\xbf", b'<?xml version="1.0"?>\n',
+                                    b"<?xml?><!-- a > b -->\n<?pi x?>", b"<!--" + b" " * 100_000 + b"-->"])
 def test_a_dtd_in_the_prolog_is_refused_however_far_it_is(prolog):
     from maturity_xl.reader import ReadError, xml_bytes
 
@@ -167,3 +167,19 @@ def test_a_dtd_in_the_prolog_is_refused_however_far_it_is(prolog):
         xml_bytes(prolog + b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
     assert info.value.code == "xml-dtd"
     assert xml_bytes(prolog + b"<x>a</x>")  # and a part without one passes
+
+
+def test_a_damaged_deflate_stream_is_a_plain_rejection(tmp_path):
+    """Bytes flipped inside a part's compressed stream: zlib-ng's error, like zlib's, is a 'damaged' file."""
+    from maturity_xl.generate import Service, generate_bytes
+    from maturity_xl.parse import parse
+    from maturity_xl.spec import load_framework
+
+    data = bytearray(generate_bytes(load_framework("lincolnshire"), service=Service("S1", "One")))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info = zf.getinfo("xl/worksheets/sheet2.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 40, start + 48):
+        data[i] ^= 0xFF
+    response = parse(bytes(data), name="flipped.xlsx")
+    assert response.rejected and response.problems[0].code == "damaged", response.problems

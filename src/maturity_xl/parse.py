@@ -12,7 +12,6 @@ import io
 import math
 import re
 import zipfile
-import zlib
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from .layout import (
     cell,
 )
 from .model import MAX_LEVEL, Framework, Level, Scale
-from .reader import Cell, ReadError, Workbook, open_workbook, split_ref
+from .reader import INFLATE_ERRORS, Cell, ReadError, Workbook, open_workbook, split_ref
 from .response import Action, Problem, Rating, Response
 from .sniff import sniff_open
 
@@ -105,7 +104,7 @@ def parse(source: str | Path | bytes, *, name: str | None = None, registry: Regi
         return _Parser(wb, name, registry or default_registry()).run()
     except ReadError as exc:
         return _rejected(name, exc.code, str(exc), exc.advice)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, *INFLATE_ERRORS, EOFError, NotImplementedError) as exc:
         return _rejected(name, "damaged", f"the file is damaged and a part of it cannot be read ({exc})")
     finally:
         wb.close()

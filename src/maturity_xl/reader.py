@@ -28,6 +28,11 @@ from datetime import datetime
 from urllib.parse import unquote
 from xml.parsers import expat
 
+try:  # zlib-ng: the same interface, inflating about twice and checking CRCs ten times as fast
+    from zlib_ng import zlib_ng as _zlib
+except ImportError:  # pragma: no cover - it is a dependency; the standard library's zlib does the same job
+    _zlib = zlib  # type: ignore[no-redef]
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -274,7 +279,8 @@ def check_zip(zf: zipfile.ZipFile) -> None:
 
 
 # What zipfile and struct raise for a damaged central directory, local header or stream.
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
+INFLATE_ERRORS = (zlib.error, _zlib.error)  # zipfile inflates with zlib, the reader with zlib-ng
+_ZIP_ERRORS = (zipfile.BadZipFile, *INFLATE_ERRORS, EOFError, OSError, ValueError, struct.error, OverflowError,
                IndexError, NotImplementedError, RuntimeError)
 
 
@@ -301,13 +307,44 @@ def read_member(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo, limit: int =
         raise ReadError("zip-bomb", f"a part of the file ({info.filename}) would inflate to "
                                     f"{info.file_size // (1024 * 1024):,} MB, which no real workbook does")
     try:
-        with zf.open(info) as stream:
-            data = stream.read(info.file_size + 1)
+        if isinstance(zf.fp, io.BytesIO):  # a return read into memory (open_zip): inflate straight from its bytes
+            data = _inflate(memoryview(zf.fp.getvalue()), info)  # the bytes open_zip was given, not a copy
+        else:
+            with zf.open(info) as stream:
+                data = stream.read(info.file_size + 1)
     except _ZIP_ERRORS:
         raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
     if len(data) != info.file_size:
         raise ReadError("size-mismatch", f"a part of the file ({info.filename}) is not the size the file's own "
                                          f"index gives: it was damaged or altered")
+    return data
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then (past versions, flags, times, sizes) name and extra
+
+
+def _inflate(view: memoryview, info: zipfile.ZipInfo) -> bytes:
+    """One member's bytes from the zip's own bytes, as ZipFile.open and read would give them, checked the same
+    way (the local header's signature and name, the CRC), without a file object and stream per part: a return
+    has nine parts to read and this is about twice as quick. Inflates at most one byte past the declared size;
+    the caller compares sizes. zipfile's own errors (BadZipFile, zlib.error) for anything wrong."""
+    start = info.header_offset
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(view, start)
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    name = bytes(view[start + 30:start + 30 + name_length])
+    if name.decode("utf-8" if info.flag_bits & 0x800 else "cp437") != info.orig_filename:
+        raise zipfile.BadZipFile("the local header names another part")
+    begin = start + 30 + name_length + extra_length
+    packed = view[begin:begin + info.compress_size]
+    if len(packed) != info.compress_size:
+        raise zipfile.BadZipFile("truncated part")
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = bytes(packed[:info.file_size + 1])
+    else:
+        data = _zlib.decompressobj(-15).decompress(packed, info.file_size + 1)
+    if len(data) == info.file_size and _zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile("bad CRC-32")
     return data
 
 
