@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
+from itertools import repeat
+from operator import attrgetter
 
 import pandas as pd
 
@@ -23,6 +25,9 @@ RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_
                     "completed_by", "role", "date_completed", "email", "rated", "total", "mean", "status",
                     "warnings", "errors", "file"]
 DONE_WORDS = ("complete", "completed", "done", "closed", "achieved")
+_ROLES = ("action", "lead", "deadline", "review_date", "status")
+_AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE = (
+    attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence"))
 
 
 def action_roles(columns: tuple[ActionColumn, ...]) -> dict[str, str | None]:
@@ -64,13 +69,15 @@ class Frames:
     @cached_property
     def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]]]:
         """The ratings and actions frames and each response's overall score, from one pass over the responses
-        (a collection of thousands reads them back from its spill file one at a time, once)."""
-        ratings: list[list] = []
+        (a collection of thousands reads them back from its spill file one at a time, once). The frames are
+        gathered column by column: a response's fifty ratings go in as a few C-level list extends, and the
+        statement and area texts are the framework's own strings, shared, not copies."""
+        ratings: dict[str, list] = {name: [] for name in RATING_COLUMNS}
         actions: list[list] = []
         scores: list[tuple[int, int, float | None]] = []
         for r in self.c.responses:
             fw = self._framework(r.framework_id, r.framework_version)
-            ratings += self._rating_rows(r, fw)
+            self._add_ratings(ratings, r, fw)
             actions += self._action_rows(r, fw)
             overall = r.overall()
             scores.append((overall.rated, overall.total, overall.mean))
@@ -100,31 +107,46 @@ class Frames:
                 roles=roles, names={c.id: c.name for c in columns}, used={cid for cid in roles.values() if cid})
         return found
 
-    def _rating_rows(self, r: Response, fw: Framework | None) -> list[list]:
+    def _add_ratings(self, columns: dict[str, list], r: Response, fw: Framework | None) -> None:
         look = self._lookups(fw)
-        areas, texts, labels = look.areas, look.texts, look.labels
-        return [[r.framework_id, r.framework_version, r.service_id, r.service_name, x.area_id,
-                 areas.get(x.area_id, x.area_id), x.statement_id, texts.get(x.statement_id, ""), x.rating,
-                 labels[x.rating] if fw and x.rating is not None else None,
-                 x.rationale, x.evidence, r.file] for x in r.ratings]
+        rows = r.ratings
+        n = len(rows)
+        area_ids = list(map(_AREA_ID, rows))
+        statement_ids = list(map(_STATEMENT_ID, rows))
+        values = list(map(_RATING, rows))
+        for name, value in (("framework_id", r.framework_id), ("framework_version", r.framework_version),
+                            ("service_id", r.service_id), ("service_name", r.service_name), ("file", r.file)):
+            columns[name] += repeat(value, n)
+        columns["area_id"] += area_ids
+        columns["area"] += map(look.areas.get, area_ids, area_ids)
+        columns["statement_id"] += statement_ids
+        columns["statement"] += map(look.texts.get, statement_ids, repeat("", n))
+        columns["rating"] += values
+        columns["level"] += map(look.labels.get, values) if fw else repeat(None, n)
+        columns["rationale"] += map(_RATIONALE, rows)
+        columns["evidence"] += map(_EVIDENCE, rows)
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
         look = self._lookups(fw)
-        roles, names, used, texts = look.roles, look.names, look.used, look.texts
+        roles, names, used, texts, today = look.roles, look.names, look.used, look.texts, self.c.today
+        action_id, lead_id, deadline_id, review_id, status_id = (roles[role] for role in _ROLES)
         rows = []
         for a in r.actions:
-            picked = {role: a.values.get(cid) if cid else None for role, cid in roles.items()}
+            values = a.values
+            action = values.get(action_id) if action_id else None
+            lead = values.get(lead_id) if lead_id else None
+            deadline = values.get(deadline_id) if deadline_id else None
+            deadline = deadline if isinstance(deadline, date) else None
+            review = values.get(review_id) if review_id else None
+            status = str((values.get(status_id) if status_id else None) or "")
             details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
-                                for k, v in a.values.items() if k not in used and v not in (None, ""))
-            deadline = picked["deadline"] if isinstance(picked["deadline"], date) else None
-            status = str(picked["status"] or "")
+                                for k, v in values.items() if k not in used and v not in (None, "")) \
+                if not used.issuperset(values) else ""
             done = status.casefold().strip() in DONE_WORDS
-            overdue = bool(deadline and deadline < self.c.today and not done)
-            ownerless = bool(picked["action"]) and not picked["lead"]
             rows.append([r.framework_id, r.service_id, r.service_name, a.area_id, a.statement_id,
-                         texts.get(a.statement_id, ""), picked["action"], picked["lead"], deadline,
-                         picked["review_date"] if isinstance(picked["review_date"], date) else None,
-                         status or None, details, overdue, ownerless, r.file])
+                         texts.get(a.statement_id, ""), action, lead, deadline,
+                         review if isinstance(review, date) else None, status or None, details,
+                         bool(deadline and deadline < today and not done), bool(action) and not lead, r.file])
         return rows
 
     @cached_property
