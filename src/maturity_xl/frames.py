@@ -5,6 +5,9 @@ One row per service x statement for ratings, one per action, one per response, o
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
@@ -75,12 +78,13 @@ class Frames:
         ratings: dict[str, list] = {name: [] for name in RATING_COLUMNS}
         actions: list[list] = []
         scores: list[tuple[int, int, float | None]] = []
-        for r in self.c.responses:
-            fw = self._framework(r.framework_id, r.framework_version)
-            self._add_ratings(ratings, r, fw)
-            actions += self._action_rows(r, fw)
-            overall = r.overall()
-            scores.append((overall.rated, overall.total, overall.mean))
+        with _cycle_collector_paused():
+            for r in self.c.responses:
+                fw = self._framework(r.framework_id, r.framework_version)
+                self._add_ratings(ratings, r, fw)
+                actions += self._action_rows(r, fw)
+                overall = r.overall()
+                scores.append((overall.rated, overall.total, overall.mean))
         rating_frame = pd.DataFrame(ratings, columns=RATING_COLUMNS)
         rating_frame["rating"] = rating_frame["rating"].astype("Int64")
         return rating_frame, pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
@@ -218,6 +222,19 @@ class Frames:
     def _frameworks(self) -> list[Framework]:
         keys = {(r.framework_id, r.framework_version) for r in self.c.heads}
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """The cycle collector off while the frames are gathered: the rows hold no reference cycles, but every full
+    collection walked all the rows gathered so far again (a quarter of the frames' time for 10,000 returns)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _log_fields():
