@@ -235,3 +235,15 @@ def test_the_spill_store_keeps_what_it_is_told_each_time():
     store.keep([2, 0])
     store.keep([1, 2])
     assert [h.file for h in store.heads] == [r.file for r in store] == ["b", "c"]
+
+
+def test_the_frames_of_an_empty_collection_have_text_columns():
+    """No returns yet: the frames still have every column, as object (text) columns and an Int64 rating."""
+    from maturity_xl.collect import Collection
+    from maturity_xl.frames import RATING_COLUMNS
+
+    frames = Collection([], []).frames()
+    assert list(frames.ratings.columns) == RATING_COLUMNS and frames.ratings.empty
+    assert {str(t) for c, t in frames.ratings.dtypes.items() if c != "rating"} == {"object"}
+    assert str(frames.ratings["rating"].dtype) == "Int64"
+    assert {str(t) for t in frames.actions.dtypes} == {"object"}

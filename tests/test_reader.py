@@ -63,6 +63,11 @@ CELLS = {
     "formula, shared string": b'<c r="A1" t="s"><f>B1</f><v>0</v></c>',
     "shared formula": b'<c r="A1"><f t="shared" si="0"/><v>2</v></c>',
     "cell with no reference": b'<c r="A1"><v>1</v></c><c/><c><v>3</v></c>',
+    "cell in a comment": b'<c r="A1"><v>1</v></c><!-- <c r="B1"><v>4</v></c> -->',
+    "cell in a processing instruction": b'<c r="A1"><v>1</v></c><?x <c r="A1"><v>5</v></c>?>',
+    "line ends in text": b'<c r="A1" t="inlineStr"><is><t>a\r\nb\rc&#13;</t></is></c>',
+    "line ends in a value": b'<c r="A1" t="str"><v>a\r\nb</v></c>',
+    "blank boolean": b'<c r="A1" t="b"/><c r="B1" t="b"><v></v></c>',
     "inline rich text": b'<c r="A1" t="inlineStr"><is><r><rPr><color rgb="FF0000"/></rPr><t>red</t></r></is></c>',
 }
 
@@ -95,6 +100,9 @@ SST_SHAPES = {
     "text with si>": b"<si><t>Mississi> a</t></si><si><t>b</t></si>",
     "cdata": b"<si><t><![CDATA[<si>]]></t></si><si><t>b</t></si>",
     "runs and phonetics": b"<si><r><t>a</t></r><r><t>b</t></r><rPh><t>x</t></rPh></si><si><t>c</t></si>",
+    "processing instruction": b"<si><t>a</t></si><?x <si><t>EVIL</t></si>?><si><t>b</t></si>",
+    "nested entry": b"<si><t>a</t><si><t>b</t></si></si><si><t>c</t></si>",
+    "line ends": b"<si><t>a\r\nb</t></si>",
 }
 
 
@@ -183,3 +191,47 @@ def test_a_damaged_deflate_stream_is_a_plain_rejection(tmp_path):
         data[i] ^= 0xFF
     response = parse(bytes(data), name="flipped.xlsx")
     assert response.rejected and response.problems[0].code == "damaged", response.problems
+
+
+def test_a_shared_strings_table_with_an_unclosed_entry_is_refused_even_if_counts_add_up():
+    """'si>' in text can make the counts of a damaged table add up; the entry that never closes is still found."""
+    from maturity_xl.reader import ReadError
+
+    data = SST + b"<si><t>x si&gt;</t></si><si><t>Mississi></t></si><si><t>b</t></sst>"
+    with pytest.raises(ReadError) as info:
+        list(workbook(MAIN + END, data).shared_strings())
+    assert info.value.code == "bad-xml"
+
+
+def test_a_part_placed_before_the_start_of_the_file_is_refused():
+    """An end record that overstates where the directory starts makes zipfile compute negative part offsets; a
+    slice from one counts from the end of the file, so two entries (one name read as UTF-8, one as cp437) could
+    alias one stream past the overlapping-parts check (found in review). check_zip refuses them."""
+    import struct
+    import zlib
+
+    from maturity_xl.reader import ReadError, check_zip, open_zip
+
+    payload = b"A" * 1000
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = deflate.compress(payload) + deflate.flush()
+    crc, name = zlib.crc32(payload), "xl/a\u00e9.xml".encode()
+    decoy = b"PK\x03\x04" + struct.pack("<HHHHHIIIHH", 20, 0, 0, 0, 0, zlib.crc32(b"x"), 1, 1, 5, 0) + b"d.xmlx"
+    local = b"PK\x03\x04" + struct.pack("<HHHHHIIIHH", 20, 0x800, 8, 0, 0, crc, len(packed), len(payload),
+                                        len(name), 0) + name + packed
+    body = decoy + local
+
+    def central(entry: bytes, flags: int, offset: int, csize: int, usize: int, crc32: int, method: int) -> bytes:
+        return b"PK\x01\x02" + struct.pack("<HHHHHHIIIHHHHHII", 20, 20, flags, method, 0, 0, crc32, csize, usize,
+                                           len(entry), 0, 0, 0, 0, 0, offset) + entry
+
+    total = len(body) + 3 * 46 + 5 + 2 * len(name) + 22
+    directory = (central(b"d.xml", 0, total, 1, 1, zlib.crc32(b"x"), 0)
+                 + central(name, 0x800, len(decoy) + total, len(packed), len(payload), crc, 8)
+                 + central(name.decode("cp437").encode("cp437"), 0, len(decoy), len(packed), len(payload), crc, 8))
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 3, 3, len(directory), len(body) + total, 0)
+    zf = open_zip(body + directory + end)
+    assert min(info.header_offset for info in zf.infolist()) < 0
+    with pytest.raises(ReadError) as info:
+        check_zip(zf)
+    assert info.value.code == "damaged"

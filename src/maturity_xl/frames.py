@@ -85,7 +85,7 @@ class Frames:
                 actions += self._action_rows(r, fw)
                 overall = r.overall()
                 scores.append((overall.rated, overall.total, overall.mean))
-        rating_frame = pd.DataFrame(ratings, columns=RATING_COLUMNS)
+        rating_frame = pd.DataFrame(ratings if ratings["file"] else [], columns=RATING_COLUMNS)  # empty: object
         rating_frame["rating"] = rating_frame["rating"].astype("Int64")
         return rating_frame, pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
 

@@ -307,7 +307,7 @@ class _Parser:
             columns = frozenset({0, 1} | {c for _r, c in plan.wanted})
             cells = self.wb.cells(sheet, columns)
         id_rows: dict[str, int] = {}
-        if moved or not plan.same_rows:  # else every id read is one the map names, on its own row
+        if moved or not plan.same_rows or "" in plan.ids:  # else every id read is one the map names, on its row
             for (row, col), c in cells.items():
                 if col == 0 and c.value is not None:
                     id_rows.setdefault(_text(c.value), row)
