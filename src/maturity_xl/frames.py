@@ -133,16 +133,13 @@ class Frames:
     def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
         look = self._lookups(fw)
         roles, names, used, texts, today = look.roles, look.names, look.used, look.texts, self.c.today
-        action_id, lead_id, deadline_id, review_id, status_id = (roles[role] for role in _ROLES)
+        role_ids = [roles[role] for role in _ROLES]  # None for a role the framework has no column for
         rows = []
         for a in r.actions:
             values = a.values
-            action = values.get(action_id) if action_id else None
-            lead = values.get(lead_id) if lead_id else None
-            deadline = values.get(deadline_id) if deadline_id else None
+            action, lead, deadline, review, status = map(values.get, role_ids)  # column ids are text: get(None) is None
             deadline = deadline if isinstance(deadline, date) else None
-            review = values.get(review_id) if review_id else None
-            status = str((values.get(status_id) if status_id else None) or "")
+            status = str(status or "")
             details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
                                 for k, v in values.items() if k not in used and v not in (None, "")) \
                 if not used.issuperset(values) else ""

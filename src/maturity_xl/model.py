@@ -85,7 +85,7 @@ class Scale:
             plain = self._plain.get(raw)
             if plain is not None:
                 return plain
-        if raw is None or (isinstance(raw, str) and not raw.replace("\u00a0", " ").strip()):
+        if isinstance(raw, str) and not raw.replace("\u00a0", " ").strip():  # (None is in the table above)
             return RatingRead(None)
         contiguous = self.maximum - self.minimum + 1 == len(set(self.values))  # no range(): values are untrusted
         allowed = f"{self.minimum}-{self.maximum}" if contiguous else ", ".join(str(v) for v in self.values)

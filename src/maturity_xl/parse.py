@@ -318,7 +318,7 @@ class _Parser:
             if positions is None:
                 self.problem("error", "metadata-damaged", f"the map's cells for statement {sid} are not cell "
                                                           f"references", METADATA)
-                self.r.ratings.append(Rating(sid, area, None, "", ""))
+                ratings.append(Rating(sid, area, None, "", ""))
                 continue
             (map_row, rating_col), (_r1, rationale_col), (_r2, evidence_col) = positions
             if moved or not sid:  # else the check above saw this id on this row
@@ -329,7 +329,7 @@ class _Parser:
                         self.problem("error", "statement-missing",
                                      f"statement {sid} is not on the sheet: its row was deleted or its id changed; "
                                      f"it counts as unrated", sheet, f"A{map_row + 1}")
-                        self.r.ratings.append(Rating(sid, area, None, "", ""))
+                        ratings.append(Rating(sid, area, None, "", ""))
                         continue
                     self.problem("warning", "row-moved", f"statement {sid} was expected on row {map_row + 1} but "
                                                          f"is on row {found + 1}; read from there", sheet,
@@ -345,13 +345,9 @@ class _Parser:
             if read.severity:
                 self.problem(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
                              read.message, sheet, _ref(map_row, rating_col))
-            rationale = get((map_row, rationale_col), blank).value
-            if rationale is not None:
-                rationale = self._string(rationale, sheet, (map_row, rationale_col))
-            evidence = get((map_row, evidence_col), blank).value
-            if evidence is not None:
-                evidence = self._string(evidence, sheet, (map_row, evidence_col))
-            ratings.append(Rating(sid, area, read.value, rationale or "", evidence or ""))
+            rationale = self._string(get((map_row, rationale_col), blank).value, sheet, (map_row, rationale_col))
+            evidence = self._string(get((map_row, evidence_col), blank).value, sheet, (map_row, evidence_col))
+            ratings.append(Rating(sid, area, read.value, rationale, evidence))
         mapped_ids = plan.ids
         for sid, row in id_rows.items():
             if row > 3 and sid not in mapped_ids and re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", sid) and \
@@ -386,9 +382,8 @@ class _Parser:
                                  sheet, f"A{action_row + 1}")
                     continue
             raws = [get((action_row, col), blank).value for _cid, col, _kind in cols]
-            if not any(raws):  # nothing written (blank cells, or cells emptied to "")
-                if all(raw is None or raw == "" for raw in raws):
-                    continue
+            if all(raw is None or raw == "" for raw in raws):  # nothing written: no action, nothing to check
+                continue
             values: dict[str, object] = {}
             for (cid, col, kind), raw in zip(cols, raws):
                 ref = (action_row, col)  # made a cell reference only for a problem

@@ -955,7 +955,7 @@ def _kind_name(kind: bytes) -> str:
 def _decode_raw(kind: bytes, value: bytes, other: bytes, shared) -> Cell | None:
     """A Cell from its index entry (shared strings with a plain value are decoded inline by the caller); None
     when its content is in a shape left to expat."""
-    name = _KINDS.get(kind) or kind.decode("ascii")
+    name = _kind_name(kind)
     if other or not value:
         return _decode_usual(name, other, shared) or _decode(name, other, shared)
     return Cell(_typed(name, _unescape(value), shared), None, name)  # a plain value holds no "&"
@@ -976,9 +976,9 @@ def _decode_usual(kind: str, inner: bytes, shared) -> Cell | None:
             return None if text is None else Cell(_excel_unescape(text), None, kind)
     elif inner.startswith(b"<f>") and kind != "inlineStr":  # an inline string keeps its text in <is>
         end = inner.find(b"</f>")
-        rest = inner[end + 4:]
         if end < 0 or b"<" in inner[3:end]:
             return None
+        rest = inner[end + 4:]
         if rest in _EMPTY_VALUES:
             raw = b""
         elif rest.startswith(b"<v>") and rest.endswith(b"</v>") and b"<" not in rest[3:-4]:
