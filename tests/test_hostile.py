@@ -309,7 +309,7 @@ def test_an_interrupted_report_leaves_the_previous_one_intact(good_collection, t
     before = {p: p.read_bytes() for p in [xlsx, page, *written]}
 
     with monkeypatch.context() as mp:
-        mp.setattr(report, "_build_workbook", lambda _collection, tmp: _fail_midway()(tmp))
+        mp.setattr(report.xlsx, "_build_workbook", lambda _collection, tmp: _fail_midway()(tmp))
         with pytest.raises(OSError):
             report.write_workbook(good_collection, xlsx)
         mp.setattr(Path, "write_text", lambda self, *_a, **_k: _fail_midway()(self))

@@ -279,7 +279,7 @@ def test_atomic_writes_leave_no_temp_files(outputs, tmp_path, collection, monkey
         Path(path).write_bytes(b"half a workbook")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(report, "_build_workbook", fail)
+    monkeypatch.setattr(report.xlsx, "_build_workbook", fail)
     with pytest.raises(RuntimeError):
         write_workbook(collection, target)
     assert target.read_bytes() == b"the previous report"

@@ -1,0 +1,70 @@
+"""What every report output shares: writing a file whole or not at all, a value shown as text, and the colours."""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import secrets
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+# A diverging scale that stays readable for red-green colour blindness; numbers are always shown on top.
+LOW, MID, HIGH = "#F4A582", "#F7F7F7", "#92C5DE"
+LEVEL_RAMP = ("#C6DBEF", "#08306B")  # lightest to darkest blue, for the levels of a scale
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: the target is never half-written."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.touch(exist_ok=False)  # created through open(), so the report gets the user's normal permissions
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def text(value: object) -> str:
+    return "" if blank(value) else str(value)
+
+
+def escaped(value: object) -> str:
+    """A value as HTML text: every piece of returned text goes through here before it reaches a page."""
+    return html.escape(text(value))
+
+
+def fmt_date(value: object) -> str:
+    return value.strftime("%d/%m/%Y") if isinstance(value, date) else text(value)
+
+
+def mean_text(value: object) -> str:
+    return "\u2013" if blank(value) else f"{float(value):.1f}"
+
+
+def colour(value: float, low: float, high: float) -> str:
+    """The same three-colour scale Excel's conditional format uses, low -> mid -> high."""
+    t = 0.5 if high == low else min(max((value - low) / (high - low), 0.0), 1.0)
+    a, b, f = (LOW, MID, t * 2) if t <= 0.5 else (MID, HIGH, t * 2 - 1)
+    return mix(a, b, f)
+
+
+def mix(a: str, b: str, f: float) -> str:
+    ca = [int(a[i:i + 2], 16) for i in (1, 3, 5)]
+    cb = [int(b[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(ca, cb))
+
+
+def level_colour(index: int, count: int) -> str:
+    return mix(*LEVEL_RAMP, index / max(count - 1, 1)) if count > 1 else LEVEL_RAMP[1]

@@ -1,0 +1,233 @@
+"""The HTML report: one self-contained page (inline CSS and SVG, no scripts, nothing fetched) that a programme
+lead can email or print. Every piece of returned text is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..collect import REJECTED, Collection
+from ..frames import Frames
+from .common import HIGH, LOW, MID, atomic_write, blank, colour, escaped, fmt_date, level_colour, mean_text
+from .svg import area_means_bars, level_stack
+from .tables import (
+    NO_RETURNS,
+    NOT_A_LEAGUE_TABLE,
+    FrameworkInfo,
+    area_means,
+    framework_infos,
+    heatmap,
+    overview_rows,
+    statement_table,
+)
+
+CSS = """
+:root { --ink: #1b1b1b; --muted: #595959; --line: #c8c8c8; --accent: #4a6fa5; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink);
+       max-width: 1100px; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.4; }
+h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.3rem; border-bottom: 2px solid var(--ink); padding-bottom: .2rem; margin-top: 2.2rem; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
+.muted { color: var(--muted); }
+.note { background: #eef2f8; border-left: 4px solid var(--accent); padding: .6rem .9rem; margin: 1rem 0; }
+.stats { display: flex; gap: .8rem; flex-wrap: wrap; margin: 1rem 0; }
+.stat { border: 1px solid var(--line); border-radius: 6px; padding: .5rem 1rem; min-width: 9rem; }
+.stat .n { display: block; font-size: 2rem; font-weight: 700; }
+table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; font-size: .88rem; }
+th, td { border: 1px solid var(--line); padding: .25rem .45rem; text-align: left; vertical-align: top;
+         overflow-wrap: break-word; }
+th { background: #ececec; }
+th.num { text-align: right; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.heat th.num { text-align: center; font-size: .8rem; }
+table.heat td.num { text-align: center; vertical-align: middle; }
+table.heat td:nth-child(2) { min-width: 12em; }
+.legend { font-size: .85rem; margin: .3rem 0; }
+.key { display: inline-block; width: .9em; height: .9em; margin: 0 .25em 0 .7em; vertical-align: -.1em;
+       border: 1px solid #999; }
+.dist { display: flex; align-items: center; gap: .5rem; white-space: nowrap; }
+.dist small { color: var(--muted); }
+svg { max-width: 100%; height: auto; }
+svg text { font-family: inherit; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h2 { break-before: page; }
+  h2.flow { break-before: auto; }
+  tr, .stat, svg, .note { break-inside: avoid; }
+  thead { display: table-header-group; }
+}
+"""
+
+
+def write_html(collection: Collection, path: Path) -> None:
+    """One self-contained page (no scripts, no network) that a programme lead can email or print."""
+    page = render_html(collection)
+    atomic_write(Path(path), lambda tmp: tmp.write_text(page, encoding="utf-8"))
+
+
+def render_html(collection: Collection) -> str:
+    """The HTML report as a string; every piece of returned text is escaped."""
+    frames = collection.frames()
+    infos = framework_infos(collection, frames)
+    body = [_html_headline(collection)]
+    body += [_html_framework(frames, info) for info in infos]
+    body += [_html_actions(frames), _html_missing(collection, frames), _html_log(collection)]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>Self-assessment returns</title>\n<style>" + CSS + "</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (),
+           cls: str = "") -> str:
+    """An HTML table; values are escaped here unless already rendered markup (wrapped in _Markup)."""
+    numeric = set(numeric)
+    num = ' class="num"'
+    head = "".join(f"<th{num if i in numeric else ''}>{escaped(h)}</th>" for i, h in enumerate(headers))
+    lines = []
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            content = value.html if isinstance(value, _Markup) else escaped(value)
+            attrs = value.attrs if isinstance(value, _Markup) else ""
+            cells.append(f"<td{num if i in numeric else ''}{attrs}>{content}</td>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    opening = f'<table class="{cls}">' if cls else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"
+
+
+@dataclass(frozen=True, slots=True)
+class _Markup:
+    """Markup this module built itself (from escaped parts), to place in a table cell unescaped."""
+
+    html: str
+    attrs: str = ""
+
+
+def _html_headline(collection: Collection) -> str:
+    expected = len(collection.expected) if collection.expected is not None else None
+    figures = [("expected", "expected", "\u2013" if expected is None else expected),
+               ("received", "received", len(collection.heads)),
+               ("missing", "missing", "\u2013" if expected is None else len(collection.missing)),
+               ("rejected", "files rejected", collection.counts()[REJECTED])]
+    stats = "".join(f'<div class="stat"><span class="n" id="n-{key}">{escaped(n)}</span>{escaped(label)}</div>'
+                    for key, label, n in figures)
+    parts = ["<h1>Self-assessment returns</h1>",
+             f'<p class="muted">Run date {fmt_date(collection.today)}</p>',
+             f'<p class="note">{escaped(NOT_A_LEAGUE_TABLE)}</p>', f'<div class="stats">{stats}</div>']
+    if expected is None:
+        parts.append('<p class="muted">No manifest was given, so expected and missing returns are not '
+                     'known.</p>')
+    if not collection.heads:
+        parts.append(f"<p><strong>{escaped(NO_RETURNS)}</strong></p>")
+    rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], _dash(r["missing"]),
+             r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
+            for r in overview_rows(collection)]
+    parts.append(_table(["Framework", "Title", "Expected", "Received", "Missing", "Rejected", "Duplicates",
+                         "Superseded", "Ignored"], rows, numeric=range(2, 9)))
+    return "\n".join(parts)
+
+
+def _dash(value: object) -> object:
+    return "\u2013" if value is None else value
+
+
+def _html_framework(frames: Frames, info: FrameworkInfo) -> str:
+    return "\n".join([
+        f"<h2>{escaped(info.title)} <span class=\"muted\">({escaped(info.id)} {escaped(info.version)})</span></h2>",
+        "<h3>Mean of each area across services</h3>", area_means_bars(area_means(frames, info), info),
+        "<h3>Each service's own profile: mean rating per area</h3>", _html_heatmap(frames, info),
+        "<h3>Weakest statements</h3>", _html_weakest(frames, info)])
+
+
+def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
+    table = heatmap(frames, info)
+    areas = [a for a, _ in info.areas]
+    rows = []
+    for item in table.to_dict("records"):
+        cells = [_heat_cell(item[a], info) for a in areas]
+        rows.append([item["service_id"], item["service_name"], *cells,
+                     f"{item['rated']}/{item['total']}", _heat_cell(item["mean"], info)])
+    n = len(areas)
+    legend = (f'<p class="legend">Colour shows the mean on the scale {info.low} to {info.high}:'
+              f'<span class="key" style="background:{LOW}"></span>{info.low}'
+              f'<span class="key" style="background:{MID}"></span>{escaped((info.low + info.high) / 2)}'
+              f'<span class="key" style="background:{HIGH}"></span>{info.high}</p>')
+    return legend + _table(["Service ID", "Service", *[t for _, t in info.areas], "Rated", "Overall"], rows,
+                           numeric=range(2, n + 4), cls="heat")
+
+
+def _heat_cell(value: object, info: FrameworkInfo) -> _Markup:
+    if blank(value):
+        return _Markup("\u2013")
+    return _Markup(mean_text(value), f' style="background:{colour(float(value), info.low, info.high)}"')
+
+
+def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
+    stats = statement_table(frames, info).head(top)
+    if stats.empty:
+        return '<p class="muted">No statement has a rating yet.</p>'
+    legend = '<p class="legend">Services at each level:' + "".join(
+        f'<span class="key" style="background:{level_colour(j, len(info.levels))}"></span>'
+        f"{escaped(info.level_header(v, lab))}" for j, (v, lab) in enumerate(info.levels)) + "</p>"
+    rows = []
+    for item in stats.to_dict("records"):
+        counts = [int(item[f"level_{v}"]) for v, _ in info.levels]
+        rows.append([item["statement_id"], item["statement"], item["area"], mean_text(item["mean"]),
+                     item["rated"], _Markup(level_stack(counts, info))])
+    return legend + _table(["ID", "Statement", "Area", "Mean", "Rated", "Distribution"], rows, numeric=(3, 4))
+
+
+def _html_actions(frames: Frames) -> str:
+    actions = frames.actions
+    overdue = actions[actions.overdue.astype(bool)]
+    ownerless = actions[actions.ownerless.astype(bool)]
+    head = ["Framework", "Service", "Statement", "Action", "Lead", "Deadline", "Status"]
+
+    def rows(frame: pd.DataFrame) -> list[list[object]]:
+        return [[a["framework_id"], a["service_name"] or a["service_id"], a["statement_id"], a["action"],
+                 a["lead"], fmt_date(a["deadline"]), a["status"]] for a in frame.to_dict("records")]
+
+    none = '<p class="muted">None.</p>'
+    return "\n".join([
+        "<h2>Actions</h2>",
+        (f"<p>{len(actions)} actions returned; {len(overdue)} overdue, "
+         f"{len(ownerless)} with no lead named.</p>"),
+        "<h3>Overdue actions</h3>", _table(head, rows(overdue)) if len(overdue) else none,
+        "<h3>Actions with no lead</h3>", _table(head, rows(ownerless)) if len(ownerless) else none])
+
+
+def _html_missing(collection: Collection, frames: Frames) -> str:
+    parts = ['<h2 class="flow">Missing returns</h2>']
+    if collection.expected is None:
+        parts.append('<p class="muted">No manifest was given, so missing returns cannot be listed.</p>')
+        return "\n".join(parts)
+    missing = frames.missing[["framework_id", "service_id", "service_name", "contact"]]
+    if len(missing):
+        parts.append(_table(["Framework", "Service ID", "Service", "Contact"],
+                            missing.itertuples(index=False)))
+    else:
+        parts.append('<p class="muted">None: every service in the manifest has returned.</p>')
+    unexpected = frames.unexpected
+    if len(unexpected):
+        parts.append("<h3>Returns from services not in the manifest</h3>")
+        parts.append(_table(["Framework", "Service ID", "Service", "File"],
+                            unexpected.itertuples(index=False)))
+    return "\n".join(parts)
+
+
+def _html_log(collection: Collection) -> str:
+    rows = [[status, n] for status, n in collection.counts().items()] + [["Total", len(collection.log)]]
+    parts = ['<h2 class="flow">Files handed in</h2>', _table(["Status", "Files"], rows, numeric=(1,))]
+    rejected = [e for e in collection.log if e.status == REJECTED]
+    if rejected:
+        parts.append("<h3>Rejected files</h3>")
+        parts.append(_table(["File", "Reason", "What the sender should do"],
+                            [[e.file, e.reason, e.advice] for e in rejected]))
+    return "\n".join(parts)

@@ -1,0 +1,165 @@
+"""The pandas tables every report output shares: what a framework looks like in the data, the overview of
+the run, each service's profile, the spread of levels and the statements weakest first.
+
+The workbook, the HTML page and the CSV exports each lay these out in their own way; none computes a figure
+of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..collect import DUPLICATE, IGNORED, REJECTED, SUPERSEDED, Collection
+from ..frames import Frames
+from .common import text
+
+NOT_A_LEAGUE_TABLE = ("Self-assessments are not league tables: each service rated itself against its own "
+                      "understanding of the statements, so these reports show distributions and each "
+                      "service's own profile, not a ranking of services.")
+NO_RETURNS = "No accepted returns yet: there is nothing to summarise until completed workbooks are collected."
+NOT_IDENTIFIED = "(not identified)"
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkInfo:
+    """What a report needs about one framework in the collection (falls back to what the data shows)."""
+
+    id: str
+    version: str
+    title: str
+    areas: tuple[tuple[str, str], ...]
+    levels: tuple[tuple[int, str], ...]
+
+    @property
+    def low(self) -> int:
+        return self.levels[0][0] if self.levels else 0
+
+    @property
+    def high(self) -> int:
+        return self.levels[-1][0] if self.levels else 1
+
+    def level_header(self, value: int, label: str) -> str:
+        return f"{value} \u2013 {label}" if label != str(value) else str(value)
+
+
+def framework_infos(collection: Collection, frames: Frames) -> list[FrameworkInfo]:
+    """Every framework with accepted returns, in the order they first appear."""
+    out: dict[str, FrameworkInfo] = {}
+    for r in collection.heads:
+        if r.framework_id not in out:
+            out[r.framework_id] = _info(collection, r.framework_id, r.framework_version, frames.ratings)
+    return list(out.values())
+
+
+def _info(collection: Collection, fid: str, version: str, ratings: pd.DataFrame) -> FrameworkInfo:
+    fw = collection.registry.get(fid, version)
+    seen = ratings[ratings.framework_id == fid]
+    areas = [(a.id, a.title) for a in fw.areas] if fw else []
+    if fw:
+        levels = [(lv.value, lv.label) for lv in fw.scale.levels]
+    else:
+        levels = [(int(v), str(int(v))) for v in sorted(seen.rating.dropna().unique())]
+    known = {a for a, _ in areas}
+    for aid, title in seen[["area_id", "area"]].drop_duplicates().itertuples(index=False):
+        if aid not in known:
+            areas.append((aid, text(title) or aid))
+            known.add(aid)
+    return FrameworkInfo(fid, version, fw.title if fw else fid, tuple(areas), tuple(levels))
+
+
+def _framework_title(collection: Collection, fid: str) -> str:
+    versions = [r.framework_version for r in collection.heads if r.framework_id == fid]
+    versions += [e.framework_version for e in collection.log if e.framework_id == fid]
+    versions += [e.framework_version for e in collection.expected or [] if e.framework_id == fid]
+    for version in versions:
+        fw = collection.registry.get(fid, version)
+        if fw:
+            return fw.title
+    return fid or NOT_IDENTIFIED
+
+
+def overview_rows(collection: Collection) -> list[dict[str, object]]:
+    """Per framework: returns expected, received, missing, and what became of the other files.
+
+    Duplicates carry no framework in the log, so they are counted under the file they copy. Files that could
+    not be identified (unreadable, ignored) get their own row, so the status columns add up to the whole log.
+    """
+    by_file = {e.file: e.framework_id for e in collection.log}
+
+    def fid_of(entry) -> str:
+        return entry.framework_id or (by_file.get(entry.same_as, "") if entry.status == DUPLICATE else "")
+
+    order = [r.framework_id for r in collection.heads]
+    order += [e.framework_id for e in collection.expected or []]
+    order += [fid_of(e) for e in collection.log]
+    ids = sorted(dict.fromkeys(order), key=lambda f: f == "")
+    rows = []
+    for fid in ids:
+        statuses = [e.status for e in collection.log if fid_of(e) == fid]
+        expected = None if collection.expected is None else \
+            sum(e.framework_id == fid for e in collection.expected)
+        rows.append({
+            "framework": fid or NOT_IDENTIFIED, "title": _framework_title(collection, fid) if fid else "",
+            "expected": expected, "received": sum(r.framework_id == fid for r in collection.heads),
+            "missing": None if expected is None else sum(m.framework_id == fid for m in collection.missing),
+            "rejected": statuses.count(REJECTED), "duplicates": statuses.count(DUPLICATE),
+            "superseded": statuses.count(SUPERSEDED), "ignored": statuses.count(IGNORED)})
+    return rows
+
+
+def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
+    """One framework's service x area means (columns are area ids), plus rated, total and overall mean."""
+    scores = frames.area_scores()
+    scores = scores[scores.framework_id == info.id]
+    ratings = frames.ratings[frames.ratings.framework_id == info.id]
+    areas = [a for a, _ in info.areas]
+    columns = ["service_id", "service_name", *areas, "rated", "total", "mean"]
+    if scores.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["service_id", "service_name"]
+    # Whole-frame operations, not a loop over services: a regional collection has thousands of them.
+    wide = scores.groupby([*keys, "area_id"], sort=False)["mean"].first().unstack("area_id")
+    wide = wide.reindex(columns=areas)
+    wide.columns = list(areas)
+    sums = scores.groupby(keys, sort=False)[["rated", "total"]].sum()
+    overall = ratings.groupby(keys, sort=False)["rating"].mean().rename("mean")
+    out = wide.join(sums).join(overall).reset_index()
+    out["rated"] = out["rated"].astype(int)
+    out["total"] = out["total"].astype(int)
+    out["mean"] = out["mean"].astype(float)
+    return out[columns].sort_values(["service_name", "service_id"], kind="stable").reset_index(drop=True)
+
+
+def area_means(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
+    """Each area's mean across services (each service counts once) and how many services rated it."""
+    scores = frames.area_scores()
+    scores = scores[scores.framework_id == info.id]
+    rows = []
+    for aid, title in info.areas:
+        means = scores.loc[scores.area_id == aid, "mean"].dropna()
+        rows.append([aid, title, float(means.mean()) if len(means) else None, len(means)])
+    return pd.DataFrame(rows, columns=["area_id", "area", "mean", "services"])
+
+
+def level_distribution(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
+    """Per area, how many ratings fell at each level (all services together), and how many were left blank."""
+    ratings = frames.ratings[frames.ratings.framework_id == info.id]
+    rows = []
+    for aid, title in info.areas:
+        area = ratings[ratings.area_id == aid]
+        counts = [int((area.rating == value).sum()) for value, _ in info.levels]
+        rows.append([aid, title, *counts, int(area.rating.isna().sum())])
+    levels = [f"level_{v}" for v, _ in info.levels]
+    return pd.DataFrame(rows, columns=["area_id", "area", *levels, "not_rated"])
+
+
+def statement_table(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
+    """One framework's statement_stats with a count column for every level of its scale, weakest first."""
+    stats = frames.statement_stats()
+    stats = stats[stats.framework_id == info.id].copy()
+    for value, _ in info.levels:
+        column = f"level_{value}"
+        stats[column] = stats[column].fillna(0).astype(int) if column in stats else 0
+    return stats.reset_index(drop=True)
