@@ -15,6 +15,8 @@ from maturity_xl.spec import bundled_frameworks, parse_spec
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "tests" / "sources"  # copies of the source texts the specs were written from
 PINNED = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+# The bundled frameworks, for tests that run once per framework.
+FRAMEWORKS = ["progress-for-providers", "coventry-warwickshire", "lincolnshire"]
 
 MINI = {
     "id": "mini",
@@ -30,10 +32,10 @@ MINI = {
         {"value": 3, "label": "All", "description": "Everywhere."},
     ]},
     "action_plan": {"columns": [
-        {"id": "action", "name": "Action", "kind": "text", "help": "What will you do?"},
-        {"id": "lead", "name": "Lead", "kind": "person"},
-        {"id": "due", "name": "Deadline", "kind": "date"},
-        {"id": "status", "name": "Status", "kind": "choice", "options": ["Not started", "Done"]},
+        {"id": "action", "name": "Action", "kind": "text", "role": "action", "help": "What will you do?"},
+        {"id": "lead", "name": "Lead", "kind": "person", "role": "lead"},
+        {"id": "due", "name": "Deadline", "kind": "date", "role": "due"},
+        {"id": "status", "name": "Status", "kind": "choice", "role": "status", "options": ["Not started", "Done"]},
     ]},
     "areas": [
         {"id": "a1", "title": "Area one", "statements": [{"id": "1.1", "text": "First."},

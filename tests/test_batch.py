@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from conftest import PINNED
+from conftest import FRAMEWORKS, PINNED
 from maturity_xl.batch import ServicesError, Template, generate_batch, read_services, safe_filename
 from maturity_xl.cli import main
 from maturity_xl.generate import Service, generate_bytes
@@ -28,7 +28,7 @@ def parts(data: bytes) -> dict[str, bytes]:
         return {info.filename: zf.read(info) for info in zf.infolist()}
 
 
-@pytest.mark.parametrize("fid", ["progress-for-providers", "coventry-warwickshire", "lincolnshire"])
+@pytest.mark.parametrize("fid", FRAMEWORKS)
 def test_personalised_copy_equals_a_from_scratch_build_part_by_part(fid, frameworks):
     fw = frameworks[fid]
     template = Template(fw, generated_at=PINNED)

@@ -13,14 +13,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import PINNED
+from conftest import FRAMEWORKS, PINNED
 from maturity_xl.batch import generate_batch
 from maturity_xl.cli import main
 from maturity_xl.collect import collect
 from maturity_xl.generate import Service
 from maturity_xl.simulate import filled_workbook, random_answers
 
-FRAMEWORKS = ["progress-for-providers", "coventry-warwickshire", "lincolnshire"]
 TODAY = date(2026, 11, 22)
 
 

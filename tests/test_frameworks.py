@@ -7,9 +7,9 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from conftest import SOURCES
+from conftest import FRAMEWORKS, SOURCES
 from maturity_xl.cli import main
-from maturity_xl.spec import load_framework
+from maturity_xl.spec import bundled_frameworks, load_framework
 
 PFP_TOPICS = {
     "Leadership and strategy": ["Strategy"],
@@ -121,7 +121,23 @@ def test_cli_frameworks_lists_each_once(frameworks):
         assert fw.version in line and f"{len(fw.statements)} " in line and f"{len(fw.areas)} " in line
 
 
-@pytest.mark.parametrize("fid", ["progress-for-providers", "coventry-warwickshire", "lincolnshire"])
+@pytest.mark.parametrize("fid", FRAMEWORKS)
 def test_bundled_specs_pass_check_spec(fid, frameworks):
     result = CliRunner().invoke(main, ["check-spec", frameworks[fid].path])
     assert result.exit_code == 0, result.output
+
+
+# Which column of each bundled spec (archived versions too) plays each role; every other column is the
+# framework's own. The Lincolnshire tool's gap, impact, feasibility and monitoring columns have no common role.
+BUNDLED_ROLES = {
+    ("progress-for-providers", "2.0"): {"action": "action", "lead": "responsible", "due": "when"},
+    ("coventry-warwickshire", "2.0"): {"action": "action", "lead": "lead", "due": "deadline", "review": "review_date"},
+    ("coventry-warwickshire", "1.0"): {"action": "action", "lead": "lead", "due": "deadline", "review": "review_date"},
+    ("lincolnshire", "1.0"): {"action": "action", "lead": "responsible", "due": "timeline", "status": "status",
+                              "priority": "priority"},
+}
+
+
+def test_bundled_specs_name_their_action_roles():
+    found = {(fw.id, fw.version): fw.role_columns() for fw in bundled_frameworks(include_archive=True)}
+    assert found == BUNDLED_ROLES

@@ -6,12 +6,10 @@ import zipfile
 
 import pytest
 
-from conftest import PINNED
+from conftest import FRAMEWORKS, PINNED
 from maturity_xl.generate import Service, generate, generate_bytes, legacy_password_hash
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, SHEETS, START, SUMMARY, Layout, cell, col_letter
 from workbook_helpers import expected_unlocked, load, metadata_sections, unlocked_cells, validations_by_cell
-
-FRAMEWORKS = ["progress-for-providers", "coventry-warwickshire", "lincolnshire"]
 
 
 @pytest.fixture(params=FRAMEWORKS)

@@ -11,10 +11,10 @@ import statistics
 import openpyxl
 import pytest
 
+from conftest import FRAMEWORKS
 from libreoffice import convert, pdf_to_png, soffice
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, START, SUMMARY, Layout, cell
 
-FRAMEWORKS = ["progress-for-providers", "coventry-warwickshire", "lincolnshire"]
 ERRORS = ("#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
 
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")

@@ -11,14 +11,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import PINNED
+from conftest import FRAMEWORKS, PINNED
 from maturity_xl.cli import main
 from maturity_xl.generate import Service, generate_bytes
 from maturity_xl.layout import ASSESSMENT, METADATA, METADATA_KEYS, Layout, cell
 from maturity_xl.parse import Registry, parse
 from maturity_xl.simulate import Filled, cell_values, filled_workbook, random_answers
-
-FRAMEWORKS = ["progress-for-providers", "coventry-warwickshire", "lincolnshire"]
 
 
 def fill_with_openpyxl(fw, source, target, filled: Filled) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
-from conftest import MINI, make_spec
+from conftest import MINI, ROOT, make_spec
 from maturity_xl.cli import main
 from maturity_xl.errors import SpecError
+from maturity_xl.model import ACTION_ROLES
 from maturity_xl.spec import load_spec
 
 
@@ -117,3 +120,54 @@ def test_cli_check_spec_missing_file_is_usage_or_domain_error(tmp_path):
     result = CliRunner().invoke(main, ["check-spec", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
     assert "does not exist" in result.output
+
+
+def _with_columns(*changes: dict) -> dict:
+    """The mini spec with its action columns changed, one mapping per column (a key given None is removed)."""
+    plan = make_spec()["action_plan"]
+    for column, change in zip(plan["columns"], changes):
+        column.update(change)
+        for key in [k for k, v in change.items() if v is None]:
+            del column[key]
+    return make_spec(action_plan=plan)
+
+
+def test_roles_are_read_into_the_model(write_spec):
+    fw = load_spec(write_spec(make_spec()))
+    assert [(c.id, c.role) for c in fw.action_columns] == [("action", "action"), ("lead", "lead"), ("due", "due"),
+                                                           ("status", "status")]
+    assert fw.role_columns() == {"action": "action", "lead": "lead", "due": "due", "status": "status"}
+    free = load_spec(write_spec(_with_columns({}, {"role": None}, {"role": None})))
+    assert [c.role for c in free.action_columns] == ["action", None, None, "status"]  # no role: a free column
+
+
+@pytest.mark.parametrize("changes, expected", [
+    (({}, {}, {}, {"role": "deadline"}), ("bad-choice", "action_plan.columns[3].role")),
+    (({}, {}, {"role": "review"}, {"role": "review", "kind": "date", "options": None}),
+     ("duplicate-role", "action_plan.columns[3].role")),
+    (({}, {"role": "action", "kind": "text"}), ("duplicate-role", "action_plan.columns[1].role")),
+    (({}, {}, {"role": "status", "kind": "text"}), ("duplicate-role", "action_plan.columns[3].role")),
+    (({}, {}, {"kind": "text"}), ("role-kind", "action_plan.columns[2].role")),
+    (({}, {}, {}, {"role": "review"}), ("role-kind", "action_plan.columns[3].role")),
+    (({"kind": "date"},), ("role-kind", "action_plan.columns[0].role")),
+    (({}, {}, {}, {"role": ["status"]}), ("wrong-type", "action_plan.columns[3].role")),
+], ids=["unknown-role", "review-twice", "action-twice", "status-twice", "due-as-text", "review-as-choice",
+        "action-as-date", "role-not-text"])
+def test_role_problems_name_the_column(write_spec, changes, expected):
+    assert codes(write_spec(_with_columns(*changes))) == [expected]
+
+
+def test_role_kinds_that_are_allowed(write_spec):
+    """A lead may be a plain text column, a status or a priority free text: only dates are strict."""
+    fw = load_spec(write_spec(_with_columns({"role": "priority", "kind": "text"},
+                                            {"kind": "text"}, {}, {"kind": "text", "options": None})))
+    assert [(c.role, c.kind) for c in fw.action_columns] == [("priority", "text"), ("lead", "text"),
+                                                             ("due", "date"), ("status", "text")]
+
+
+def test_the_documented_roles_are_the_models():
+    """docs/spec-format.md's table of roles says what ACTION_ROLES does: the same roles, the same kinds."""
+    doc = (ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| ([a-z ]+) \|", doc, flags=re.M)
+    assert [(name, tuple(kinds.split(" or "))) for name, kinds in rows] == \
+        [(role.name, role.kinds) for role in ACTION_ROLES]

@@ -175,7 +175,7 @@ class Collection:
         """The tidy pandas frames; imported lazily so the CLI's other commands start fast."""
         from .frames import Frames
 
-        return Frames(self)
+        return Frames(self, LogEntry.__dataclass_fields__)
 
 
 def discover(paths: Iterable[str | Path]) -> Iterator[Source]:

@@ -6,49 +6,38 @@ One row per service x statement for ratings, one per action, one per response, o
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
 from itertools import repeat
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .collect import Collection
-from .model import ActionColumn, Framework
+from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .response import Response
+
+if TYPE_CHECKING:  # collect.py builds the frames (Collection.frames); importing it here would close a cycle
+    from .collect import Collection
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
                   "statement_id", "statement", "rating", "level", "rationale", "evidence", "file"]
-ACTION_COLUMNS = ["framework_id", "service_id", "service_name", "area_id", "statement_id", "statement", "action",
-                  "lead", "deadline", "review_date", "status", "details", "overdue", "ownerless", "file"]
+_ACTION_HEAD = ["framework_id", "service_id", "service_name", "area_id", "statement_id", "statement"]
+# One column per role of ACTION_ROLES (action, lead, deadline, review_date, status, priority), in its order.
+ACTION_COLUMNS = [*_ACTION_HEAD, *(role.field for role in ACTION_ROLES), "details", "overdue", "ownerless", "file"]
 RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "organisation",
                     "completed_by", "role", "date_completed", "email", "rated", "total", "mean", "status",
                     "warnings", "errors", "file"]
-DONE_WORDS = ("complete", "completed", "done", "closed", "achieved")
-_ROLES = ("action", "lead", "deadline", "review_date", "status")
+# Where each role's value sits in an action row, and which roles hold dates (anything else typed there is
+# not a date, and is dropped as the cell's validation would have refused it).
+_SLOT = {role.name: len(_ACTION_HEAD) + i for i, role in enumerate(ACTION_ROLES)}
+_DATE_SLOTS = tuple(_SLOT[role.name] for role in ACTION_ROLES if role.kinds == ("date",))
+_ACTION, _LEAD, _DUE, _STATUS = _SLOT["action"], _SLOT["lead"], _SLOT["due"], _SLOT["status"]
 _AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE = (
     attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence"))
-
-
-def action_roles(columns: tuple[ActionColumn, ...]) -> dict[str, str | None]:
-    """Which of a framework's own action columns plays each common role (action, lead, deadline, ...).
-
-    The frameworks name their columns differently (Lead / Who will be responsible / Responsible); the kinds
-    and ids say enough to line them up for a report across frameworks.
-    """
-    def first(pred) -> str | None:
-        return next((c.id for c in columns if pred(c)), None)
-
-    return {
-        "action": first(lambda c: c.id == "action") or first(lambda c: c.kind == "text"),
-        "lead": first(lambda c: c.kind == "person"),
-        "deadline": first(lambda c: c.kind == "date" and "review" not in c.id),
-        "review_date": first(lambda c: c.kind == "date" and "review" in c.id),
-        "status": first(lambda c: c.id == "status"),
-    }
 
 
 @dataclass(slots=True)
@@ -56,14 +45,17 @@ class _Lookups:
     areas: dict[str, str]
     texts: dict[str, str]
     labels: dict[int, str]
-    roles: dict[str, str | None]
+    role_ids: list[str | None]
+    """The id of the column playing each role of ACTION_ROLES, in its order (None: the framework has none)."""
     names: dict[str, str]
     used: set[str]
 
 
 class Frames:
-    def __init__(self, collection: Collection):
+    def __init__(self, collection: Collection, log_fields: Sequence[str]):
+        """The frames of `collection`, whose log entries hold `log_fields` (Collection.frames() says which)."""
         self.c = collection
+        self._log_fields = list(log_fields)
         self._by_framework: dict[tuple[str, str] | None, _Lookups] = {}
 
     def _framework(self, fid: str, version: str) -> Framework | None:
@@ -103,12 +95,13 @@ class Frames:
         found = self._by_framework.get(key)
         if found is None:
             columns = fw.action_columns if fw else ()
-            roles = action_roles(columns)
+            roles = fw.role_columns() if fw else {}
             found = self._by_framework[key] = _Lookups(
                 areas={a.id: a.title for a in fw.areas} if fw else {},
                 texts={s.id: (s.title or s.text) for s in fw.statements} if fw else {},
                 labels={lv.value: fw.scale.label_of(lv.value) for lv in fw.scale.levels} if fw else {},
-                roles=roles, names={c.id: c.name for c in columns}, used={cid for cid in roles.values() if cid})
+                role_ids=[roles.get(role.name) for role in ACTION_ROLES], names={c.id: c.name for c in columns},
+                used=set(roles.values()))
         return found
 
     def _add_ratings(self, columns: dict[str, list], r: Response, fw: Framework | None) -> None:
@@ -131,23 +124,28 @@ class Frames:
         columns["evidence"] += map(_EVIDENCE, rows)
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
+        """One row per action: the roles' values in ACTION_ROLES' order, the framework's own columns as
+        `details`, and the flags (overdue: past its due date and its status not done; ownerless: no lead)."""
         look = self._lookups(fw)
-        roles, names, used, texts, today = look.roles, look.names, look.used, look.texts, self.c.today
-        role_ids = [roles[role] for role in _ROLES]  # None for a role the framework has no column for
+        role_ids, names, used, texts, today = look.role_ids, look.names, look.used, look.texts, self.c.today
+        head = [r.framework_id, r.service_id, r.service_name]
         rows = []
         for a in r.actions:
             values = a.values
-            action, lead, deadline, review, status = map(values.get, role_ids)  # column ids are text: get(None) is None
-            deadline = deadline if isinstance(deadline, date) else None
-            status = str(status or "")
+            # Column ids are text, so a role with no column (None) reads as None.
+            row = [*head, a.area_id, a.statement_id, texts.get(a.statement_id, ""), *map(values.get, role_ids)]
+            for slot in _DATE_SLOTS:
+                if not isinstance(row[slot], date):
+                    row[slot] = None
+            status = row[_STATUS]
+            status = row[_STATUS] = str(status) if status else None
+            due = row[_DUE]
+            done = status is not None and status.casefold().strip() in DONE_WORDS
             details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
                                 for k, v in values.items() if k not in used and v not in (None, "")) \
                 if not used.issuperset(values) else ""
-            done = status.casefold().strip() in DONE_WORDS
-            rows.append([r.framework_id, r.service_id, r.service_name, a.area_id, a.statement_id,
-                         texts.get(a.statement_id, ""), action, lead, deadline,
-                         review if isinstance(review, date) else None, status or None, details,
-                         bool(deadline and deadline < today and not done), bool(action) and not lead, r.file])
+            row += [details, bool(due and due < today and not done), bool(row[_ACTION]) and not row[_LEAD], r.file]
+            rows.append(row)
         return rows
 
     @cached_property
@@ -166,7 +164,7 @@ class Frames:
 
     @cached_property
     def log(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(e) for e in self.c.log], columns=list(_log_fields()))
+        return pd.DataFrame([asdict(e) for e in self.c.log], columns=self._log_fields)
 
     @cached_property
     def problems(self) -> pd.DataFrame:
@@ -233,8 +231,3 @@ def _cycle_collector_paused() -> Iterator[None]:
         if enabled:
             gc.enable()
 
-
-def _log_fields():
-    from .collect import LogEntry
-
-    return LogEntry.__dataclass_fields__.keys()

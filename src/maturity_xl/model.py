@@ -155,12 +155,45 @@ class Area:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionRole:
+    """What an action column with this `role:` means, to the spec checker, the frames and the reports alike."""
+
+    name: str
+    kinds: tuple[ColumnKind, ...]
+    """The column kinds that can play the role (a deadline must be a date to be compared with today)."""
+    field: str
+    """The role's column in the actions frame, its CSV and the report's Data actions table."""
+    header: str
+    """Its heading in the reports' action lists."""
+    width: float
+    """Its column's width on the report workbook's Actions sheet."""
+
+
+# The one table of roles. Frameworks name their columns as they like (Lead / Who will be responsible /
+# Responsible); a column's role, not its id or name, says what it holds. Columns with no role are the
+# framework's own: the frames gather them into `details`. An action with no lead is flagged; one past its due
+# date is overdue unless its status is one of DONE_WORDS.
+ACTION_ROLES: tuple[ActionRole, ...] = (
+    ActionRole("action", ("text",), "action", "Action", 40),
+    ActionRole("lead", ("person", "text"), "lead", "Lead", 18),
+    ActionRole("due", ("date",), "deadline", "Deadline", 11),
+    ActionRole("review", ("date",), "review_date", "Review date", 11),
+    ActionRole("status", ("choice", "text"), "status", "Status", 14),
+    ActionRole("priority", ("choice", "text"), "priority", "Priority", 12),
+)
+ROLES_BY_NAME: dict[str, ActionRole] = {role.name: role for role in ACTION_ROLES}
+DONE_WORDS = ("complete", "completed", "done", "closed", "achieved")  # a status that means done, case aside
+
+
+@dataclass(frozen=True, slots=True)
 class ActionColumn:
     id: str
     name: str
     kind: ColumnKind
     help: str = ""
     options: tuple[str, ...] = ()
+    role: str | None = None
+    """One of ACTION_ROLES' names, or None for a column of the framework's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +233,10 @@ class Framework:
     @property
     def groups(self) -> tuple[Group, ...]:
         return tuple(g for area in self.areas for g in area.groups)
+
+    def role_columns(self) -> dict[str, str]:
+        """The id of the action column playing each role the framework has, by role name."""
+        return {c.role: c.id for c in self.action_columns if c.role}
 
     @property
     def fingerprint(self) -> str:

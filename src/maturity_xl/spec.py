@@ -15,7 +15,19 @@ from typing import Any
 import yaml
 
 from .errors import SpecError, SpecProblem, UnknownFramework
-from .model import MAX_LEVEL, ActionColumn, Area, Framework, Group, Level, Scale, Statement, Terms
+from .model import (
+    ACTION_ROLES,
+    MAX_LEVEL,
+    ROLES_BY_NAME,
+    ActionColumn,
+    Area,
+    Framework,
+    Group,
+    Level,
+    Scale,
+    Statement,
+    Terms,
+)
 
 COLUMN_KINDS = ("text", "date", "choice", "person")
 RATING_MODES = ("level", "descriptor")
@@ -225,12 +237,13 @@ def _action_plan(c: _Checker, data: dict) -> tuple[str, list[ActionColumn]]:
     raw_columns = c.field(node, "columns", "action_plan", list, default=[]) if node else []
     columns: list[ActionColumn] = []
     seen: dict[str, int] = {}
+    roles: dict[str, int] = {}
     for i, raw in enumerate(raw_columns):
         path = f"action_plan.columns[{i}]"
         if not isinstance(raw, dict):
             c.add("wrong-type", path, f"expected a mapping with id, name and kind, found {_show(raw)}")
             continue
-        c.unknown_keys(raw, {"id", "name", "kind", "help", "options"}, path)
+        c.unknown_keys(raw, {"id", "name", "kind", "role", "help", "options"}, path)
         cid = c.field(raw, "id", path, str, default="")
         name = c.field(raw, "name", path, str, default="")
         kind = c.field(raw, "kind", path, str, default="text")
@@ -253,11 +266,32 @@ def _action_plan(c: _Checker, data: dict) -> tuple[str, list[ActionColumn]]:
             if cid in seen:
                 c.add("duplicate-id", f"{path}.id", f"'{cid}' is already used by action_plan.columns[{seen[cid]}]")
             seen.setdefault(cid, i)
+        role = _role(c, raw, path, kind, roles, i)
         columns.append(ActionColumn(cid, _one_line(name), kind if kind in COLUMN_KINDS else "text", help_text,
-                                    tuple(options)))
+                                    tuple(options), role))
     if node and not raw_columns and "columns" in node:
         c.add("empty-field", "action_plan.columns", "the action plan needs at least one column")
     return target, columns
+
+
+def _role(c: _Checker, raw: dict, path: str, kind: str, roles: dict[str, int], index: int) -> str | None:
+    """An action column's role: one of the roles, played by one column at most, of a kind that can play it."""
+    role = c.field(raw, "role", path, str, required=False, default=None)
+    if role is None:
+        return None
+    if role not in ROLES_BY_NAME:
+        names = ", ".join(r.name for r in ACTION_ROLES)
+        c.add("bad-choice", f"{path}.role", f"'{role}' is not a role (use one of: {names}, or none for a column "
+                                            "of the framework's own)")
+        return None
+    if role in roles:
+        c.add("duplicate-role", f"{path}.role",
+              f"'{role}' is already the role of action_plan.columns[{roles[role]}]; a role has one column")
+    roles.setdefault(role, index)
+    kinds = ROLES_BY_NAME[role].kinds
+    if kind in COLUMN_KINDS and kind not in kinds:
+        c.add("role-kind", f"{path}.role", f"a {role} column must be of kind {' or '.join(kinds)}, not {kind}")
+    return role
 
 
 def _areas(c: _Checker, data: dict, scale: Scale | None, mode: str) -> list[Area]:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..collect import REJECTED, Collection
 from ..frames import Frames
+from ..model import ROLES_BY_NAME
 from .common import HIGH, LOW, MID, atomic_write, blank, colour, escaped, fmt_date, level_colour, mean_text
 from .svg import area_means_bars, level_stack
 from .tables import (
@@ -23,6 +24,9 @@ from .tables import (
     overview_rows,
     statement_table,
 )
+
+# The roles the page lists for each flagged action; the workbook's Actions sheet has every role.
+PAGE_ROLES = [ROLES_BY_NAME[name] for name in ("action", "lead", "due", "status")]
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #595959; --line: #c8c8c8; --accent: #4a6fa5; }
@@ -170,7 +174,10 @@ def _heat_cell(value: object, info: FrameworkInfo) -> _Markup:
 
 
 def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
-    stats = statement_table(frames, info).head(top)
+    """The statements with the lowest means; one nobody rated has no mean, so it is not among them (the
+    workbook's Statements sheet lists every statement, the unrated last)."""
+    stats = statement_table(frames, info)
+    stats = stats[stats.rated > 0].head(top)
     if stats.empty:
         return '<p class="muted">No statement has a rating yet.</p>'
     legend = '<p class="legend">Services at each level:' + "".join(
@@ -188,11 +195,12 @@ def _html_actions(frames: Frames) -> str:
     actions = frames.actions
     overdue = actions[actions.overdue.astype(bool)]
     ownerless = actions[actions.ownerless.astype(bool)]
-    head = ["Framework", "Service", "Statement", "Action", "Lead", "Deadline", "Status"]
+    head = ["Framework", "Service", "Statement", *(role.header for role in PAGE_ROLES)]
 
     def rows(frame: pd.DataFrame) -> list[list[object]]:
-        return [[a["framework_id"], a["service_name"] or a["service_id"], a["statement_id"], a["action"],
-                 a["lead"], fmt_date(a["deadline"]), a["status"]] for a in frame.to_dict("records")]
+        return [[a["framework_id"], a["service_name"] or a["service_id"], a["statement_id"],
+                 *(fmt_date(a[role.field]) if role.kinds == ("date",) else a[role.field] for role in PAGE_ROLES)]
+                for a in frame.to_dict("records")]
 
     none = '<p class="muted">None.</p>'
     return "\n".join([

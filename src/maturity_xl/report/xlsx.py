@@ -11,6 +11,7 @@ import xlsxwriter
 
 from ..collect import Collection
 from ..frames import Frames
+from ..model import ACTION_ROLES
 from .common import HIGH, LOW, MID, atomic_write, blank, level_colour
 from .sheet import WORKBOOK_OPTIONS, Sheet, formats
 from .tables import (
@@ -29,6 +30,8 @@ DATA_FRAMES = ("ratings", "actions", "responses", "log", "problems")
 # Detail sheets (text, data tables) hold at most this many rows: past it a workbook takes minutes to write and
 # is slow to open; the CSV export always has every row.
 DETAIL_LIMIT = 50_000
+# The frames keep the statements nobody rated (Frames.statement_stats), and so does the Statements sheet.
+UNRATED_LAST = "Counts of services at each level; statements no service rated come last, with no mean."
 
 
 def write_workbook(collection: Collection, path: Path) -> None:
@@ -201,7 +204,7 @@ def _statements_sheet(s: Sheet, frames: Frames, infos: list[FrameworkInfo]) -> N
     """How each statement's ratings spread across the levels, weakest first."""
     s.put(0, 0, "Statements: the spread of ratings, weakest first", s.fmt["title"])
     s.widths([12, 26, 60] + [11] * 10)
-    s.note(1, "Counts of services at each level; statements no service rated are not listed.", 6, 1)
+    s.note(1, UNRATED_LAST, 6, 1)
     s.printable()
     s.ws.freeze_panes(0, 3)
     if not infos:
@@ -232,10 +235,14 @@ def _statement_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int) ->
     return max(last, first)
 
 
-ACTION_HEADERS = ["Framework", "Service ID", "Service", "Statement ID", "Statement", "Action", "Lead",
-                  "Deadline", "Review date", "Status", "Details", "Flag"]
-ACTION_FIELDS = ["framework_id", "service_id", "service_name", "statement_id", "statement", "action", "lead",
-                 "deadline", "review_date", "status", "details"]
+# The Actions sheet's columns (frame column, heading, width): who and which statement, then one per role of
+# ACTION_ROLES, then the framework's own columns gathered as details; a Flag column follows.
+ACTION_SHEET = [("framework_id", "Framework", 14), ("service_id", "Service ID", 12), ("service_name", "Service", 24),
+                ("statement_id", "Statement ID", 11), ("statement", "Statement", 34),
+                *((role.field, role.header, role.width) for role in ACTION_ROLES), ("details", "Details", 30)]
+ACTION_FIELDS = [field for field, _, _ in ACTION_SHEET]
+ACTION_HEADERS = [header for _, header, _ in ACTION_SHEET] + ["Flag"]
+_DATED = {role.field for role in ACTION_ROLES if role.kinds == ("date",)}
 
 
 def _flag(item: dict) -> str:
@@ -250,7 +257,7 @@ def _actions_sheet(s: Sheet, frames: Frames) -> None:
     rows left to the CSV export.
     """
     s.put(0, 0, "Actions", s.fmt["title"])
-    s.widths([14, 12, 24, 11, 34, 40, 18, 11, 11, 14, 30, 16])
+    s.widths([width for _, _, width in ACTION_SHEET] + [16])
     s.note(1, "Overdue: the deadline has passed and the status is not done. "
               "No lead: nobody is named to lead it.", 6, 1)
     s.printable((3, 3))
@@ -262,14 +269,15 @@ def _actions_sheet(s: Sheet, frames: Frames) -> None:
         actions = _capped(s, actions, 2)
     records = (dict(zip(actions.columns, values)) for values in zip(*(actions[c].tolist() for c in actions.columns)))
     fmt = s.fmt
+    plain = [fmt["date" if field in _DATED else "wrap"] for field in ACTION_FIELDS]
+    flagged = [fmt["flag_date" if field in _DATED else "flag"] for field in ACTION_FIELDS]
     for i, item in enumerate(records):
         flag = _flag(item)
-        for j, field in enumerate(ACTION_FIELDS):
-            dated = field in ("deadline", "review_date")
-            style = ("flag_date" if dated else "flag") if flag else ("date" if dated else "wrap")
-            s.put(4 + i, j, item[field], fmt[style])
+        values = [item[field] for field in ACTION_FIELDS]
+        for j, (value, style) in enumerate(zip(values, flagged if flag else plain)):
+            s.put(4 + i, j, value, style)
         s.put(4 + i, len(ACTION_FIELDS), flag, fmt["flag_bold"] if flag else None)
-        s.fit(4 + i, [item[field] for field in ACTION_FIELDS])
+        s.fit(4 + i, values)
     if actions.empty:
         s.put(4, 0, "No actions were returned.", s.fmt["aside"])
     else:
