@@ -6,22 +6,20 @@ One row per service x statement for ratings, one per action, one per response, o
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
 from itertools import repeat
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import pandas as pd
 
 from .model import ACTION_ROLES, DONE_WORDS, Framework
+from .parse import Registry
 from .response import Response
-
-if TYPE_CHECKING:  # collect.py builds the frames (Collection.frames); importing it here would close a cycle
-    from .collect import Collection
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
                   "statement_id", "statement", "rating", "level", "rationale", "evidence", "file"]
@@ -40,6 +38,29 @@ _AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE = (
     attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence"))
 
 
+class CollectionLike(Protocol):
+    """What the frames read of a collect.Collection. Named here rather than imported: collect.py builds the
+    frames (Collection.frames()), so importing it back would make the two modules import each other."""
+
+    registry: Registry
+    today: date
+
+    @property
+    def responses(self) -> Iterable[Response]: ...
+
+    @property
+    def heads(self) -> Sequence[Response]: ...
+
+    @property
+    def log(self) -> Sequence[Any]: ...  # collect.LogEntry, a dataclass
+
+    @property
+    def missing(self) -> Sequence[Any]: ...  # collect.Expected, a dataclass
+
+    @property
+    def unexpected(self) -> Sequence[Response]: ...
+
+
 @dataclass(slots=True)
 class _Lookups:
     areas: dict[str, str]
@@ -52,7 +73,7 @@ class _Lookups:
 
 
 class Frames:
-    def __init__(self, collection: Collection, log_fields: Sequence[str]):
+    def __init__(self, collection: CollectionLike, log_fields: Sequence[str]):
         """The frames of `collection`, whose log entries hold `log_fields` (Collection.frames() says which)."""
         self.c = collection
         self._log_fields = list(log_fields)
