@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import make_spec
 
 import corpus
-from maturity_xl import catalogue, collect as collect_module, reader
+from conftest import make_spec
+from maturity_xl import catalogue, reader
+from maturity_xl import collect as collect_module
 from maturity_xl.catalogue import CATALOGUE, ENTRIES, RETURN, UnknownCode
 from maturity_xl.cli import main
 from maturity_xl.collect import Limits, check_signature, collect
@@ -454,3 +455,17 @@ def test_parse_text_names_the_areas(tmp_path):
     for area in b.framework.areas:
         line = next(line for line in result.output.splitlines() if line.strip().startswith(area.id + " "))
         assert line.strip()[len(area.id) + 1:].startswith(area.title[:20]), line
+
+
+def test_the_docs_are_generated_from_the_catalogue():
+    """docs/problems.md and the table of codes in docs/hostile-returns.md are what scripts/problem_docs.py writes."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "problem_docs.py"
+    spec = importlib.util.spec_from_file_location("problem_docs", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path, text in module.pages().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is out of date: run python {script.name}"
+    page = module.problems_page()
+    assert all(f"| `{e.code}` |" in page for e in ENTRIES)

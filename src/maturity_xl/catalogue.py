@@ -18,9 +18,11 @@ Building a problem checks its code here: `Problem`, `SpecProblem` and `Generatio
 code that is not in the table, and a `Problem` whose severity the entry does not allow raises too. A problem built
 without advice takes the entry's.
 
-To add a code, add one `Entry` to `ENTRIES` below (keep each domain's entries together), give a test that
-produces it (tests/test_catalogue.py fails for a catalogued code no test produces), and run
-`python scripts/problem_docs.py` to regenerate docs/problems.md and the table in docs/hostile-returns.md.
+To add a code, add one entry to the tuple of the stage that reports it (`_return(code, severities, message,
+advice, note)` for a return, `_spec(...)` for a spec, or an `Entry`), build the problem with that code where it
+is found, give a test that produces it (tests/test_catalogue.py fails for a catalogued code no test produces, and
+for a code built anywhere that is not catalogued), and run `python scripts/problem_docs.py` to regenerate
+docs/problems.md and the table of codes in docs/hostile-returns.md (a test fails while they are out of date).
 """
 
 from __future__ import annotations
@@ -91,8 +93,7 @@ def _spec(code: str, message: str, advice: str, note: str = SPEC) -> Entry:
     return Entry(code, "spec", _E, message, advice, note)
 
 
-ENTRIES: tuple[Entry, ...] = (
-    # --- return: what the bytes are (sniff.py) ----------------------------------------------------------------
+SNIFFED = (
     _return("empty", _F, "the file is empty (0 bytes)", "Send the file again; it may not have saved.",
             "Often a failed upload or an attachment that did not save."),
     _return("incomplete", _F, "the file is incomplete: it looks like a copy or download that had not finished",
@@ -134,7 +135,9 @@ ENTRIES: tuple[Entry, ...] = (
     _return("wrong-password", _F, "the workbook is encrypted and the agreed password does not open it",
             "Remove the password to open, save, and send it again.",
             "The password given with --open-password does not open this file."),
-    # --- return: the zip and its parts (reader.py) ----------------------------------------------------------
+)
+
+READ = (
     _return("damaged", _F, "the file is damaged and cannot be opened as a workbook", DAMAGED,
             "A part of the file cannot be read (a failed copy, a bad disk or an edit by a program)."),
     _return("not-a-zip", _F, "the file is not a complete Excel workbook", DAMAGED,
@@ -166,7 +169,9 @@ ENTRIES: tuple[Entry, ...] = (
                            "how entity bombs and external-entity attacks work)", SAVE_AS_XLSX, CRAFTED),
     _return("unsupported-compression", _F, "a part of the file ({part}) is compressed in a way Excel never uses",
             SAVE_AS_XLSX, CRAFTED),
-    # --- return: the workbook's content (parse.py) ----------------------------------------------------------
+)
+
+PARSED = (
     _return("strict-xml", _F, "the workbook was saved as 'Strict Open XML Spreadsheet'; save it as 'Excel "
                               "Workbook (.xlsx)' and send it again", SAVE_AS_XLSX, FORMAT),
     _return("no-metadata", _F, "this is not a maturity-xl assessment workbook, or its hidden metadata sheet was "
@@ -218,7 +223,9 @@ ENTRIES: tuple[Entry, ...] = (
     _return("date-text", _W, "'{raw}' was typed as text; read as {date}", "", "Read as the date it shows."),
     _return("date-invalid", _E, "'{raw}' is not a date; enter a date such as 31/03/2027",
             "Enter dates such as 31/03/2027.", "The date is left blank."),
-    # --- return: signatures (collect --key) ------------------------------------------------------------------
+)
+
+SIGNED = (
     _return("unsigned", _E, "the workbook carries no signature: it was not generated with the programme's key, or "
                             "its identity was removed", SEND_THE_WORKBOOK, SIGNATURE),
     _return("signature-mismatch", _E, "the signature in the metadata sheet and the one in the document's "
@@ -227,7 +234,9 @@ ENTRIES: tuple[Entry, ...] = (
     _return("signature-invalid", _E, "the signature does not match service '{service}', framework {framework} "
                                      "{version}: the identity was altered or copied from another workbook",
             SEND_THE_WORKBOOK, SIGNATURE),
-    # --- return: the collector ------------------------------------------------------------------------------
+)
+
+COLLECTED = (
     _return("file-missing", _F, "the file does not exist", "Check the path.",
             "Given to collect but not there (moved or deleted while the collection ran?)."),
     _return("too-large", _F, "the file is {mb} MB; a completed workbook is well under 1 MB",
@@ -242,7 +251,9 @@ ENTRIES: tuple[Entry, ...] = (
                                   "memory or is malformed)", CHECK_AND_RESEND, CRAFTED),
     _return("reader-failed", _F, "the file could not be read: an unexpected problem ({error})", CHECK_AND_RESEND,
             "A fault in maturity-xl: please report it with the file. The other files were read."),
-    # --- spec (spec.py) ----------------------------------------------------------------------------------------
+)
+
+SPEC_ENTRIES = (
     _spec("no-file", "the file does not exist", "Check the spec's path."),
     _spec("unreadable", "the file cannot be read as UTF-8 text ({reason})", "Save the spec as UTF-8 text."),
     _spec("yaml-syntax", "this is not valid YAML: {problem}", "Fix the YAML at the line named (indentation, quotes, "
@@ -271,11 +282,25 @@ ENTRIES: tuple[Entry, ...] = (
     _spec("groups-and-statements", "an area holds either statements or groups, not both",
           "Move the area's statements into a group, or drop its groups."),
     _spec("missing-descriptor", "no descriptor for level(s) {levels}", "Give every level of the scale a descriptor."),
-    # --- generation (generate.py) ------------------------------------------------------------------------------
+)
+
+GENERATED = (
     Entry("validation-refused", "generation", _E, "sheet '{sheet}', {cell}: Excel would refuse this data validation "
                                                   "({what})", "",
           "A spec whose text passes a limit of Excel's that check-spec does not know: report it with the spec."),
 )
+
+# Each stage's codes, in the order docs/problems.md lists them.
+STAGES: dict[str, tuple[Entry, ...]] = {
+    "What the bytes are (sniff.py)": SNIFFED,
+    "The zip and its parts (reader.py)": READ,
+    "The workbook's content (parse.py)": PARSED,
+    "Signatures (collect --key)": SIGNED,
+    "The collector (collect.py)": COLLECTED,
+    "Framework specs (spec.py)": SPEC_ENTRIES,
+    "Generating a workbook (generate.py)": GENERATED,
+}
+ENTRIES: tuple[Entry, ...] = tuple(e for stage in STAGES.values() for e in stage)
 
 CATALOGUE: dict[Domain, dict[str, Entry]] = {domain: {e.code: e for e in ENTRIES if e.domain == domain}
                                              for domain in DOMAINS}

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from .catalogue import message
 from .parse import Registry, default_registry, parse
 from .reader import ReadError, check_zip, read_member
-from .catalogue import message
 from .response import Problem, Response
 
 ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED = (
