@@ -28,7 +28,7 @@ docs/problems.md and the table of codes in docs/hostile-returns.md (a test fails
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NoReturn
 
 Severity = Literal["warning", "error", "fatal"]
 Domain = Literal["return", "spec", "generation"]
@@ -328,16 +328,12 @@ def message(code: str, domain: Domain = "return", **fields: object) -> str:
     return entry(code, domain).format(**fields)
 
 
-def checked(severity: str, code: str, advice_given: str) -> str:
-    """Problem's check as it is built: the code must be a return code that allows `severity`. Returns the advice
-    the problem carries (the given one, or the catalogue's)."""
-    found = RETURN.get(code)
-    if found is None or severity not in found.severities:
-        if found is None:
-            entry(code)
-        raise UnknownCode(f"'{code}' is reported as {severity!r}, but the catalogue allows "
-                          f"{', '.join(found.severities)} (add the severity to its Entry if that is meant)")
-    return advice_given or found.advice
+def refuse(severity: str, code: str) -> NoReturn:
+    """Raise UnknownCode for a return problem whose code is not catalogued or whose severity its entry does not
+    allow (Problem's check, which looks the code up itself)."""
+    found = entry(code)
+    raise UnknownCode(f"'{code}' is reported as {severity!r}, but the catalogue allows "
+                      f"{', '.join(found.severities)} (add the severity to its Entry if that is meant)")
 
 
-__all__ = ["Entry", "ENTRIES", "CATALOGUE", "UnknownCode", "entry", "advice", "message", "checked"]
+__all__ = ["Entry", "ENTRIES", "CATALOGUE", "UnknownCode", "entry", "advice", "message", "refuse"]

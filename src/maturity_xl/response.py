@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from operator import attrgetter
 
-from .catalogue import Severity, checked
+from .catalogue import RETURN as _RETURN
+from .catalogue import Severity, refuse
 
 
 def _pickled_by_constructor(cls):
@@ -35,9 +36,11 @@ class Problem:
     advice: str = ""  # what the sender should do (the catalogue's unless given)
 
     def __post_init__(self) -> None:
-        advice = checked(self.severity, self.code, self.advice)  # one dict lookup
-        if advice is not self.advice:
-            object.__setattr__(self, "advice", advice)
+        entry = _RETURN.get(self.code)  # one dict lookup: collection builds and unpickles thousands of these
+        if entry is None or self.severity not in entry.severities:
+            refuse(self.severity, self.code)
+        if not self.advice and entry.advice:
+            object.__setattr__(self, "advice", entry.advice)
 
     def where(self) -> str:
         if self.sheet and self.cell:
