@@ -9,10 +9,13 @@ with the catalogue both ways: a catalogued code no test produces is dead, and fa
 from __future__ import annotations
 
 import ast
+import csv
 import io
+import json
 import os
 import pickle
 import re
+import string
 import struct
 import time
 import warnings
@@ -34,6 +37,7 @@ from maturity_xl.errors import GenerationError, MaturityXLError, SpecError, Spec
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, START, Layout, cell
 from maturity_xl.parse import Registry, parse
 from maturity_xl.reader import ReadError, open_workbook, open_zip
+from maturity_xl.report import write_csvs
 from maturity_xl.response import Problem
 from maturity_xl.simulate import patch_cells
 from maturity_xl.sniff import OLE_MAGIC
@@ -83,7 +87,7 @@ def test_entries_are_whole():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", e.code), e.code
         assert e.severities and set(e.severities) <= set(catalogue.SEVERITIES), e.code
         assert e.message and e.message == e.message.strip() and not e.message.endswith("."), e.code
-        fields = {name for _text, name, _spec, _conv in __import__("string").Formatter().parse(e.message) if name}
+        fields = {name for _text, name, _spec, _conv in string.Formatter().parse(e.message) if name}
         assert e.format(**{name: "x" for name in fields}), e.code
         if "fatal" in e.severities or e.domain == "spec":  # a file refused, or a spec to fix: say what to do
             assert ADVICE_VERBS.search(e.advice), f"{e.code}: the advice names nothing to do: {e.advice!r}"
@@ -437,12 +441,16 @@ def test_code_and_advice_reach_the_log_its_csv_and_parse(tmp_path):
     log = collection.frames().log
     assert list(log.columns[:5]) == ["file", "status", "reason", "advice", "code"]
     assert set(log["code"]) == {"doc", "csv"}
+    write_csvs(collection, tmp_path / "csv")
+    with open(tmp_path / "csv" / "log.csv", newline="", encoding="utf-8-sig") as fh:
+        rows = {Path(row["file"]).name: row for row in csv.DictReader(fh)}
+    assert rows["old.xls"]["code"] == "doc" and rows["old.xls"]["advice"] == RETURN["doc"].advice
 
     text = CliRunner().invoke(main, ["parse", str(folder / "notes.xlsx")])
     assert text.exit_code == 1
     assert "fatal [csv]:" in text.output and RETURN["csv"].advice in text.output
     data = CliRunner().invoke(main, ["parse", str(folder / "notes.xlsx"), "--json"])
-    [problem] = __import__("json").loads(data.output)["problems"]
+    [problem] = json.loads(data.output)["problems"]
     assert problem["code"] == "csv" and problem["advice"] == RETURN["csv"].advice
 
 
