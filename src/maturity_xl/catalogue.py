@@ -38,7 +38,7 @@ SEVERITIES: tuple[Severity, ...] = ("fatal", "error", "warning")
 
 class UnknownCode(ValueError):
     """A problem was built with a code the catalogue does not have, or a severity its entry does not allow.
-    A programming error, not a user's: the code must be added to catalogue.ENTRIES."""
+    A programming error, not a user's: add the code to its stage's tuple in catalogue.py."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,8 +313,8 @@ def entry(code: str, domain: Domain = "return") -> Entry:
     """The catalogue's entry for `code`; UnknownCode if it has none."""
     found = CATALOGUE[domain].get(code)
     if found is None:
-        raise UnknownCode(f"'{code}' is not a {domain} problem code in maturity_xl.catalogue (add an Entry to "
-                          f"catalogue.ENTRIES)")
+        raise UnknownCode(f"'{code}' is not a {domain} problem code in maturity_xl.catalogue (add it to the tuple "
+                          f"of the stage that reports it)")
     return found
 
 
