@@ -33,7 +33,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024  # a returned workbook is ~50 KB; anything thi
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls")
 
 
-
 @dataclass(slots=True)
 class Source:
     """One file handed to the collector: a path on disk, or a member of a .zip archive."""
