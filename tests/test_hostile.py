@@ -83,11 +83,12 @@ def check_outcome(outcome: corpus.Outcome, response: Response, entry, ratings: d
     assert_plain(entry.advice)
     if status == REJECTED:
         assert response.rejected and fatal_code(response) == code, response.problems
-        assert entry.status == LOG_REJECTED
+        assert entry.status == LOG_REJECTED and entry.code == code
         assert entry.reason.strip() and entry.advice.strip()
         assert ADVICE_VERBS.search(entry.advice), f"advice names nothing to do: {entry.advice!r}"
     else:
         assert not response.rejected, response.problems
+        assert entry.code == ""  # the log's code is a rejected file's; an accepted one's are its problems'
         if code is None:
             assert response.problems == [] and entry.status == LOG_ACCEPTED
         else:
@@ -116,7 +117,7 @@ def test_each_bad_file_gets_its_answer(make, cases, corpus_dir):
                 with zipfile.ZipFile(path) as zf:
                     data = read_member(zf, member)
             except ReadError as exc:  # the member itself cannot be read: the log alone answers for it
-                assert outcome == (REJECTED, exc.code) and entry.status == LOG_REJECTED
+                assert outcome == (REJECTED, exc.code) and entry.status == LOG_REJECTED and entry.code == exc.code
                 assert entry.reason and ADVICE_VERBS.search(entry.advice)
                 assert_plain(entry.reason)
                 continue

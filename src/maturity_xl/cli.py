@@ -119,35 +119,52 @@ def generate(framework: str, output: Path | None, service_name: str, service_id:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 def parse_command(file: Path, as_json: bool) -> None:
-    """Read one returned workbook FILE; exit 1 if it was rejected."""
+    """Read one returned workbook FILE; exit 1 if it was rejected.
+
+    Each problem is shown with its code and what the sender should do (docs/problems.md lists every code).
+    """
     import json
 
-    from .parse import parse
+    from .parse import default_registry, parse
 
     if not file.exists():
         raise click.UsageError(f"{file} does not exist")
-    response = parse(file)
+    registry = default_registry()
+    response = parse(file, registry=registry)
     if as_json:
         click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(_summary(response))
+        click.echo(_summary(response, registry.get(response.framework_id, response.framework_version)))
     if response.rejected:
         sys.exit(1)
 
 
-def _summary(response) -> str:
+AREA_WIDTH = 44  # an area's id and title in parse's summary; longer titles are cut with an ellipsis
+
+
+def _summary(response, framework=None) -> str:
+    """parse's text: who, each area by id and title with how many rated and the mean, then every problem with
+    its code and the catalogue's advice to the sender."""
     lines = [f"{response.file}: {response.status}"]
     if response.framework_id:
-        lines.append(f"  framework  {response.framework_id} {response.framework_version}")
+        lines.append(f"  framework  {response.framework_id} {response.framework_version}"
+                     + (f" ({framework.title})" if framework is not None else ""))
         lines.append(f"  service    {response.service_name or '-'} ({response.service_id or 'no id'})")
         who = ", ".join(f"{k}: {v}" for k, v in response.respondent.items() if v)
         lines.append(f"  respondent {who or '-'}")
+        titles = {a.id: a.title for a in framework.areas} if framework is not None else {}
         for area, score in response.scores().items():
             mean = f"{score.mean:.2f}" if score.mean is not None else "-"
-            lines.append(f"  {area:<28} {score.rated:>3}/{score.total:<3} rated, mean {mean}")
+            label = f"{area} {titles[area]}" if area in titles else area
+            if len(label) > AREA_WIDTH:
+                label = label[: AREA_WIDTH - 1] + "…"
+            lines.append(f"  {label:<{AREA_WIDTH}} {score.rated:>3}/{score.total:<3} rated, mean {mean}")
         lines.append(f"  actions    {len(response.actions)}")
     for problem in response.problems:
-        lines.append(f"  {problem}")
+        where = problem.where()
+        lines.append(f"  {problem.severity} [{problem.code}]: {where + ': ' if where else ''}{problem.message}")
+        if problem.advice:
+            lines.append(f"      what to do: {problem.advice}")
     return "\n".join(lines)
 
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from .catalogue import message
 from .parse import Registry, default_registry, parse
 from .reader import ReadError, check_zip, read_member
-from .response import Response
+from .response import Problem, Response
 
 ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED = (
     "accepted", "accepted with warnings", "rejected", "duplicate", "superseded", "ignored")
@@ -30,16 +31,6 @@ STATUSES = (ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED)
 LITTER = {".ds_store", "thumbs.db", "desktop.ini"}
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a returned workbook is ~50 KB; anything this big is not one
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls")
-
-ADVICE = {
-    "not-a-zip": "Send the completed workbook again as the .xlsx file you were sent (if it was still being "
-                 "copied or downloaded, wait until it has finished).",
-    "no-metadata": "Complete the workbook you were sent (not a copy of its sheets) and return that file.",
-    "strict-xml": "Open it in Excel, choose File > Save As > 'Excel Workbook (.xlsx)', and send it again.",
-    "missing-sheet": "Return the workbook with all its sheets as they were sent.",
-    "too-large": "Send only the completed assessment workbook.",
-}
-DEFAULT_ADVICE = "Check that this is the completed assessment workbook and send it again."
 
 
 @dataclass(slots=True)
@@ -64,6 +55,7 @@ class LogEntry:
     status: str
     reason: str = ""
     advice: str = ""
+    code: str = ""  # the catalogue's code for the reason a file was rejected
     sha256: str = ""
     size: int = 0
     framework_id: str = ""
@@ -248,18 +240,26 @@ class Limits:
     memory_bytes: int = 1536 * 1024 * 1024
 
 
-def _parse_source(source: Source, registry: Registry, password: str | None = None) -> tuple[str, Response | None, str]:
-    """Read and parse one source; returns (sha256, response or None, failure reason)."""
+def _failed(code: str, **fields: object) -> Problem:
+    """Why the collector could not read a file at all, as the catalogue words it."""
+    return Problem("fatal", code, message(code, **fields))
+
+
+def _parse_source(source: Source, registry: Registry, password: str | None = None
+                  ) -> tuple[str, Response | None, Problem | None]:
+    """Read and parse one source; returns (sha256, response or None, why it could not be read)."""
     if source.size < 0:
-        return "", None, "missing"
+        return "", None, _failed("file-missing")
     if source.size > MAX_FILE_BYTES:
-        return "", None, "too-large"
+        return "", None, _failed("too-large", mb=source.size // (1024 * 1024))
     try:
         data = source.read()
-    except (OSError, zipfile.BadZipFile, ReadError, RuntimeError, NotImplementedError, EOFError) as exc:
-        return "", None, f"unreadable:{exc}"
+    except ReadError as exc:  # a member of a .zip of returns that cannot be inflated
+        return "", None, Problem("fatal", exc.code, str(exc), advice=exc.advice)
+    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+        return "", None, _failed("unreadable", reason=getattr(exc, "strerror", None) or exc)
     digest = hashlib.sha256(data).hexdigest()
-    return digest, parse(data, name=source.name, registry=registry, password=password), ""
+    return digest, parse(data, name=source.name, registry=registry, password=password), None
 
 
 _worker_registry: Registry | None = None
@@ -277,10 +277,10 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None = None
         pass
 
 
-Result = tuple[str, Response | None, bytes, str]  # sha256, response (a head if accepted), its pickle, failure
+Result = tuple[str, Response | None, bytes, Problem | None]  # sha256, response (a head if accepted), pickle, failure
 
 
-def _packed(result: tuple[str, Response | None, str]) -> Result:
+def _packed(result: tuple[str, Response | None, Problem | None]) -> Result:
     """An accepted response as its head and its pickle: the collecting process keeps the head and writes the
     pickle to its spill file as it is, without unpickling the answers."""
     digest, response, failure = result
@@ -289,7 +289,7 @@ def _packed(result: tuple[str, Response | None, str]) -> Result:
     try:
         blob = pickle.dumps(response, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        return "", None, b"", "memory:it needed more memory than any real workbook does"
+        return "", None, b"", _failed("out-of-memory")
     return digest, replace(response, ratings=[], actions=[]), blob, failure
 
 
@@ -306,20 +306,21 @@ def _worker_parse(job: tuple[Source, int]) -> Result:
         assert _worker_registry is not None
         return _packed(_guarded(source, _worker_registry, _worker_password))
     except TimeoutError:
-        return "", None, b"", f"slow:it took more than {seconds} seconds to read, which no real workbook does"
+        return "", None, b"", _failed("too-slow", seconds=seconds)
     finally:
         signal.alarm(0)
 
 
-def _guarded(source: Source, registry: Registry, password: str | None = None) -> tuple[str, Response | None, str]:
+def _guarded(source: Source, registry: Registry, password: str | None = None
+             ) -> tuple[str, Response | None, Problem | None]:
     try:
         return _parse_source(source, registry, password)
     except MemoryError:
-        return "", None, "memory:it needed more memory than any real workbook does"
+        return "", None, _failed("out-of-memory")
     except TimeoutError:
         raise
     except Exception as exc:  # one file's surprise must not stop the others; it is logged, not hidden
-        return "", None, f"unreadable:an unexpected problem ({type(exc).__name__}: {exc})"
+        return "", None, _failed("reader-failed", error=f"{type(exc).__name__}: {exc}")
 
 
 def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: Limits,
@@ -368,7 +369,7 @@ def _isolated(source: Source, registry: Registry, limits: Limits, context,
                                  initargs=(registry, limits, password)) as pool:
             return pool.submit(_worker_parse, (source, limits.seconds)).result()
     except BrokenProcessPool:
-        return "", None, b"", "crashed:reading it stopped the reader (it needed too much memory or is malformed)"
+        return "", None, b"", _failed("reader-crashed")
 
 
 def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | None = None,
@@ -434,8 +435,8 @@ def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry
         tick()
         entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
         log.append(entry)
-        if failure:
-            entry.reason, entry.advice = _failure(failure, source)
+        if failure is not None:
+            entry.code, entry.reason, entry.advice = failure.code, failure.message, failure.advice
             continue
         if digest in seen:
             original = seen[digest]
@@ -448,8 +449,7 @@ def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry
         _describe(entry, response)
         if response.rejected:
             fatal = next(p for p in response.problems if p.severity == "fatal")
-            entry.reason = fatal.message
-            entry.advice = fatal.advice or ADVICE.get(fatal.code, DEFAULT_ADVICE)
+            entry.code, entry.reason, entry.advice = fatal.code, fatal.message, fatal.advice
             continue
         if key is not None:
             found = len(response.problems)
@@ -462,16 +462,6 @@ def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry
         entry.status = WARNINGS if response.problems else ACCEPTED
         accepted.append((response, entry, store.add(response, blob)))
     return accepted
-
-
-def _failure(failure: str, source: Source) -> tuple[str, str]:
-    if failure == "missing":
-        return "the file does not exist", "Check the path."
-    if failure == "too-large":
-        return (f"the file is {source.size // (1024 * 1024)} MB; a completed workbook is well under 1 MB",
-                ADVICE["too-large"])
-    _code, _sep, detail = failure.partition(":")
-    return f"the file could not be read: {detail}", DEFAULT_ADVICE
 
 
 def check_signature(response: Response, key: bytes) -> None:

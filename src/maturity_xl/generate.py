@@ -17,6 +17,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
+from .errors import GenerationError
 from .layout import (
     ACTIONS,
     ASSESSMENT,
@@ -38,10 +39,6 @@ LATEST_DATE = datetime(2100, 12, 31)
 DATE_FORMAT = "dd/mm/yyyy"
 # Excel refuses validation titles over 32 characters and messages over 255 (input) / 224 (error).
 TITLE_LIMIT, INPUT_LIMIT, ERROR_LIMIT = 32, 255, 224
-
-
-class GenerationError(RuntimeError):
-    """The workbook would not open as intended (a limit passed, a validation refused)."""
 
 
 class _ProtectedWorkbook(Workbook):

@@ -6,9 +6,9 @@ import statistics
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from operator import attrgetter
-from typing import Literal
 
-Severity = Literal["warning", "error", "fatal"]
+from .catalogue import RETURN as _RETURN
+from .catalogue import Severity, refuse
 
 
 def _pickled_by_constructor(cls):
@@ -22,14 +22,25 @@ def _pickled_by_constructor(cls):
 @_pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing found in a returned file, located as precisely as possible (sheet and cell may be empty)."""
+    """One thing found in a returned file, located as precisely as possible (sheet and cell may be empty).
+
+    Its code must be in the catalogue (catalogue.RETURN) with this severity allowed, or building it raises
+    catalogue.UnknownCode; without advice it takes the catalogue's.
+    """
 
     severity: Severity
     code: str
     message: str
     sheet: str = ""
     cell: str = ""
-    advice: str = ""  # what the sender should do, for problems that reject the file
+    advice: str = ""  # what the sender should do (the catalogue's unless given)
+
+    def __post_init__(self) -> None:
+        entry = _RETURN.get(self.code)  # one dict lookup: collection builds and unpickles thousands of these
+        if entry is None or self.severity not in entry.severities:
+            refuse(self.severity, self.code)
+        if not self.advice and entry.advice:
+            object.__setattr__(self, "advice", entry.advice)
 
     def where(self) -> str:
         if self.sheet and self.cell:
@@ -42,7 +53,7 @@ class Problem:
 
     def to_dict(self) -> dict:
         return {"severity": self.severity, "code": self.code, "sheet": self.sheet, "cell": self.cell,
-                "message": self.message}
+                "message": self.message, "advice": self.advice}
 
 
 @_pickled_by_constructor
