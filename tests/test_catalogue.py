@@ -372,13 +372,18 @@ def _spec_codes(tmp_path: Path) -> Seen:
                         areas[1]]
     plan = plain["action_plan"]
     long_help = {**plan, "columns": [{**plan["columns"][0], "help": "x" * 300}, *plan["columns"][1:]]}
+    two_leads = {**plan, "columns": [*plan["columns"], {"id": "lead2", "name": "Second lead", "kind": "person",
+                                                         "role": "lead"}]}
+    dated_status = {**plan, "columns": [{**c, "role": "status", "kind": "date"} if c["id"] == "status" else c
+                                        for c in plan["columns"]]}
     variants: list[object] = [
         make_spec(version=None), make_spec(areas="not a list"), make_spec(title="  "), make_spec(colour="blue"),
         make_spec(id="Bad Id!"), make_spec(rating={"mode": "stars"}), make_spec(scale=few),
         make_spec(scale=unordered), make_spec(scale=repeated), make_spec(scale=wide), make_spec(scale=comma),
         make_spec(scale={**scale, "target": 9}), make_spec(areas=both), make_spec(areas=twice),
         make_spec(areas=with_descriptors), make_spec(action_plan=long_help),
-        make_spec(rating={"mode": "descriptor"}, areas=with_descriptors),
+        make_spec(rating={"mode": "descriptor"}, areas=with_descriptors), make_spec(action_plan=two_leads),
+        make_spec(action_plan=dated_status),
         "- a list\n- not a mapping\n", "id: x\ntitle: [unclosed\n",
     ]
     seen: Seen = set()

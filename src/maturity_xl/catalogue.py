@@ -282,6 +282,10 @@ SPEC_ENTRIES = (
     _spec("groups-and-statements", "an area holds either statements or groups, not both",
           "Move the area's statements into a group, or drop its groups."),
     _spec("missing-descriptor", "no descriptor for level(s) {levels}", "Give every level of the scale a descriptor."),
+    _spec("duplicate-role", "'{role}' is already the role of {path}; a role has one column",
+          "Give each role (action, lead, due, review, status, priority) to one action column at most."),
+    _spec("role-kind", "a {role} column must be of kind {kinds}, not {kind}",
+          "Change the column's kind to one its role can play, or give it another role (docs/spec-format.md)."),
 )
 
 GENERATED = (
