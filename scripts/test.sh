@@ -3,8 +3,8 @@
 # Arguments go to pytest:  bash scripts/test.sh -q -k libreoffice
 #
 # LibreOffice is the independent spreadsheet engine the tests recalculate and print with, and Gnumeric (ssconvert)
-# the second one; poppler turns PDFs into pictures; headless Chromium renders the HTML report to a screenshot. All come from Debian/Ubuntu packages
-# and are installed only when missing.
+# the second one; poppler turns PDFs into pictures; headless Chromium renders the HTML report to a screenshot. All
+# come from Debian/Ubuntu packages and are installed only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
