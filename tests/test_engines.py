@@ -20,7 +20,8 @@ import pytest
 
 from gnumeric import recalculated_sheets, ssconvert
 from libreoffice import convert, soffice
-from maturity_xl.demo import run_demo
+from maturity_xl.batch import generate_batch, read_services
+from maturity_xl.demo import example_services, run_demo
 from maturity_xl.generate import Service, generate_bytes
 from maturity_xl.parse import parse
 from maturity_xl.simulate import filled_workbook, random_answers
@@ -65,6 +66,15 @@ def test_written_files_pass_the_schema_validator(kind, demo):
 # workbook without one as an error. It is LibreOffice's own output, not ours, and every other rule must hold.
 LIBREOFFICE_NO_THEME = ("A required relationship type "
                         "'http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme' is missing.")
+
+
+def test_signed_password_protected_mail_merge_passes_the_schema_validator(frameworks, tmp_path):
+    """The options a programme can add to a mail-merge (a signing key, a sheet password) keep the file valid."""
+    services = read_services(example_services())[:1]
+    manifest = generate_batch(frameworks["lincolnshire"], services, tmp_path, password="agreed", key=b"k" * 32)
+    path = next(tmp_path.glob("*.xlsx"))
+    assert manifest.is_file() and b"password" in zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml")
+    assert audit_errors(path) == []
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
