@@ -23,6 +23,7 @@ does not load, straight from the zip. Sources for each rule are in docs/workbook
 from __future__ import annotations
 
 import colorsys
+import functools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -269,6 +270,13 @@ def _large(font) -> bool:
 
 
 def _workbook(path):
+    """The workbook, loaded once for all the checks of one file (keyed by its path, size and time)."""
+    stat = Path(path).stat()
+    return _load(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, _size: int, _mtime: int):
     return openpyxl.load_workbook(path)
 
 
