@@ -2,9 +2,9 @@
 # The one test command (README and .ci/run): install what the tests need, then run them.
 # Arguments go to pytest:  bash scripts/test.sh -q -k libreoffice
 #
-# LibreOffice is the independent spreadsheet engine the tests recalculate and print with; poppler turns PDFs
-# into pictures; headless Chromium renders the HTML report to a screenshot. All come from Debian/Ubuntu packages
-# and are installed only when missing.
+# LibreOffice is the independent spreadsheet engine the tests recalculate and print with, and Gnumeric (ssconvert)
+# the second one; poppler turns PDFs into pictures; headless Chromium renders the HTML report to a screenshot. All
+# come from Debian/Ubuntu packages and are installed only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,7 @@ apt_install() {
 
 need_apt=()
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need_apt+=(libreoffice-calc)
+command -v ssconvert >/dev/null 2>&1 || need_apt+=(gnumeric)
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -133,6 +133,8 @@ BUNDLED_ROLES = {
     ("progress-for-providers", "2.0"): {"action": "action", "lead": "responsible", "due": "when"},
     ("coventry-warwickshire", "2.0"): {"action": "action", "lead": "lead", "due": "deadline", "review": "review_date"},
     ("coventry-warwickshire", "1.0"): {"action": "action", "lead": "lead", "due": "deadline", "review": "review_date"},
+    ("lincolnshire", "1.1"): {"action": "action", "lead": "responsible", "due": "timeline", "status": "status",
+                              "priority": "priority"},
     ("lincolnshire", "1.0"): {"action": "action", "lead": "responsible", "due": "timeline", "status": "status",
                               "priority": "priority"},
 }
@@ -141,3 +143,124 @@ BUNDLED_ROLES = {
 def test_bundled_specs_name_their_action_roles():
     found = {(fw.id, fw.version): fw.role_columns() for fw in bundled_frameworks(include_archive=True)}
     assert found == BUNDLED_ROLES
+
+
+# Lincolnshire's statements are ours; each provenance cites its passages as `Document[, where]: "quote"` items
+# joined by "; ", a quote's pieces joined by " ... ". Every quote must be in the source, and in the numbered item or
+# after the heading its citation names.
+LINCS_DOCUMENTS = {
+    "Maturity Assessment Tool page": "lincolnshire-maturity-assessment-tool.txt",
+    "Five Foundations": "lincolnshire-five-foundations.txt",
+    "Personalisation Programme": "lincolnshire-personalisation-programme.txt",
+    "Making It Real": "lincolnshire-personalisation-programme.txt",
+}
+CITATION = re.compile(r'(?P<document>[^,:"]+?)(?:, (?P<where>[^"]+?))?: (?P<quotes>".+")')
+
+
+def split_citations(provenance: str) -> list[str]:
+    """The provenance's citations: split at '; ' outside quotation marks."""
+    parts, current, quoted = [], "", False
+    for i, ch in enumerate(provenance):
+        if ch == '"':
+            quoted = not quoted
+        if ch == ";" and not quoted and provenance[i + 1:i + 2] == " ":
+            parts.append(current)
+            current = ""
+            continue
+        current += ch
+    return [p.strip() for p in [*parts, current]]
+
+
+def numbered_items(text: str, start: str, end: str) -> list[str]:
+    """The lines of a list in the source between two headings, bullets and list numbers stripped."""
+    section = text[text.index(start) + len(start):text.index(end, text.index(start))]
+    lines = (re.sub(r"^[\s•]*(\d+\.)?\s*", "", line) for line in section.splitlines())
+    return [line for line in lines if line]
+
+
+def lincolnshire_lists() -> dict[str, list[str]]:
+    """The numbered lists a provenance can cite by number, as the source means them.
+
+    The programme's "Five key priorities" lost their first number in extraction: the first is a bullet and the
+    other four are numbered 1-4, so priority 2 of the five is the list's "1.". Citations use the five.
+    """
+    programme = (SOURCES / LINCS_DOCUMENTS["Personalisation Programme"]).read_text(encoding="utf-8")
+    foundations = (SOURCES / LINCS_DOCUMENTS["Five Foundations"]).read_text(encoding="utf-8")
+    lists = {
+        "priority": numbered_items(programme, "Five key priorities for 21/22", "Objectives"),
+        "objective": numbered_items(programme, "through:", "How will we get there?"),
+        "foundation": [m.group(1) for m in re.finditer(r"^\d\. (.+)$", foundations, re.M)],
+    }
+    assert len(lists["priority"]) == 5 and lists["priority"][0].startswith("Culture and behaviour")
+    assert len(lists["objective"]) == 11 and lists["objective"][10].startswith("To use Plan Do Study Act")
+    assert len(lists["foundation"]) == 5
+    return lists
+
+
+def citation_problems(provenance: str, lists: dict[str, list[str]]) -> list[str]:
+    """What is wrong with one provenance: unknown documents, quotes not in the source or not where it says."""
+    problems = []
+    for citation in split_citations(provenance):
+        m = CITATION.fullmatch(citation)
+        if m is None or m["document"] not in LINCS_DOCUMENTS:
+            problems.append(f"not a citation of a known document: {citation!r}")
+            continue
+        text = source(LINCS_DOCUMENTS[m["document"]])
+        # Making It Real's six principles are a section of the programme page.
+        start = text.index(words("Making It Real")) if m["document"] == "Making It Real" else 0
+        end = text.index(words("has one aim")) if m["document"] == "Making It Real" else len(text)
+        where = m["where"] or ""
+        numbered = re.fullmatch(r"(priority|objective|foundation) (\d+)", where)
+        if numbered:
+            kind, n = numbered[1], int(numbered[2])
+            items = lists[kind]
+            if not 1 <= n <= len(items):
+                problems.append(f"{citation!r}: there is no {kind} {n}")
+                continue
+            text, start, end = words(items[n - 1]), 0, len(words(items[n - 1]))
+        elif where:
+            found = text.find(words(where), start, end)
+            if found < 0:
+                problems.append(f"{citation!r}: {where!r} is not a heading in {m['document']}")
+                continue
+            start = found
+        quotes = re.findall(r'"([^"]+)"', m["quotes"])
+        if re.sub(r'"[^"]+"', "", m["quotes"]).replace("...", "").strip():
+            problems.append(f"{citation!r}: text outside the quotation marks")
+        for piece in (p for q in quotes for p in q.split("...") if p.strip()):
+            found = text.find(words(piece), start, end)
+            if found < 0:
+                problems.append(f"{citation!r}: {piece.strip()!r} is not in {m['document']} {where}".rstrip())
+            else:
+                start = found  # the pieces of a quote, and the quotes of a citation, come in the source's order
+    return problems
+
+
+def test_lincolnshire_provenance_quotes_its_sources(frameworks):
+    lists = lincolnshire_lists()
+    problems = {s.id: citation_problems(s.provenance, lists) for s in frameworks["lincolnshire"].statements}
+    assert {sid: p for sid, p in problems.items() if p} == {}
+
+
+@pytest.mark.parametrize("provenance, problem", [
+    ('Personalisation Programme, priority 1: "Personalised care and support planning"', "is not in"),
+    ('Personalisation Programme, priority 6: "Personalisation through technology"', "there is no priority 6"),
+    ('Personalisation Programme, objective 7: "The use of technology to enable people"', "is not in"),
+    ("Personalisation Programme, What's next: \"we have champions in our team\"", "is not in"),
+    ('Making It Real: "To use Plan Do Study Act"', "is not in"),
+    ('Five Foundations, Our team: "Being prepared"', "is not a heading"),
+    ('The tool: "Thriving"', "known document"),
+    ('Personalisation Programme: its aim (to shift the relationship)', "known document"),
+    ('Personalisation Programme: "It will take time" and "We must invest"', "outside the quotation marks"),
+    ('Personalisation Programme: "We must invest" ... "It will take time"', "is not in"),  # out of order
+], ids=["damaged-priority-number", "no-such-priority", "wrong-objective", "invented-quote", "wrong-section",
+        "no-such-heading", "unknown-document", "paraphrase", "unquoted-text", "out-of-order"])
+def test_provenance_check_finds_bad_citations(provenance, problem):
+    problems = citation_problems(provenance, lincolnshire_lists())
+    assert problems and problem in problems[0], problems
+
+
+def test_provenance_check_accepts_a_good_citation():
+    assert citation_problems('Personalisation Programme, priority 2: "Personalised care and support planning, '
+                             'including the initial conversation"; Five Foundations, foundation 4: "Conversations '
+                             'with and not about people"', lincolnshire_lists()) == []
