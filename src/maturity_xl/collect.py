@@ -1,8 +1,10 @@
 """Collect many returned files into tidy frames, with a log that accounts for every file handed in.
 
-Every file ends in exactly one state: accepted, accepted with warnings, rejected (with the reason and what the
-sender should do), duplicate (same bytes as another), superseded (the same service returned again later) or
-ignored (Office lock files and system litter). Input files are only ever read.
+Every file ends in exactly one state (settle.py says which, and which return counts for a service): accepted,
+accepted with warnings, accepted with errors, incomplete, returned blank, rejected (with the reason and what the
+sender should do), duplicate (same bytes as another), superseded (the same service returned another that counts),
+conflict (another organisation or respondent returned the same service's workbook) or ignored (Office lock files
+and system litter). Input files are only ever read.
 """
 
 from __future__ import annotations
@@ -23,10 +25,27 @@ from pathlib import Path
 from .parse import Registry, default_registry, parse
 from .reader import ReadError, check_zip, read_member
 from .response import Response
+from .settle import (
+    ACCEPTED,
+    BLANK,
+    CONFLICT,
+    COUNTED,
+    DUPLICATE,
+    ERRORS,
+    IGNORED,
+    INCOMPLETE,
+    REJECTED,
+    STATUSES,
+    SUPERSEDED,
+    WARNINGS,
+    Candidate,
+    date_problem,
+    key_notice,
+    settle,
+    signed_ok,
+    status,
+)
 
-ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED = (
-    "accepted", "accepted with warnings", "rejected", "duplicate", "superseded", "ignored")
-STATUSES = (ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED)
 LITTER = {".ds_store", "thumbs.db", "desktop.ini"}
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a returned workbook is ~50 KB; anything this big is not one
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls")
@@ -74,6 +93,8 @@ class LogEntry:
     warnings: int = 0
     errors: int = 0
     same_as: str = ""  # the file this one duplicates, or the one that superseded it
+    rated: int = 0  # statements rated, of `statements`
+    statements: int = 0
 
 
 @dataclass(slots=True)
@@ -141,6 +162,7 @@ class Collection:
     expected: list[Expected] | None = None
     registry: Registry = field(default_factory=default_registry)
     today: date = field(default_factory=date.today)
+    notices: list[str] = field(default_factory=list)  # what the team should know about the run as a whole
 
     @property
     def heads(self) -> Sequence[Response]:
@@ -155,9 +177,15 @@ class Collection:
             out[entry.status] += 1
         return out
 
+    def chase(self) -> list:
+        """The expected services to chase: missing, rejected, blank, incomplete or in conflict (chase.py)."""
+        from .chase import chase_list
+
+        return chase_list(self)
+
     @property
     def missing(self) -> list[Expected]:
-        """Services in the manifest with no accepted return for that framework."""
+        """Services in the manifest with no return that counts for that framework (a blank one does not)."""
         if self.expected is None:
             return []
         got = {(r.framework_id, r.service_id) for r in self.heads}
@@ -277,7 +305,8 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None = None
         pass
 
 
-Result = tuple[str, Response | None, bytes, str]  # sha256, response (a head if accepted), its pickle, failure
+# sha256, response (a head if accepted), its pickle, failure, statements rated, statements
+Result = tuple[str, Response | None, bytes, str, int, int]
 
 
 def _packed(result: tuple[str, Response | None, str]) -> Result:
@@ -285,12 +314,13 @@ def _packed(result: tuple[str, Response | None, str]) -> Result:
     pickle to its spill file as it is, without unpickling the answers."""
     digest, response, failure = result
     if response is None or response.rejected:
-        return digest, response, b"", failure
+        return digest, response, b"", failure, 0, 0
+    rated = sum(r.rating is not None for r in response.ratings)
     try:
         blob = pickle.dumps(response, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        return "", None, b"", "memory:it needed more memory than any real workbook does"
-    return digest, replace(response, ratings=[], actions=[]), blob, failure
+        return "", None, b"", "memory:it needed more memory than any real workbook does", 0, 0
+    return digest, replace(response, ratings=[], actions=[]), blob, failure, rated, len(response.ratings)
 
 
 def _worker_parse(job: tuple[Source, int]) -> Result:
@@ -306,7 +336,7 @@ def _worker_parse(job: tuple[Source, int]) -> Result:
         assert _worker_registry is not None
         return _packed(_guarded(source, _worker_registry, _worker_password))
     except TimeoutError:
-        return "", None, b"", f"slow:it took more than {seconds} seconds to read, which no real workbook does"
+        return "", None, b"", f"slow:it took more than {seconds} seconds to read, which no real workbook does", 0, 0
     finally:
         signal.alarm(0)
 
@@ -368,7 +398,8 @@ def _isolated(source: Source, registry: Registry, limits: Limits, context,
                                  initargs=(registry, limits, password)) as pool:
             return pool.submit(_worker_parse, (source, limits.seconds)).result()
     except BrokenProcessPool:
-        return "", None, b"", "crashed:reading it stopped the reader (it needed too much memory or is malformed)"
+        return ("", None, b"", "crashed:reading it stopped the reader (it needed too much memory or is malformed)",
+                0, 0)
 
 
 def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | None = None,
@@ -381,7 +412,7 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
     limits = limits or Limits()
     log: list[LogEntry] = []
     seen: dict[str, LogEntry] = {}
-    accepted: list[tuple[Response, LogEntry, int]] = []
+    accepted: list[Candidate] = []
     store = SpilledResponses()
     to_read: list[Source] = []
     for source in discover(paths):
@@ -392,12 +423,14 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
                 progress(1)
         else:
             to_read.append(source)
+    today = today or date.today()
     results = _parse_all(to_read, registry, workers, limits, progress, password)
     with _settled_as_we_go() as tick:
-        accepted += _gather(to_read, results, log, seen, key, tick, store)
-    store.keep(_latest_per_service(accepted))
+        accepted += _gather(to_read, results, log, seen, Checks(key, today), tick, store)
+    store.keep(_counted_per_service(accepted, log))
     manifest = read_manifest(expected) if expected else None
-    return Collection(store, log, manifest, registry, today or date.today())
+    notices = [n for n in (key_notice(store.heads) if key is not None else "",) if n]
+    return Collection(store, log, manifest, registry, today, notices)
 
 
 @contextmanager
@@ -425,12 +458,29 @@ def _settled_as_we_go() -> Iterator[Callable[[], None]]:
             gc.unfreeze()
 
 
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """What the collecting process checks once a return is read: its signature and its completion date."""
+
+    key: bytes | None
+    today: date
+
+    def apply(self, response: Response) -> bool:
+        """Add the problems found to the response; True if any was."""
+        found = len(response.problems)
+        if self.key is not None:
+            check_signature(response, self.key)
+        problem = date_problem(response, self.today)
+        if problem is not None:
+            response.problems.append(problem)
+        return len(response.problems) != found
+
+
 def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry], seen: dict[str, LogEntry],
-            key: bytes | None, tick: Callable[[], None], store: SpilledResponses
-            ) -> list[tuple[Response, LogEntry, int]]:
-    """Log each parsed source, and spill the ones accepted to `store` (before resubmissions are resolved)."""
-    accepted: list[tuple[Response, LogEntry, int]] = []
-    for source, (digest, response, blob, failure) in zip(to_read, results):
+            checks: Checks, tick: Callable[[], None], store: SpilledResponses) -> list[Candidate]:
+    """Log each parsed source, and spill the ones with answers to `store` (before resubmissions are settled)."""
+    accepted: list[Candidate] = []
+    for source, (digest, response, blob, failure, rated, total) in zip(to_read, results):
         tick()
         entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
         log.append(entry)
@@ -451,16 +501,21 @@ def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry
             entry.reason = fatal.message
             entry.advice = fatal.advice or ADVICE.get(fatal.code, DEFAULT_ADVICE)
             continue
-        if key is not None:
-            found = len(response.problems)
-            check_signature(response, key)
-            if len(response.problems) != found:  # the spilled pickle carries the problem too
-                whole = pickle.loads(blob)
-                whole.problems = response.problems
-                blob = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
+        if checks.apply(response):  # the spilled pickle carries the new problems too
+            whole = pickle.loads(blob)
+            whole.problems = response.problems
+            blob = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
             _describe(entry, response)
-        entry.status = WARNINGS if response.problems else ACCEPTED
-        accepted.append((response, entry, store.add(response, blob)))
+        entry.rated, entry.statements = rated, total
+        entry.status = status(response, rated, total)
+        if entry.status == BLANK:
+            entry.reason = f"no statement is rated (0 of {total}): it was returned as it was sent"
+            entry.advice = "Rate each statement in the Assessment sheet, save, and send the workbook again."
+            continue
+        if entry.status == INCOMPLETE:
+            entry.reason = f"{rated} of {total} statements rated"
+        accepted.append(Candidate(store.add(response, blob), response, source.name, digest, rated,
+                                  signed_ok(response, checks.key is not None)))
     return accepted
 
 
@@ -514,31 +569,27 @@ def service_key(response: Response) -> tuple[str, str]:
     return response.framework_id, f"name:{org}|{svc}|{response.file if not (org or svc) else ''}"
 
 
-def _latest_per_service(accepted: list[tuple[Response, LogEntry, int]]) -> list[int]:
-    """Keep the latest completion per service (the numbers the store gave them, in order); earlier ones are
-    marked superseded in the log."""
-    groups: dict[tuple[str, str], list[tuple[int, Response, LogEntry]]] = {}
-    for response, entry, number in accepted:
-        groups.setdefault(service_key(response), []).append((number, response, entry))
+def _counted_per_service(accepted: list[Candidate], log: list[LogEntry]) -> list[int]:
+    """The return that counts for each service (settle.py's rule), as the spill file's numbers in order; the
+    others are marked superseded or in conflict in the log."""
+    groups: dict[tuple[str, str], list[Candidate]] = {}
+    for candidate in accepted:
+        groups.setdefault(service_key(candidate.response), []).append(candidate)
+    entries = {e.file: e for e in log}
+    files = {c.number: c.file for c in accepted}
     keep: list[int] = []
-    for items in groups.values():
-        items.sort(key=lambda t: (t[1].completed_on or date.min, _mtime(t[2].file), t[0]))
-        winner = items[-1]
-        keep.append(winner[0])
-        for _order, _response, entry in items[:-1]:
-            entry.status = SUPERSEDED
-            entry.same_as = winner[2].file
-            entry.reason = (f"the same service returned again later ({winner[2].file}"
-                            f"{', completed ' + winner[1].completed_on.isoformat() if winner[1].completed_on else ''})")
+    for group in groups.values():
+        winner, outcomes = settle(group)
+        if winner is not None:
+            keep.append(winner.number)
+        for outcome in outcomes:
+            entry = entries[files[outcome.number]]
+            entry.status, entry.same_as, entry.reason = outcome.status, outcome.winner_file, outcome.reason
+            if outcome.status == CONFLICT:
+                entry.advice = "Confirm which organisation completed this workbook; a workbook is for one service."
     return sorted(keep)
 
 
-def _mtime(name: str) -> float:
-    path = name.split("!", 1)[0]
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return 0.0
-
-
-__all__ = ["Collection", "LogEntry", "Expected", "collect", "discover", "read_manifest", "STATUSES"]
+__all__ = ["Collection", "LogEntry", "Expected", "collect", "discover", "read_manifest", "STATUSES", "COUNTED",
+           "ACCEPTED", "WARNINGS", "ERRORS", "INCOMPLETE", "BLANK", "REJECTED", "DUPLICATE", "SUPERSEDED",
+           "CONFLICT", "IGNORED"]
