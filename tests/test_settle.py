@@ -196,3 +196,80 @@ def test_off_scale_values_make_a_return_accepted_with_errors(sent, tmp_path):
     path = write(tmp_path / "in", "pasted.xlsx", fw, blanks["S0"], answers)
     [entry] = collect([path], today=TODAY, workers=1).log
     assert entry.status == ERRORS and entry.errors >= 1
+
+
+def test_a_zip_of_thousands_of_returns_is_read_member_by_member(sent, tmp_path):
+    """An archive of returns is bounded per member and in count, not as if it were one workbook."""
+    import zipfile
+
+    fw, blanks, _ = sent
+    filled = filled_workbook(fw, blanks["S0"], complete(fw, 30, date(2026, 11, 1)))
+    archive = tmp_path / "returns.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("r0000.xlsx", filled)
+        for i in range(1, 2_100):  # more parts than any one workbook may hold; covering notes read fast
+            zf.writestr(f"r{i:04d}.txt", f"covering note {i}")
+    collection = collect([archive], today=TODAY, workers=1)
+    statuses = [e.status for e in collection.log]
+    assert len(statuses) == 2_100
+    assert statuses.count(ACCEPTED) == 1 and statuses.count(REJECTED) == 2_099
+
+
+def test_a_full_temporary_folder_is_a_clear_error(sent, tmp_path, monkeypatch):
+    import errno
+
+    from maturity_xl import collect as collect_module
+    from maturity_xl.errors import MaturityXLError
+
+    fw, blanks, _ = sent
+    write(tmp_path / "in", "a.xlsx", fw, blanks["S0"], complete(fw, 31, date(2026, 11, 1)))
+
+    class Full:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def seek(self, *args):
+            return 0
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(collect_module.tempfile, "TemporaryFile", Full)
+    with pytest.raises(MaturityXLError, match="TMPDIR"):
+        collect([tmp_path / "in"], today=TODAY, workers=1)
+
+
+def test_sigterm_stops_a_collection_and_its_workers(sent, tmp_path):
+    """SIGTERM halfway: a non-zero exit, no report written, and no worker left blocked."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fw, blanks, _ = sent
+    inbox = tmp_path / "in"
+    for i in range(300):
+        write(inbox, f"r{i:03d}.xlsx", fw, blanks["S0"], complete(fw, 100 + i, date(2026, 11, 1)))
+    report = tmp_path / "report.xlsx"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.Popen([sys.executable, "-m", "maturity_xl", "collect", str(inbox), "-o", str(report)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not children and time.monotonic() < deadline:  # wait until the workers are reading
+        time.sleep(0.2)
+        try:
+            children = {int(c) for t in Path(f"/proc/{proc.pid}/task").iterdir()
+                        for c in (t / "children").read_text().split()}
+        except FileNotFoundError:
+            break
+    assert children, "the collection finished before it could be interrupted"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and "stopped" in err
+    assert not report.exists()
+    time.sleep(1)
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
+             and "Z" not in (Path(f"/proc/{pid}/stat").read_text().split()[2:3] or ["Z"])]
+    assert alive == []
