@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import FRAMEWORKS, PINNED
 from maturity_xl.batch import generate_batch
 from maturity_xl.cli import main
-from maturity_xl.collect import collect
+from maturity_xl.collect import COUNTED, collect
 from maturity_xl.generate import Service
 from maturity_xl.simulate import filled_workbook, random_answers
 
@@ -45,9 +45,10 @@ def returns(frameworks, tmp_path_factory):
             answers = random_answers(fw, rng, completed_on=date(2026, 10, 1 + i))
             (inbox / path.name).write_bytes(filled_workbook(fw, path.read_bytes(), answers))
             truth[(fid, service.id)] = answers
-        # The same service sends a corrected version later.
+        # The same service (the same respondent) sends a corrected version later.
         resubmitted = files[5]
-        answers = random_answers(fw, rng, completed_on=date(2026, 11, 20))
+        answers = random_answers(fw, rng, completed_on=date(2026, 11, 20),
+                                 completed_by=str(truth[(fid, services[5].id)].respondent["completed_by"]))
         (inbox / f"{resubmitted.stem} v2.xlsx").write_bytes(filled_workbook(fw, resubmitted.read_bytes(), answers))
         truth[(fid, services[5].id)] = answers
     names = sorted(p.name for p in inbox.glob("*.xlsx"))
@@ -79,7 +80,14 @@ def test_every_file_is_accounted_for(returns, collection):
     assert counts["duplicate"] == 3
     assert counts["superseded"] == 3
     assert counts["rejected"] == 1
-    assert counts["accepted"] + counts["accepted with warnings"] == len(truth) == 54
+    assert sum(counts[s] for s in COUNTED) == len(truth) == 54
+    # A return with a statement left unrated is "incomplete", named with how many were rated.
+    unrated = sum(1 for f in truth.values() if None in f.ratings.values())
+    assert 0 < unrated < 54 and counts["incomplete"] == unrated
+    for entry in collection.log:
+        if entry.status == "incomplete":
+            assert entry.rated < entry.statements
+            assert entry.reason == f"{entry.rated} of {entry.statements} statements rated"
     assert len(collection.responses) == 54
     rejected = next(e for e in collection.log if e.status == "rejected")
     assert rejected.file.endswith("covering letter.docx") and rejected.reason and rejected.advice

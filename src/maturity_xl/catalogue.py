@@ -236,6 +236,13 @@ SIGNED = (
             SEND_THE_WORKBOOK, SIGNATURE),
 )
 
+SETTLED = (
+    _return("implausible-date", ("warning",), "the completion date {date} cannot be right: {why}; this return does "
+                                              "not win over another from the same service because of it",
+            "Correct the date completed on Start here and send the workbook again.",
+            "A return with such a date never supersedes one with a plausible date (settle.py)."),
+)
+
 COLLECTED = (
     _return("file-missing", _F, "the file does not exist", "Check the path.",
             "Given to collect but not there (moved or deleted while the collection ran?)."),
@@ -300,6 +307,7 @@ STAGES: dict[str, tuple[Entry, ...]] = {
     "The zip and its parts (reader.py)": READ,
     "The workbook's content (parse.py)": PARSED,
     "Signatures (collect --key)": SIGNED,
+    "Which return counts (settle.py)": SETTLED,
     "The collector (collect.py)": COLLECTED,
     "Framework specs (spec.py)": SPEC_ENTRIES,
     "Generating a workbook (generate.py)": GENERATED,

@@ -1,8 +1,10 @@
 """Collect many returned files into tidy frames, with a log that accounts for every file handed in.
 
-Every file ends in exactly one state: accepted, accepted with warnings, rejected (with the reason and what the
-sender should do), duplicate (same bytes as another), superseded (the same service returned again later) or
-ignored (Office lock files and system litter). Input files are only ever read.
+Every file ends in exactly one state (settle.py says which, and which return counts for a service): accepted,
+accepted with warnings, accepted with errors, incomplete, returned blank, rejected (with the reason and what the
+sender should do), duplicate (same bytes as another), superseded (the same service returned another that counts),
+conflict (another organisation or respondent returned the same service's workbook) or ignored (Office lock files
+and system litter). Input files are only ever read.
 """
 
 from __future__ import annotations
@@ -21,15 +23,36 @@ from datetime import date
 from pathlib import Path
 
 from .catalogue import message
+from .errors import MaturityXLError
 from .parse import Registry, default_registry, parse
-from .reader import ReadError, check_zip, read_member
+from .reader import MAX_RATIO, RATIO_CHECK_FLOOR, ReadError, read_member
 from .response import Problem, Response
+from .settle import (
+    ACCEPTED,
+    BLANK,
+    CONFLICT,
+    COUNTED,
+    DUPLICATE,
+    ERRORS,
+    IGNORED,
+    INCOMPLETE,
+    REJECTED,
+    STATUSES,
+    SUPERSEDED,
+    WARNINGS,
+    Candidate,
+    date_problem,
+    key_notice,
+    settle,
+    signed_ok,
+    status,
+)
 
-ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED = (
-    "accepted", "accepted with warnings", "rejected", "duplicate", "superseded", "ignored")
-STATUSES = (ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED)
 LITTER = {".ds_store", "thumbs.db", "desktop.ini"}
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a returned workbook is ~50 KB; anything this big is not one
+# A .zip of returns is bounded per member (each is read, bounded, as a workbook of its own) and in count; it is not
+# held to one workbook's limits (2,100 genuine returns are 69 MB and 2,100 parts).
+MAX_ARCHIVE_MEMBERS = 50_000
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls")
 
 
@@ -45,8 +68,23 @@ class Source:
     def read(self) -> bytes:
         if self.member is None:
             return self.path.read_bytes()
-        with zipfile.ZipFile(self.path) as zf:  # bounded by the member's declared size: a bomb inflates no further
-            return read_member(zf, self.member, limit=MAX_FILE_BYTES)
+        # Bounded by the member's declared size: a bomb inflates no further.
+        return read_member(_archive(self.path), self.member, limit=MAX_FILE_BYTES)
+
+
+_last_archive: tuple[int, Path, zipfile.ZipFile] | None = None
+
+
+def _archive(path: Path) -> zipfile.ZipFile:
+    """The archive a member is read from, kept open for its next member (members come in order): opening it per
+    member parsed its whole directory each time, which made 2,100 members take 90 s instead of 2. Kept per
+    process: a forked worker must not share its parent's file offset."""
+    global _last_archive
+    if _last_archive is None or _last_archive[:2] != (os.getpid(), path):
+        if _last_archive is not None and _last_archive[0] == os.getpid():
+            _last_archive[2].close()
+        _last_archive = (os.getpid(), path, zipfile.ZipFile(path))
+    return _last_archive[2]
 
 
 @dataclass(slots=True)
@@ -66,6 +104,8 @@ class LogEntry:
     warnings: int = 0
     errors: int = 0
     same_as: str = ""  # the file this one duplicates, or the one that superseded it
+    rated: int = 0  # statements rated, of `statements`
+    statements: int = 0
 
 
 @dataclass(slots=True)
@@ -85,7 +125,10 @@ class SpilledResponses(Sequence[Response]):
     loads one response at a time."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="maturity-xl-")
+        try:
+            self._file = tempfile.TemporaryFile(prefix="maturity-xl-")
+        except OSError as exc:
+            raise _spill_error(exc) from None
         self._spans: list[tuple[int, int]] = []
         self._added: list[Response] = []  # every head, by number
         self._heads: list[Response] = []  # the kept ones, in order
@@ -93,14 +136,21 @@ class SpilledResponses(Sequence[Response]):
 
     def add(self, head: Response, blob: bytes) -> int:
         """Keep one response (its pickle, and its head in memory); returns its number, for `keep`."""
-        offset = self._file.seek(0, os.SEEK_END)
-        self._file.write(blob)
+        try:
+            offset = self._file.seek(0, os.SEEK_END)
+            self._file.write(blob)
+        except OSError as exc:
+            raise _spill_error(exc) from None
         self._spans.append((offset, len(blob)))
         self._added.append(head)
         return len(self._spans) - 1
 
     def keep(self, numbers: list[int]) -> None:
         """The responses that count, in order (the others were superseded)."""
+        try:
+            self._file.flush()  # a full disk shows here, at the latest, not as a short read later
+        except OSError as exc:
+            raise _spill_error(exc) from None
         self._order = list(numbers)
         self._heads = [self._added[i] for i in self._order]
 
@@ -126,6 +176,12 @@ class SpilledResponses(Sequence[Response]):
         return pickle.loads(self._file.read(size))
 
 
+def _spill_error(exc: OSError) -> MaturityXLError:
+    folder = tempfile.gettempdir()
+    return MaturityXLError(f"cannot keep the returns' answers in the temporary folder {folder} ({exc.strerror}): "
+                           f"free some space there, or set TMPDIR to a folder with room, and run it again")
+
+
 @dataclass(slots=True)
 class Collection:
     responses: Sequence[Response]
@@ -133,6 +189,7 @@ class Collection:
     expected: list[Expected] | None = None
     registry: Registry = field(default_factory=default_registry)
     today: date = field(default_factory=date.today)
+    notices: list[str] = field(default_factory=list)  # what the team should know about the run as a whole
 
     @property
     def heads(self) -> Sequence[Response]:
@@ -147,9 +204,15 @@ class Collection:
             out[entry.status] += 1
         return out
 
+    def chase(self) -> list:
+        """The expected services to chase: missing, rejected, blank, incomplete or in conflict (chase.py)."""
+        from .chase import chase_list
+
+        return chase_list(self)
+
     @property
     def missing(self) -> list[Expected]:
-        """Services in the manifest with no accepted return for that framework."""
+        """Services in the manifest with no return that counts for that framework (a blank one does not)."""
         if self.expected is None:
             return []
         got = {(r.framework_id, r.service_id) for r in self.heads}
@@ -187,15 +250,29 @@ def _expand(path: Path, display: str) -> Iterator[Source]:
     if path.suffix.lower() == ".zip" and _is_plain_zip(path):
         try:
             with zipfile.ZipFile(path) as zf:
-                check_zip(zf)
-                members = [i for i in zf.infolist() if not i.is_dir()]
+                members = _archive_members(zf)
         except (zipfile.BadZipFile, ReadError, OSError):
             yield Source(display, path, size=path.stat().st_size)
             return
-        for info in members:
+        for info in members:  # each read bounded by MAX_FILE_BYTES; a bigger one is "too large" on its own
             yield Source(f"{display}!{info.filename}", path, info.filename, info.file_size)
         return
     yield Source(display, path, size=path.stat().st_size)
+
+
+def _archive_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The files in a .zip of returns, refusing only what no archive of returns is."""
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    if len(infos) > MAX_ARCHIVE_MEMBERS:
+        raise ReadError("too-many-parts", f"the archive holds {len(infos):,} files; unpack it and collect the folder")
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise ReadError("encrypted-parts", "the files inside the archive are locked with a zip password")
+        if info.file_size > RATIO_CHECK_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ReadError("zip-bomb", f"a file in the archive ({info.filename}) is compressed "
+                                        f"{info.file_size // max(info.compress_size, 1):,} to 1, which no real "
+                                        f"workbook is")
+    return infos
 
 
 def _is_plain_zip(path: Path) -> bool:
@@ -269,6 +346,7 @@ _worker_password: str | None = None
 def _worker_init(registry: Registry, limits: Limits, password: str | None = None) -> None:
     global _worker_registry, _worker_password
     _worker_registry, _worker_password = registry, password
+    _die_with_parent()
     try:
         import resource
 
@@ -277,7 +355,23 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None = None
         pass
 
 
-Result = tuple[str, Response | None, bytes, Problem | None]  # sha256, response (a head if accepted), pickle, failure
+# sha256, response (a head if accepted), its pickle, failure, statements rated, statements
+Result = tuple[str, Response | None, bytes, Problem | None, int, int]
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker is killed when the collecting process dies, however it dies (SIGKILL included), instead
+    of waiting for ever on a queue no one reads."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: an interrupted collection still shuts its pool down below
+        pass
 
 
 def _packed(result: tuple[str, Response | None, Problem | None]) -> Result:
@@ -285,12 +379,13 @@ def _packed(result: tuple[str, Response | None, Problem | None]) -> Result:
     pickle to its spill file as it is, without unpickling the answers."""
     digest, response, failure = result
     if response is None or response.rejected:
-        return digest, response, b"", failure
+        return digest, response, b"", failure, 0, 0
+    rated = sum(r.rating is not None for r in response.ratings)
     try:
         blob = pickle.dumps(response, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        return "", None, b"", _failed("out-of-memory")
-    return digest, replace(response, ratings=[], actions=[]), blob, failure
+        return "", None, b"", _failed("out-of-memory"), 0, 0
+    return digest, replace(response, ratings=[], actions=[]), blob, failure, rated, len(response.ratings)
 
 
 def _worker_parse(job: tuple[Source, int]) -> Result:
@@ -306,7 +401,7 @@ def _worker_parse(job: tuple[Source, int]) -> Result:
         assert _worker_registry is not None
         return _packed(_guarded(source, _worker_registry, _worker_password))
     except TimeoutError:
-        return "", None, b"", _failed("too-slow", seconds=seconds)
+        return "", None, b"", _failed("too-slow", seconds=seconds), 0, 0
     finally:
         signal.alarm(0)
 
@@ -341,14 +436,19 @@ def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: 
     while done < len(sources):
         pending = sources[done:]
         try:
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                     initargs=(registry, limits, password)) as pool:
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                       initargs=(registry, limits, password))
+            try:
                 chunk = max(1, min(64, len(pending) // (workers * 8)))
                 for result in pool.map(_worker_parse, [(s, limits.seconds) for s in pending], chunksize=chunk):
                     yield result
                     done += 1
                     if progress:
                         progress(1)
+            except BaseException:  # Ctrl-C, SIGTERM, or the consumer gave up: stop the workers now, not later
+                _stop(pool)
+                raise
+            pool.shutdown()
         except BrokenProcessPool:
             # A worker died (killed for memory, or crashed) on one of the next files: read the next one alone,
             # so the file that kills a reader is named and the rest go on.
@@ -356,6 +456,16 @@ def _parse_all(sources: list[Source], registry: Registry, workers: int, limits: 
             done += 1
             if progress:
                 progress(1)
+
+
+def _stop(pool) -> None:
+    """Shut a pool down without waiting for the files still queued (shutdown(wait=True) would read them all)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # private, but the only handle there is
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
 
 
 def _isolated(source: Source, registry: Registry, limits: Limits, context,
@@ -369,7 +479,7 @@ def _isolated(source: Source, registry: Registry, limits: Limits, context,
                                  initargs=(registry, limits, password)) as pool:
             return pool.submit(_worker_parse, (source, limits.seconds)).result()
     except BrokenProcessPool:
-        return "", None, b"", _failed("reader-crashed")
+        return "", None, b"", _failed("reader-crashed"), 0, 0
 
 
 def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | None = None,
@@ -382,7 +492,7 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
     limits = limits or Limits()
     log: list[LogEntry] = []
     seen: dict[str, LogEntry] = {}
-    accepted: list[tuple[Response, LogEntry, int]] = []
+    accepted: list[Candidate] = []
     store = SpilledResponses()
     to_read: list[Source] = []
     for source in discover(paths):
@@ -393,12 +503,42 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
                 progress(1)
         else:
             to_read.append(source)
+    today = today or date.today()
     results = _parse_all(to_read, registry, workers, limits, progress, password)
-    with _settled_as_we_go() as tick:
-        accepted += _gather(to_read, results, log, seen, key, tick, store)
-    store.keep(_latest_per_service(accepted))
+    with _settled_as_we_go() as tick, _terminate_raises():
+        try:
+            accepted += _gather(to_read, results, log, seen, Checks(key, today), tick, store)
+        finally:
+            results.close()  # on an interruption, stops the workers (_parse_all's BaseException handler)
+    store.keep(_counted_per_service(accepted, log))
     manifest = read_manifest(expected) if expected else None
-    return Collection(store, log, manifest, registry, today or date.today())
+    notices = [n for n in (key_notice(store.heads) if key is not None else "",) if n]
+    return Collection(store, log, manifest, registry, today, notices)
+
+
+class Interrupted(MaturityXLError):
+    """The collection was stopped (SIGTERM) before it finished: nothing was written."""
+
+
+@contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """SIGTERM (a service manager, `kill`, a closed terminal's shell) stops the collection as Ctrl-C does: by an
+    exception that shuts the workers down and leaves the outputs untouched, rather than dying with them blocked."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise Interrupted(f"the collection was stopped (signal {signum}) before it finished; nothing was written")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -426,12 +566,29 @@ def _settled_as_we_go() -> Iterator[Callable[[], None]]:
             gc.unfreeze()
 
 
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """What the collecting process checks once a return is read: its signature and its completion date."""
+
+    key: bytes | None
+    today: date
+
+    def apply(self, response: Response) -> bool:
+        """Add the problems found to the response; True if any was."""
+        found = len(response.problems)
+        if self.key is not None:
+            check_signature(response, self.key)
+        problem = date_problem(response, self.today)
+        if problem is not None:
+            response.problems.append(problem)
+        return len(response.problems) != found
+
+
 def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry], seen: dict[str, LogEntry],
-            key: bytes | None, tick: Callable[[], None], store: SpilledResponses
-            ) -> list[tuple[Response, LogEntry, int]]:
-    """Log each parsed source, and spill the ones accepted to `store` (before resubmissions are resolved)."""
-    accepted: list[tuple[Response, LogEntry, int]] = []
-    for source, (digest, response, blob, failure) in zip(to_read, results):
+            checks: Checks, tick: Callable[[], None], store: SpilledResponses) -> list[Candidate]:
+    """Log each parsed source, and spill the ones with answers to `store` (before resubmissions are settled)."""
+    accepted: list[Candidate] = []
+    for source, (digest, response, blob, failure, rated, total) in zip(to_read, results):
         tick()
         entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
         log.append(entry)
@@ -451,16 +608,21 @@ def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry
             fatal = next(p for p in response.problems if p.severity == "fatal")
             entry.code, entry.reason, entry.advice = fatal.code, fatal.message, fatal.advice
             continue
-        if key is not None:
-            found = len(response.problems)
-            check_signature(response, key)
-            if len(response.problems) != found:  # the spilled pickle carries the problem too
-                whole = pickle.loads(blob)
-                whole.problems = response.problems
-                blob = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
+        if checks.apply(response):  # the spilled pickle carries the new problems too
+            whole = pickle.loads(blob)
+            whole.problems = response.problems
+            blob = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
             _describe(entry, response)
-        entry.status = WARNINGS if response.problems else ACCEPTED
-        accepted.append((response, entry, store.add(response, blob)))
+        entry.rated, entry.statements = rated, total
+        entry.status = status(response, rated, total)
+        if entry.status == BLANK:
+            entry.reason = f"no statement is rated (0 of {total}): it was returned as it was sent"
+            entry.advice = "Rate each statement in the Assessment sheet, save, and send the workbook again."
+            continue
+        if entry.status == INCOMPLETE:
+            entry.reason = f"{rated} of {total} statements rated"
+        accepted.append(Candidate(store.add(response, blob), response, source.name, digest, rated,
+                                  signed_ok(response, checks.key is not None)))
     return accepted
 
 
@@ -504,31 +666,27 @@ def service_key(response: Response) -> tuple[str, str]:
     return response.framework_id, f"name:{org}|{svc}|{response.file if not (org or svc) else ''}"
 
 
-def _latest_per_service(accepted: list[tuple[Response, LogEntry, int]]) -> list[int]:
-    """Keep the latest completion per service (the numbers the store gave them, in order); earlier ones are
-    marked superseded in the log."""
-    groups: dict[tuple[str, str], list[tuple[int, Response, LogEntry]]] = {}
-    for response, entry, number in accepted:
-        groups.setdefault(service_key(response), []).append((number, response, entry))
+def _counted_per_service(accepted: list[Candidate], log: list[LogEntry]) -> list[int]:
+    """The return that counts for each service (settle.py's rule), as the spill file's numbers in order; the
+    others are marked superseded or in conflict in the log."""
+    groups: dict[tuple[str, str], list[Candidate]] = {}
+    for candidate in accepted:
+        groups.setdefault(service_key(candidate.response), []).append(candidate)
+    entries = {e.file: e for e in log}
+    files = {c.number: c.file for c in accepted}
     keep: list[int] = []
-    for items in groups.values():
-        items.sort(key=lambda t: (t[1].completed_on or date.min, _mtime(t[2].file), t[0]))
-        winner = items[-1]
-        keep.append(winner[0])
-        for _order, _response, entry in items[:-1]:
-            entry.status = SUPERSEDED
-            entry.same_as = winner[2].file
-            entry.reason = (f"the same service returned again later ({winner[2].file}"
-                            f"{', completed ' + winner[1].completed_on.isoformat() if winner[1].completed_on else ''})")
+    for group in groups.values():
+        winner, outcomes = settle(group)
+        if winner is not None:
+            keep.append(winner.number)
+        for outcome in outcomes:
+            entry = entries[files[outcome.number]]
+            entry.status, entry.same_as, entry.reason = outcome.status, outcome.winner_file, outcome.reason
+            if outcome.status == CONFLICT:
+                entry.advice = "Confirm which organisation completed this workbook; a workbook is for one service."
     return sorted(keep)
 
 
-def _mtime(name: str) -> float:
-    path = name.split("!", 1)[0]
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return 0.0
-
-
-__all__ = ["Collection", "LogEntry", "Expected", "collect", "discover", "read_manifest", "STATUSES"]
+__all__ = ["Collection", "LogEntry", "Expected", "collect", "discover", "read_manifest", "STATUSES", "COUNTED",
+           "ACCEPTED", "WARNINGS", "ERRORS", "INCOMPLETE", "BLANK", "REJECTED", "DUPLICATE", "SUPERSEDED",
+           "CONFLICT", "IGNORED"]

@@ -77,7 +77,11 @@ def _messy_extras(returns: Path, rng: random.Random) -> None:
         shutil.copy(first[0], returns / "lincolnshire" / f"{first[0].stem} (1).xlsx")
         fw = load_framework("lincolnshire")
         blank = (returns.parent / "mailmerge" / "lincolnshire" / first[1].name).read_bytes()
-        again = random_answers(fw, rng, completed_on=date(2026, 11, 15))
+        from .parse import parse
+
+        first_return = parse(first[1])
+        again = random_answers(fw, rng, completed_on=date(2026, 11, 15),
+                               completed_by=str(first_return.respondent.get("completed_by") or "") or None)
         (returns / "lincolnshire" / f"{first[1].stem} - updated.xlsx").write_bytes(
             filled_workbook(fw, blank, again))
         (returns / "lincolnshire" / f"~${first[0].name}").write_bytes(b"\x00" * 162)

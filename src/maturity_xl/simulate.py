@@ -56,8 +56,10 @@ class Filled:
 
 
 def random_answers(framework: Framework, rng: random.Random, *, completion: float = 0.9,
-                   completed_on: date | None = None, bias: float | None = None) -> Filled:
-    """Plausible answers: each service has its own level (bias), most statements rated, actions for gaps."""
+                   completed_on: date | None = None, bias: float | None = None,
+                   completed_by: str | None = None) -> Filled:
+    """Plausible answers: each service has its own level (bias), most statements rated, actions for gaps.
+    A resubmission passes the first return's `completed_by`: another respondent is a conflict, not a correction."""
     scale = framework.scale
     bias = rng.uniform(0.2, 0.8) if bias is None else bias
     ratings, rationale, evidence, actions = {}, {}, {}, {}
@@ -73,8 +75,8 @@ def random_answers(framework: Framework, rng: random.Random, *, completion: floa
         if value < scale.target and rng.random() < 0.7:
             actions[st.id] = _action(framework, rng, completed_on or date(2026, 11, 1))
     done = completed_on or date(2026, 11, 1) - timedelta(days=rng.randint(0, 60))
-    respondent = {"organisation": "Example Health & Care", "completed_by": rng.choice(["A. Patel", "J. Smith",
-                                                                                      "R. Jones", "M. Okafor"]),
+    who = rng.choice(["A. Patel", "J. Smith", "R. Jones", "M. Okafor"])
+    respondent = {"organisation": "Example Health & Care", "completed_by": completed_by or who,
                   "role": rng.choice(PEOPLE), "date_completed": done, "email": "assessment@example.org"}
     return Filled(ratings, rationale, evidence, actions, respondent)
 
