@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import maturity_xl
 from conftest import PINNED, ROOT
 from maturity_xl import collect as collect_module
 from maturity_xl.batch import generate_batch
@@ -30,7 +31,7 @@ from maturity_xl.manifest import ManifestError, read_manifests
 from maturity_xl.safeio import FileRefused, read_regular
 from maturity_xl.spec import load_spec
 
-SRC = str(ROOT / "src")
+SRC = str(Path(maturity_xl.__file__).resolve().parents[1])  # subprocesses run the code under test
 
 
 def invoke(*args: str, **kwargs):

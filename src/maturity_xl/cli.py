@@ -49,6 +49,20 @@ def _framework(name: str):
         raise click.ClickException(str(exc)) from None
 
 
+def _key(path: Path | None) -> bytes | None:
+    """The signing key, from a regular file of at most 64 KB (`--key /dev/urandom` would otherwise read for ever)."""
+    if path is None:
+        return None
+    from .safeio import FileRefused, read_regular
+    from .sign import load_key
+
+    try:
+        read_regular(path, 64 * 1024, what="the key file")
+    except FileRefused as exc:
+        raise click.ClickException(f"--key {exc}") from None
+    return load_key(path)
+
+
 def _progress(total: int, label: str):
     """A tqdm bar on a terminal; nothing when output is piped or under CI."""
     if not sys.stderr.isatty():
@@ -124,12 +138,12 @@ def generate(framework: str, output: Path | None, service_name: str, service_id:
     from .batch import generate_batch, read_services
     from .generate import Service
     from .generate import generate as write
-    from .sign import load_key, signature
+    from .sign import signature
 
     password = _password(password, ask_password, "Protection password", confirm=True)
     fw = _framework(framework)
     try:
-        key = load_key(key_file) if key_file else None
+        key = _key(key_file)
         if services_csv:
             if output:
                 raise click.UsageError("use --out-dir, not -o, with --services")
@@ -231,7 +245,6 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     from .collect import collect
     from .manifest import read_manifests
     from .outputs import check_outputs, terminating_cleanly, write_reports
-    from .sign import load_key
 
     open_password = _password(open_password, ask_open_password, "Password to open the returns", confirm=False)
     with terminating_cleanly():
@@ -240,7 +253,7 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
             check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir}, paths, expected)
             if expected:
                 read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
-            key = load_key(key_file) if key_file else None
+            key = _key(key_file)
             total = _count_inputs(paths)
             bar = _progress(total, "collecting")
             collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
