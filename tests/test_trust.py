@@ -421,16 +421,18 @@ def test_an_alias_bomb_in_a_spec_is_refused_before_it_is_built(write_spec):
 
 
 def test_a_few_aliases_are_still_fine(write_spec):
-    from conftest import make_spec
     import yaml
+
+    from conftest import make_spec
 
     text = yaml.safe_dump(make_spec(), sort_keys=False).replace("instructions:\n", "instructions: &steps\n", 1)
     assert load_spec(write_spec(text)).id == "mini"
 
 
 def test_duplicate_keys_are_problems_with_their_paths(write_spec):
-    from conftest import make_spec
     import yaml
+
+    from conftest import make_spec
 
     text = yaml.safe_dump(make_spec(), sort_keys=False)
     text = text.replace("title: Mini framework\n", "title: Mini framework\ntitle: Other\n", 1)

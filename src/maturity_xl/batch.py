@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import MaturityXLError
-from .safeio import FileRefused, read_regular
 from .generate import Service, generate_bytes
 from .layout import EMPTY, UNSIGNED
 from .model import Framework
+from .safeio import FileRefused, read_regular
 from .sign import signature
 
 MANIFEST_FIELDS = ("service_id", "service_name", "contact", "file", "framework_id", "framework_version",

@@ -213,7 +213,7 @@ def _summary(response) -> str:
 @main.command("collect", epilog=_epilog(
     "maturity-xl collect returns/ more.zip -o report.xlsx --html report.html \\\n"
     "    --expected output/lincs/manifest.csv --csv-dir csv/\n"
-    f"{OPEN_PASSWORD_ENV}=agreed maturity-xl collect returns/   # encrypted returns, password kept off the command line",
+    f"{OPEN_PASSWORD_ENV}=agreed maturity-xl collect returns/   # encrypted returns; no password on the command line",
     "  0  every file was read and logged, and every report was written where asked",
     "  1  nothing was collected and nothing overwritten: a path is missing or an empty folder, an output names an\n"
     "     input, --expected is not a manifest, the key cannot be read; or a report could not be written where\n"

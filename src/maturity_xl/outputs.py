@@ -168,7 +168,8 @@ def write_file(target: Path, write: Callable[[Path], None], what: str = "the rep
             os.replace(tmp, final)
         except PermissionError:  # locked between the check and the rename (Windows: open in Excel)
             final = free_name(target)
-            note = f"{target} could not be replaced (it is open in another program): close it; this report is in {final}"
+            note = (f"{target} could not be replaced (it is open in another program): close it; this report is "
+                    f"in {final}")
             os.replace(tmp, final)
     except Exception as exc:
         if _is_write_failure(exc):

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from .errors import SpecError, SpecProblem, UnknownFramework
-from .safeio import FileRefused, read_regular
 from .model import MAX_LEVEL, ActionColumn, Area, Framework, Group, Level, Scale, Statement, Terms
+from .safeio import FileRefused, read_regular
 
 COLUMN_KINDS = ("text", "date", "choice", "person")
 RATING_MODES = ("level", "descriptor")
