@@ -247,26 +247,26 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     from .outputs import check_outputs, terminating_cleanly, write_reports
 
     open_password = _password(open_password, ask_open_password, "Password to open the returns", confirm=False)
-    with terminating_cleanly():
-        bar = None
-        try:
-            check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir}, paths, expected)
-            if expected:
-                read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
-            key = _key(key_file)
-            total = _count_inputs(paths)
-            bar = _progress(total, "collecting")
-            collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
-                                 progress=bar.update if bar else None, key=key, password=open_password)
-            if bar:
-                bar.close()
-                bar = None
+    bar = None
+    try:
+        check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir}, paths, expected)
+        if expected:
+            read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
+        key = _key(key_file)
+        total = _count_inputs(paths)
+        bar = _progress(total, "collecting")
+        collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
+                             progress=bar.update if bar else None, key=key, password=open_password)
+        if bar:
+            bar.close()
+            bar = None
+        with terminating_cleanly():  # a SIGTERM while writing removes the temporary files on its way out
             written = write_reports(collection, output, html, csv_dir)
-        except MaturityXLError as exc:
-            raise click.ClickException(str(exc)) from None
-        finally:
-            if bar:
-                bar.close()
+    except MaturityXLError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar:
+            bar.close()
     counts = collection.counts()
     click.echo(f"{plural(len(collection.log), 'file')}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if collection.expected is not None:
