@@ -507,3 +507,27 @@ def test_one_file_is_not_one_files(tmp_path, returns):
     result = invoke("collect", returns, "-o", tmp_path / "r.xlsx")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 file: ") and "1 files" not in result.output
+
+
+def test_a_failed_swap_puts_the_old_csv_set_back(tmp_path, monkeypatch):
+    from maturity_xl.outputs import OutputError, write_folder
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(b"old")
+    real = os.replace
+
+    def failing(src, dst, *args, **kwargs):
+        if Path(dst) == folder and ".part" in str(src):
+            raise OSError(errno.EIO, "Input/output error", str(src))
+        return real(src, dst, *args, **kwargs)
+
+    def write(staging):
+        (staging / "a.csv").write_bytes(b"new")
+        return [staging / "a.csv"]
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OutputError, match="Input/output error"):
+        write_folder(folder, write)
+    assert (folder / "a.csv").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["csv"]

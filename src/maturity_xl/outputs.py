@@ -219,7 +219,11 @@ def write_folder(folder: Path, write: Callable[[Path], list[Path]], what: str = 
         elif _only(folder, set(names)):
             old = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.old")
             os.replace(folder, old)
-            os.replace(staging, folder)
+            try:
+                os.replace(staging, folder)
+            except OSError:
+                os.replace(old, folder)  # put the old set back: never no set, never a mixed one
+                raise
             _remove(old)
         else:
             for name in names:
