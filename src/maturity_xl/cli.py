@@ -20,7 +20,7 @@ from .spec import bundled_frameworks, load_framework, load_spec
 DEFAULT_OUT = Path("output")
 PASSWORD_ENV = "MATURITY_XL_PASSWORD"
 OPEN_PASSWORD_ENV = "MATURITY_XL_OPEN_PASSWORD"
-USAGE_EXIT = "  2  a usage error: an unknown option, a missing argument, a path that does not exist"
+USAGE_EXIT = "  2  a usage error: an unknown option, a missing argument, an option's file that does not exist"
 
 
 def _epilog(example: str, *codes: str) -> str:
