@@ -388,7 +388,10 @@ def _spec_codes(tmp_path: Path) -> Seen:
         make_spec(areas=with_descriptors), make_spec(action_plan=long_help),
         make_spec(rating={"mode": "descriptor"}, areas=with_descriptors), make_spec(action_plan=two_leads),
         make_spec(action_plan=dated_status),
-        "- a list\n- not a mapping\n", "id: x\ntitle: [unclosed\n",
+        "- a list\n- not a mapping\n", "id: x\ntitle: [unclosed\n", "id: x\nid: y\n",
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi")) + "title: *i\n",
+        "title: " + "[" * 3000 + "]" * 3000 + "\n",
     ]
     seen: Seen = set()
     for i, variant in enumerate(variants):

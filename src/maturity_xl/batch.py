@@ -6,7 +6,9 @@ The manifest is what the collector later compares returns against, to list the s
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
 import re
 import struct
 import unicodedata
@@ -21,6 +23,7 @@ from .errors import MaturityXLError
 from .generate import Service, generate_bytes
 from .layout import EMPTY, UNSIGNED
 from .model import Framework
+from .safeio import FileRefused, read_regular
 from .sign import signature
 
 MANIFEST_FIELDS = ("service_id", "service_name", "contact", "file", "framework_id", "framework_version",
@@ -34,30 +37,52 @@ class ServicesError(MaturityXLError):
     pass
 
 
+SERVICES_LIMIT = 20 * 1024 * 1024
+
+
 def read_services(path: Path) -> list[Service]:
-    """Read a services CSV (id, name, optional contact); every problem is reported at once."""
+    """Read a services CSV (id, name, optional contact); every problem is reported at once.
+
+    Records are split by the CSV rules only (a quoted name may hold a line break; a vertical tab, form feed, NEL or
+    line separator inside a field does not start a row). Runs of white space in a value become one space, so a
+    two-line name keeps its words apart; a control character that is not white space (NUL, ESC, ...) cannot go
+    into a workbook and is reported with its row.
+    """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ServicesError(f"{path}: the services file does not exist") from None
+        text = read_regular(path, SERVICES_LIMIT, what="the services file").decode("utf-8-sig")
+    except FileRefused as exc:
+        if exc.errno == errno.ENOENT:
+            raise ServicesError(f"{path}: the services file does not exist") from None
+        raise ServicesError(str(exc)) from None
     except UnicodeDecodeError:
         raise ServicesError(f"{path}: the services file is not UTF-8 text; save it as 'CSV UTF-8' and try again") \
             from None
-    reader = csv.DictReader(text.splitlines())
-    headers = {h.strip().lower(): h for h in (reader.fieldnames or []) if h}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ServicesError(f"{path}: the services file is not valid CSV (line {reader.line_num}: {exc})") from None
+    fieldnames = [_clean(h) for h in rows[0]] if rows else []
+    headers = {h.lower(): i for i, h in reversed(list(enumerate(fieldnames))) if h}
 
-    def pick(aliases: tuple[str, ...]) -> str | None:
+    def pick(aliases: tuple[str, ...]) -> int | None:
         return next((headers[a] for a in aliases if a in headers), None)
 
     id_col, name_col, contact_col = pick(ID_ALIASES), pick(NAME_ALIASES), pick(CONTACT_ALIASES)
-    if not id_col or not name_col:
+    if id_col is None or name_col is None:
         raise ServicesError(f"{path}: the first row must name the columns 'id' and 'name' (and optionally "
-                            f"'contact'); found: {', '.join(reader.fieldnames or []) or 'nothing'}")
+                            f"'contact'); found: {', '.join(fieldnames) or 'nothing'}")
     services, problems, seen = [], [], {}
-    for line, row in enumerate(reader, start=2):
-        sid = (row.get(id_col) or "").strip()
-        name = (row.get(name_col) or "").strip()
-        contact = (row.get(contact_col) or "").strip() if contact_col else ""
+    for line, row in enumerate(rows[1:], start=2):
+        def cell(index: int | None, label: str, row: list[str] = row, line: int = line) -> str:
+            raw = row[index] if index is not None and index < len(row) else ""
+            bad = _unwritable(raw)
+            if bad:
+                problems.append(f"row {line}: the {label} holds {bad}, which a workbook cannot hold; "
+                                f"remove it from the CSV")
+            return _clean(raw)
+
+        sid, name, contact = cell(id_col, "service id"), cell(name_col, "service name"), cell(contact_col, "contact")
         if not sid and not name and not contact:
             continue
         if not sid:
@@ -74,6 +99,19 @@ def read_services(path: Path) -> list[Service]:
     if not services:
         raise ServicesError(f"{path}: the services file lists no services")
     return services
+
+
+def _clean(value: str) -> str:
+    """White space of any kind (line breaks, tabs, vertical tab, form feed, NEL, U+2028, ...) as single spaces."""
+    return " ".join(value.split())
+
+
+def _unwritable(value: str) -> str:
+    """A description of the first control character in `value` that is not white space, or ""."""
+    for char in value:
+        if (unicodedata.category(char) in ("Cc", "Cs") and not char.isspace()) or char in "\ufffe\uffff":
+            return f"the control character U+{ord(char):04X}"
+    return ""
 
 
 def safe_filename(text: str, limit: int = 60) -> str:
@@ -164,7 +202,17 @@ def _raw_member(data: bytes, info: zipfile.ZipInfo) -> bytes:
     return data[start:start + info.compress_size]
 
 
+_EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
 def _xml_text(value: str) -> bytes:
+    """Text for an XML element as XlsxWriter writes it: characters XML 1.0 cannot hold become Excel's `_xHHHH_`
+    escapes (and a literal `_xHHHH_` is itself escaped), so a personalised part is always well-formed and equals a
+    from-scratch build."""
+    value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
+    value = _XML_INVALID.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
@@ -174,30 +222,107 @@ class ManifestRow:
     file: str
 
 
+class OverwriteError(MaturityXLError):
+    """The output folder already holds files this mail-merge would write (an earlier run's, or planted links)."""
+
+
 def generate_batch(framework: Framework, services: Iterable[Service], out_dir: Path, *,
                    password: str | None = None, generated_at: datetime | None = None,
-                   key: bytes | None = None, progress: Callable[[int], None] | None = None) -> Path:
-    """Generate every service's workbook into out_dir and write manifest.csv beside them; returns its path."""
+                   key: bytes | None = None, progress: Callable[[int], None] | None = None,
+                   force: bool = False) -> Path:
+    """Generate every service's workbook into out_dir and write manifest.csv beside them; returns its path.
+
+    A workbook already in out_dir (from an earlier run: it may have been sent) is not replaced unless `force`;
+    nothing is written through a symbolic link (a link in the way is an error, or with `force` is removed, never
+    followed). An existing manifest.csv is merged: its services that this run does not generate keep their rows.
+
+    Raises:
+        OverwriteError: before anything is written, naming the files in the way.
+    """
+    services = list(services)
     out_dir.mkdir(parents=True, exist_ok=True)
     generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
-    used: set[str] = set()
+    names = _file_names(framework, services)
+    manifest = out_dir / "manifest.csv"
+    in_the_way = [name for name in names if os.path.lexists(out_dir / name)]
+    links = [name for name in [*names, manifest.name] if os.path.islink(out_dir / name)]
+    earlier = _earlier_rows(manifest, force)
+    if (in_the_way or links) and not force:
+        shown = ", ".join((f"{n} (a symbolic link, never written through)" if n in links else n)
+                          for n in (links + [n for n in in_the_way if n not in links])[:5])
+        count = len(set(in_the_way) | set(links))
+        raise OverwriteError(f"{out_dir} already holds {count} of the files this mail-merge would write ({shown}"
+                             f"{', ...' if count > 5 else ''}): workbooks from an earlier run may have been sent "
+                             f"already. Nothing was written. Choose a new --out-dir, or give --force to replace them "
+                             f"(manifest.csv keeps the earlier run's other services).")
     rows: list[ManifestRow] = []
     template = Template(framework, password=password, generated_at=generated_at)
+    for service, name in zip(services, names):
+        stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
+        _write_new(out_dir / name, template.personalise(service, stamp), replace=force)
+        rows.append(ManifestRow(service, name))
+        if progress:
+            progress(1)
+    ours = {(framework.id, row.service.id) for row in rows}
+    kept = [r for r in earlier if (r.get("framework_id", ""), r.get("service_id", "")) not in ours]
+    tmp = out_dir / f".manifest.csv.{os.getpid()}.part"
+    try:
+        with open(tmp, "x", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(MANIFEST_FIELDS)
+            for old in kept:
+                writer.writerow([old.get(f, "") for f in MANIFEST_FIELDS])
+            for row in rows:
+                writer.writerow([row.service.id, row.service.name, row.service.contact, row.file, framework.id,
+                                 framework.version, framework.fingerprint, generated_at.isoformat()])
+        os.replace(tmp, manifest)  # replaces a link itself, never the file it points to
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+    return manifest
+
+
+def _file_names(framework: Framework, services: list[Service]) -> list[str]:
+    used: set[str] = set()
+    names = []
     for service in services:
         name = f"{safe_filename(service.name)}_{safe_filename(service.id, 30)}_{framework.id}.xlsx"
         if name.lower() in used:  # two services whose safe names collide
             name = f"{name[:-5]}-{len(used)}.xlsx"
         used.add(name.lower())
-        stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
-        (out_dir / name).write_bytes(template.personalise(service, stamp))
-        rows.append(ManifestRow(service, name))
-        if progress:
-            progress(1)
-    manifest = out_dir / "manifest.csv"
-    with manifest.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(MANIFEST_FIELDS)
-        for row in rows:
-            writer.writerow([row.service.id, row.service.name, row.service.contact, row.file, framework.id,
-                             framework.version, framework.fingerprint, generated_at.isoformat()])
-    return manifest
+        names.append(name)
+    return names
+
+
+def _earlier_rows(manifest: Path, force: bool) -> list[dict[str, str]]:
+    """The rows of a manifest an earlier run left (never read through a link); [] if there is none."""
+    if not os.path.lexists(manifest) or os.path.islink(manifest):
+        return []
+    try:
+        text = read_regular(manifest, SERVICES_LIMIT, what="the earlier manifest").decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except (FileRefused, UnicodeDecodeError, csv.Error) as exc:
+        if force:
+            return []
+        raise OverwriteError(f"{manifest} is there from an earlier run but cannot be read to keep its services "
+                             f"({exc}); move it away, or give --force to replace it") from None
+    if rows and "service_id" not in rows[0]:
+        if force:
+            return []
+        raise OverwriteError(f"{manifest} is not a manifest this mail-merge wrote; move it away, or give --force "
+                             f"to replace it")
+    return rows
+
+
+def _write_new(path: Path, data: bytes, *, replace: bool) -> None:
+    """Create `path` afresh: O_EXCL never follows a link and never truncates a file someone else holds open."""
+    if replace and os.path.lexists(path):
+        os.unlink(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError:
+        raise OverwriteError(f"{path} appeared while the mail-merge was writing; nothing was written over it") \
+            from None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)

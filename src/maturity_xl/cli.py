@@ -1,10 +1,13 @@
 """The `maturity-xl` command: a thin click layer over the library.
 
-Domain errors become ClickException (exit 1) with a plain message; usage errors exit 2 (click's own).
+Domain errors become ClickException (exit 1) with a plain message; usage errors exit 2 (click's own). Every
+command's --help ends with an example and its exit codes (`_epilog`).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +18,28 @@ from .errors import MaturityXLError, SpecError
 from .spec import bundled_frameworks, load_framework, load_spec
 
 DEFAULT_OUT = Path("output")
+PASSWORD_ENV = "MATURITY_XL_PASSWORD"
+OPEN_PASSWORD_ENV = "MATURITY_XL_OPEN_PASSWORD"
+USAGE_EXIT = "  2  a usage error: an unknown option, a missing argument, an option's file that does not exist"
+
+
+def _epilog(example: str, *codes: str) -> str:
+    """The end of a command's --help: an example, then its exit codes (\b keeps click from rewrapping them)."""
+    lines = ["\b", "Example:", *(f"  {line}" for line in example.splitlines()), "", "\b", "Exit codes:", *codes,
+             USAGE_EXIT]
+    return "\n".join(lines)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 file', '2 files', '1,000 files'."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def _password(given: str | None, ask: bool, prompt: str, confirm: bool) -> str | None:
+    """A password from the option, its environment variable (click fills `given` from it), or a hidden prompt."""
+    if ask and not given:
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm) or None
+    return given or None
 
 
 def _framework(name: str):
@@ -22,6 +47,20 @@ def _framework(name: str):
         return load_framework(name)
     except MaturityXLError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _key(path: Path | None) -> bytes | None:
+    """The signing key, from a regular file of at most 64 KB (`--key /dev/urandom` would otherwise read for ever)."""
+    if path is None:
+        return None
+    from .safeio import FileRefused, read_regular
+    from .sign import load_key
+
+    try:
+        read_regular(path, 64 * 1024, what="the key file")
+    except FileRefused as exc:
+        raise click.ClickException(f"--key {exc}") from None
+    return load_key(path)
 
 
 def _progress(total: int, label: str):
@@ -39,7 +78,8 @@ def main() -> None:
     """Personalised-care maturity frameworks as protected Excel workbooks."""
 
 
-@main.command()
+@main.command(epilog=_epilog("maturity-xl frameworks", "  0  the list was printed",
+                             "  1  a bundled spec could not be read (the message lists its problems)"))
 def frameworks() -> None:
     """List the bundled frameworks, one line each."""
     try:
@@ -51,7 +91,10 @@ def frameworks() -> None:
                    f"{len(fw.statements):>3} {fw.terms.statement.lower()}s  {fw.title}")
 
 
-@main.command("check-spec")
+@main.command("check-spec", epilog=_epilog("maturity-xl check-spec my-framework.yaml",
+                                           "  0  the spec is valid",
+                                           "  1  the spec has problems (every one is listed, with its path), or the "
+                                           "file cannot be read"))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def check_spec(file: Path) -> None:
     """Validate a framework spec FILE and list every problem in it."""
@@ -64,7 +107,13 @@ def check_spec(file: Path) -> None:
                f"fingerprint {fw.fingerprint}")
 
 
-@main.command()
+@main.command(epilog=_epilog(
+    "maturity-xl generate lincolnshire -o lincs.xlsx --service \"Riverside Practice\" --service-id GP001\n"
+    "maturity-xl generate lincolnshire --services services.csv --out-dir output/lincs --key programme.key\n"
+    f"{PASSWORD_ENV}=secret maturity-xl generate lincolnshire   # a password without putting it on the command line",
+    "  0  the workbook(s) and, with --services, manifest.csv were written",
+    "  1  nothing was written: the framework, the services CSV (each problem with its row) or the key is wrong,\n"
+    "     the output folder holds workbooks from an earlier run (see --force), or a file cannot be written"))
 @click.argument("framework")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the workbook (default: output/FRAMEWORK.xlsx).")
@@ -74,31 +123,41 @@ def check_spec(file: Path) -> None:
               help="A CSV of services (id, name, optional contact): one workbook per row.")
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for the per-service workbooks and manifest.csv (with --services).")
-@click.option("--password", default=None, help="Optional password for sheet and workbook protection.")
+@click.option("--password", default=None, envvar=PASSWORD_ENV, show_envvar=True,
+              help="Optional password for sheet and workbook protection (or set the environment variable, or "
+                   "use --ask-password).")
+@click.option("--ask-password", is_flag=True, help="Ask for the protection password without echoing it.")
 @click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Sign each workbook's identity with this key file, so `collect --key` can check returns.")
+@click.option("--force", is_flag=True, help="With --services: replace workbooks an earlier run left in --out-dir "
+                                            "(manifest.csv keeps the earlier run's other services).")
 def generate(framework: str, output: Path | None, service_name: str, service_id: str, services_csv: Path | None,
-             out_dir: Path | None, password: str | None, key_file: Path | None) -> None:
+             out_dir: Path | None, password: str | None, ask_password: bool, key_file: Path | None,
+             force: bool) -> None:
     """Generate the assessment workbook for FRAMEWORK (an id, or the path of a spec file)."""
     from .batch import generate_batch, read_services
     from .generate import Service
     from .generate import generate as write
-    from .sign import load_key, signature
+    from .sign import signature
 
+    password = _password(password, ask_password, "Protection password", confirm=True)
     fw = _framework(framework)
     try:
-        key = load_key(key_file) if key_file else None
+        key = _key(key_file)
         if services_csv:
             if output:
                 raise click.UsageError("use --out-dir, not -o, with --services")
             services = read_services(services_csv)
             folder = out_dir or DEFAULT_OUT / fw.id
             bar = _progress(len(services), fw.id)
-            manifest = generate_batch(fw, services, folder, password=password, key=key,
-                                      progress=bar.update if bar else None)
-            if bar:
-                bar.close()
-            click.echo(f"{len(services)} workbooks for {fw.id} {fw.version} in {folder}; manifest: {manifest}")
+            try:
+                manifest = generate_batch(fw, services, folder, password=password, key=key, force=force,
+                                          progress=bar.update if bar else None)
+            finally:
+                if bar:
+                    bar.close()
+            click.echo(f"{plural(len(services), 'workbook')} for {fw.id} {fw.version} in {folder}; "
+                       f"manifest: {manifest}")
             return
         if out_dir:
             raise click.UsageError("--out-dir goes with --services; use -o for one workbook")
@@ -168,61 +227,106 @@ def _summary(response, framework=None) -> str:
     return "\n".join(lines)
 
 
-@main.command("collect")
+@main.command("collect", epilog=_epilog(
+    "maturity-xl collect returns/ more.zip -o report.xlsx --html report.html \\\n"
+    "    --expected output/lincs/manifest.csv --csv-dir csv/\n"
+    f"{OPEN_PASSWORD_ENV}=agreed maturity-xl collect returns/   # encrypted returns; no password on the command line",
+    "  0  every file was read and logged, and every report was written where asked",
+    "  1  nothing was collected and nothing overwritten: a path is missing or an empty folder, an output names an\n"
+    "     input, --expected is not a manifest, the key cannot be read; or a report could not be written where\n"
+    "     asked (the message says why, and where it was written instead, if it was)"))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_OUT / "report.xlsx",
               show_default=True, help="The consolidated workbook to write.")
 @click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML report here.")
 @click.option("--expected", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="A manifest.csv from the mail-merge (repeatable): lists who has not returned.")
+              help="A manifest.csv from the mail-merge (repeatable): lists who has not returned. A manifest re-saved "
+                   "by Excel (CSV in any encoding or delimiter, or .xlsx) is read too.")
 @click.option("--csv-dir", type=click.Path(path_type=Path, file_okay=False), help="Also export the tidy tables as CSV.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date overdue actions are judged "
               "against (default: today).")
 @click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="The key the workbooks were generated with: flags returns whose identity was altered or copied.")
-@click.option("--open-password", default=None, help="The password agreed with services, to open encrypted returns.")
+@click.option("--open-password", default=None, envvar=OPEN_PASSWORD_ENV, show_envvar=True,
+              help="The password agreed with services, to open encrypted returns (or set the environment variable, "
+                   "or use --ask-open-password).")
+@click.option("--ask-open-password", is_flag=True, help="Ask for the password to open returns without echoing it.")
 def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, expected: tuple[Path, ...],
-                    csv_dir: Path | None, today, key_file: Path | None, open_password: str | None) -> None:
-    """Collect returned workbooks from PATHS (files, folders, .zip archives) into consolidated reports."""
-    from .collect import collect, discover
-    from .sign import load_key
+                    csv_dir: Path | None, today, key_file: Path | None, open_password: str | None,
+                    ask_open_password: bool) -> None:
+    """Collect returned workbooks from PATHS (files, folders, .zip archives) into consolidated reports.
 
-    total = sum(1 for _ in discover(paths))
-    bar = _progress(total, "collecting")
+    Outputs are checked against the inputs, and --expected is read, before any return is; an earlier report is
+    replaced only by a complete one.
+    """
+    from .collect import collect
+    from .manifest import read_manifests
+    from .outputs import check_outputs, terminating_cleanly, write_reports
+
+    open_password = _password(open_password, ask_open_password, "Password to open the returns", confirm=False)
+    bar = None
     try:
-        key = load_key(key_file) if key_file else None
+        check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir}, paths, expected)
+        if expected:
+            read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
+        key = _key(key_file)
+        total = _count_inputs(paths)
+        bar = _progress(total, "collecting")
         collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
                              progress=bar.update if bar else None, key=key, password=open_password)
+        if bar:
+            bar.close()
+            bar = None
+        with terminating_cleanly():  # a SIGTERM while writing removes the temporary files on its way out
+            written = write_reports(collection, output, html, csv_dir)
     except MaturityXLError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         if bar:
             bar.close()
-    _write_reports(collection, output, html, csv_dir)
     counts = collection.counts()
-    click.echo(f"{len(collection.log)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    click.echo(f"{plural(len(collection.log), 'file')}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if collection.expected is not None:
-        click.echo(f"{len(collection.missing)} expected returns missing, "
+        click.echo(f"{plural(len(collection.missing), 'expected return')} missing, "
                    f"{len(collection.unexpected)} from services not in the manifest")
-    click.echo(f"wrote {output}" + (f", {html}" if html else "") + (f", CSVs in {csv_dir}" if csv_dir else ""))
+    reports = [str(p) for p in written.files if csv_dir is None or p.parent != csv_dir]
+    click.echo("wrote " + ", ".join(reports) +
+               (f", CSVs in {csv_dir}" if csv_dir else ""))
+    if written.notes:
+        raise click.ClickException("\n".join(written.notes))
 
 
-def _write_reports(collection, output: Path, html: Path | None, csv_dir: Path | None) -> None:
-    from .report import write_csvs, write_html, write_workbook
+def _count_inputs(paths: tuple[Path, ...]) -> int:
+    """How many files the paths hold; a missing path or an empty folder stops the run before any report is
+    replaced (a run that read nothing must not look like one that read everything)."""
+    from .collect import discover
+    from .safeio import describe_os_error
 
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        write_workbook(collection, output)
-        if html:
-            html.parent.mkdir(parents=True, exist_ok=True)
-            write_html(collection, html)
-        if csv_dir:
-            write_csvs(collection, csv_dir)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the report {exc.filename or ''}: {exc.strerror}") from None
+    total = 0
+    for path in paths:
+        try:
+            os.lstat(path)
+        except OSError as exc:
+            reason = ("no such file or folder" if exc.errno == errno.ENOENT
+                      else describe_os_error(exc, "the path"))
+            raise click.ClickException(f"{_short(path)}: {reason}; nothing was collected and no report was written") \
+                from None
+        found = sum(1 for _ in discover([path]))
+        if found == 0:
+            raise click.ClickException(f"{_short(path)}: the folder is empty, there are no returns in it; nothing "
+                                       f"was collected and no report was written")
+        total += found
+    return total
 
 
-@main.command()
+def _short(path: Path) -> str:
+    from .safeio import shown
+
+    return shown(str(path))
+
+
+@main.command(epilog=_epilog("maturity-xl demo --out-dir /tmp/demo", "  0  the demo ran and wrote its files",
+                             "  1  a file could not be written"))
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True)
 def demo(out_dir: Path) -> None:
     """The whole job on the embedded example: generate, simulate returns, collect, report."""

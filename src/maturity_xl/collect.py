@@ -9,11 +9,12 @@ and system litter). Input files are only ever read.
 
 from __future__ import annotations
 
-import csv
+import errno
 import gc
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ from .errors import MaturityXLError
 from .parse import Registry, default_registry, parse
 from .reader import MAX_RATIO, RATIO_CHECK_FLOOR, ReadError, read_member
 from .response import Problem, Response
+from .safeio import is_regular, read_regular
 from .settle import (
     ACCEPTED,
     BLANK,
@@ -66,8 +68,8 @@ class Source:
     size: int = 0
 
     def read(self) -> bytes:
-        if self.member is None:
-            return self.path.read_bytes()
+        if self.member is None:  # a FIFO, a device or a folder is refused, and no read goes past the limit
+            return read_regular(self.path, MAX_FILE_BYTES)
         # Bounded by the member's declared size: a bomb inflates no further.
         return read_member(_archive(self.path), self.member, limit=MAX_FILE_BYTES)
 
@@ -233,31 +235,66 @@ class Collection:
         return Frames(self, LogEntry.__dataclass_fields__)
 
 
-def discover(paths: Iterable[str | Path]) -> Iterator[Source]:
-    """Every file under the given files, folders (recursively) and .zip archives, in a stable order."""
+def discover(paths: Iterable[str | Path] | str | Path) -> Iterator[Source]:
+    """Every file under the given files, folders (recursively) and .zip archives, in a stable order.
+
+    Nothing found is dropped without a trace: a sub-folder that cannot be listed, a link to a folder, a FIFO or a
+    file that vanished is yielded too, and reading it says what it is.
+    """
+    if isinstance(paths, (str, bytes, os.PathLike)):  # one path, not a sequence of one-letter paths ("/", ...)
+        paths = [paths]
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+        path = Path(os.fsdecode(raw))
+        try:
+            folder = stat.S_ISDIR(path.stat().st_mode)
+        except (OSError, ValueError):
+            folder = False
+        if folder:
+            for child in _walk(path):
                 yield from _expand(child, display=str(child))
-        elif path.exists():
-            yield from _expand(path, display=str(path))
         else:
-            yield Source(str(path), path, size=-1)
+            yield from _expand(path, display=str(path))
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every entry under `folder` that is not a folder it can enter (links are not followed), sorted; a folder
+    that cannot be listed is itself an entry, so it is logged rather than skipped in silence."""
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                listed = list(entries)
+        except OSError:
+            found.append(current)
+            continue
+        for entry in listed:
+            try:
+                inside = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                inside = False
+            (pending if inside else found).append(Path(entry.path))
+    return sorted(found)
 
 
 def _expand(path: Path, display: str) -> Iterator[Source]:
-    if path.suffix.lower() == ".zip" and _is_plain_zip(path):
+    try:
+        size = path.stat().st_size
+    except (OSError, ValueError) as exc:  # gone since it was listed (missing), or unreadable (reading says why)
+        yield Source(display, path, size=-1 if getattr(exc, "errno", None) == errno.ENOENT else 0)
+        return
+    if path.suffix.lower() == ".zip" and is_regular(path) and _is_plain_zip(path):
         try:
             with zipfile.ZipFile(path) as zf:
                 members = _archive_members(zf)
         except (zipfile.BadZipFile, ReadError, OSError):
-            yield Source(display, path, size=path.stat().st_size)
+            yield Source(display, path, size=size)
             return
         for info in members:  # each read bounded by MAX_FILE_BYTES; a bigger one is "too large" on its own
             yield Source(f"{display}!{info.filename}", path, info.filename, info.file_size)
         return
-    yield Source(display, path, size=path.stat().st_size)
+    yield Source(display, path, size=size)
 
 
 def _archive_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -295,18 +332,11 @@ def _ignored(name: str) -> str | None:
     return None
 
 
-def read_manifest(paths: Iterable[str | Path]) -> list[Expected]:
+def read_manifest(paths: Iterable[str | Path] | str | Path) -> list[Expected]:
     """The services expected to return, from one or more manifest.csv files the mail-merge wrote."""
-    out: list[Expected] = []
-    for path in paths:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
-                if not row.get("service_id"):
-                    continue
-                out.append(Expected(row.get("framework_id", ""), row.get("framework_version", ""),
-                                    row["service_id"], row.get("service_name", ""), row.get("contact", ""),
-                                    row.get("file", "")))
-    return out
+    from .manifest import read_manifests
+
+    return read_manifests(paths)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from ..collect import Collection
+from ..csvsafe import defuse_frame as defuse
 from .common import atomic_write
 
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FRAMES = ("ratings", "actions", "responses", "log", "problems", "missing", "unexpected")
 
 
@@ -27,11 +25,3 @@ def write_csvs(collection: Collection, folder: Path) -> list[Path]:
                                                              date_format="%Y-%m-%d"))
         paths.append(target)
     return paths
-
-
-def defuse(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix an apostrophe to any text cell a spreadsheet would run as a formula (CWE-1236)."""
-    def cell(value: object) -> object:
-        return "'" + value if isinstance(value, str) and value.startswith(CSV_DANGEROUS) else value
-
-    return frame.astype(object).map(cell) if len(frame) else frame
