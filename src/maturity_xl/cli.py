@@ -190,10 +190,11 @@ def parse_command(file: Path, as_json: bool) -> None:
         raise click.UsageError(f"{file} does not exist")
     registry = default_registry()
     response = parse(file, registry=registry)
+    framework = registry.get(response.framework_id, response.framework_version)
     if as_json:
-        click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(response.to_dict(framework), ensure_ascii=False, indent=2))
     else:
-        click.echo(_summary(response, registry.get(response.framework_id, response.framework_version)))
+        click.echo(_summary(response, framework))
     if response.rejected:
         sys.exit(1)
 

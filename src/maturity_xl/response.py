@@ -6,9 +6,13 @@ import statistics
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from .catalogue import RETURN as _RETURN
 from .catalogue import Severity, refuse
+
+if TYPE_CHECKING:
+    from .model import Framework
 
 
 def _pickled_by_constructor(cls):
@@ -107,9 +111,10 @@ class Response:
 
     @property
     def status(self) -> str:
-        if self.rejected:
-            return "rejected"
-        return "accepted with warnings" if self.problems else "accepted"
+        """By the collector's documented rule (settle.status): the worst problem, then how much is rated."""
+        from .settle import status
+
+        return status(self, sum(r.rating is not None for r in self.ratings), len(self.ratings))
 
     @property
     def completed_on(self) -> date | None:
@@ -128,21 +133,47 @@ class Response:
     def overall(self) -> Score:
         return _score(self.ratings)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, framework: Framework | None = None) -> dict:
+        """The return as `parse --json` gives it (docs/parse.schema.json): the same keys for every framework,
+        named as in the CSV export; each action's values by role (the framework's own columns in `details`)."""
+        from .layout import RESPONDENT_FIELDS
+
         scores = self.scores()
+        levels = {lv.value: lv.label for lv in framework.scale.levels} if framework else {}
         return {
+            "schema": JSON_SCHEMA_ID,
             "file": self.file,
-            "framework": {"id": self.framework_id, "version": self.framework_version},
+            "status": self.status,
+            "framework": {"id": self.framework_id, "version": self.framework_version,
+                          "title": framework.title if framework else ""},
             "service": {"id": self.service_id, "name": self.service_name},
-            "respondent": {k: _jsonable(v) for k, v in self.respondent.items()},
+            "respondent": {key: _jsonable(self.respondent.get(key)) for key, *_rest in RESPONDENT_FIELDS},
             "ratings": [{"statement_id": r.statement_id, "area_id": r.area_id, "rating": r.rating,
+                         "level": levels.get(r.rating) if r.rating is not None else None,
                          "rationale": r.rationale, "evidence": r.evidence} for r in self.ratings],
-            "actions": [{"statement_id": a.statement_id, "area_id": a.area_id,
-                         **{k: _jsonable(v) for k, v in a.values.items()}} for a in self.actions],
+            "actions": [_action_json(a, framework) for a in self.actions],
             "scores": {"areas": {k: v.to_dict() for k, v in scores.items() if k != "overall"},
                        "overall": scores["overall"].to_dict()},
             "problems": [p.to_dict() for p in self.problems],
         }
+
+
+JSON_SCHEMA_ID = "maturity-xl/parse/1"
+
+
+def _action_json(action: Action, framework: Framework | None) -> dict:
+    """One action with a key per role (None where the framework has no such column), as the actions CSV names
+    them, and the framework's own columns under `details` (every column there when the framework is unknown)."""
+    from .model import ACTION_ROLES
+
+    by_role = {c.role: c.id for c in framework.action_columns if c.role} if framework else {}
+    out: dict[str, object] = {"statement_id": action.statement_id, "area_id": action.area_id}
+    for role in ACTION_ROLES:
+        column = by_role.get(role.name)
+        out[role.field] = _jsonable(action.values.get(column)) if column else None
+    taken = set(by_role.values())
+    out["details"] = {k: _jsonable(v) for k, v in action.values.items() if k not in taken}
+    return out
 
 
 def _score(rows: list[Rating]) -> Score:
