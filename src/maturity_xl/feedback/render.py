@@ -233,7 +233,7 @@ def _extremes(pack: Pack, statement_term: str) -> str:
             for i, s in enumerate(pack.strongest)]
     rows += [["Weakest" if i == 0 else "", e(s.statement_id), e(s.text), _rating(s)]
              for i, s in enumerate(pack.weakest)]
-    parts.append(_table(["", e(statement_term), "Text", "Your rating"], rows, widths=[10, 9, 60, 21],
+    parts.append(_table(["Which", e(statement_term), "Text", "Your rating"], rows, widths=[10, 9, 60, 21],
                         nowrap={0, 1}, cls="fixed"))
     return "\n".join(parts)
 
