@@ -233,7 +233,7 @@ def _extremes(pack: Pack, statement_term: str) -> str:
             for i, s in enumerate(pack.strongest)]
     rows += [["Weakest" if i == 0 else "", e(s.statement_id), e(s.text), _rating(s)]
              for i, s in enumerate(pack.weakest)]
-    parts.append(_table(["Which", e(statement_term), "Text", "Your rating"], rows, widths=[10, 9, 60, 21],
+    parts.append(_table(["Which", e(statement_term), "Text", "Your rating"], rows, widths=[10, 11, 58, 21],
                         nowrap={0, 1}, cls="fixed"))
     return "\n".join(parts)
 
@@ -274,7 +274,7 @@ def _actions(pack: Pack, statement_term: str) -> str:
                    e(a.lead) or "\u2013", when(a.deadline) or "\u2013"]
             rows.append(row + ([e(a.status)] if status else []) + [e(", ".join(a.flags))])
         headers = [e(statement_term), "Action", "Lead", "Deadline"] + (["Status"] if status else []) + ["Flag"]
-        widths = [8, 52, 15, 10] + ([8, 7] if status else [15])
+        widths = [10, 50, 15, 10] + ([8, 7] if status else [15])
         parts.append(_table(headers, rows, flags={len(headers) - 1}, nowrap={0, 3}, widths=widths))
     if pack.unplanned and pack.target:
         value, label = pack.target
