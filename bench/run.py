@@ -187,13 +187,13 @@ def bench_feedback(fw, n: int, work: Path) -> None:
     manifest = write_feedback(frames, work / "feedback", pdf=False)
     html = time.perf_counter() - start
     pages = sorted((work / "feedback").glob("*.html"))
-    start = time.perf_counter()
-    print_pdfs([(p, p.with_suffix(".pdf")) for p in pages], max_pages=2)
-    pdf = time.perf_counter() - start
     assert len(pages) == n and manifest.exists(), len(pages)
     peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) // 1024
     row(f"feedback packs for {n:,} services ({fw.id}): HTML", f"{html:.1f} s, {html / n * 1000:.1f} ms each",
         f"(peak {peak} MB in this process)")
+    start = time.perf_counter()
+    print_pdfs([(p, p.with_suffix(".pdf")) for p in pages], max_pages=2)
+    pdf = time.perf_counter() - start
     row("  ... then their PDFs by one headless Chromium", f"{pdf:.0f} s, {pdf / n * 1000:.0f} ms each",
         f"(HTML and PDF together {html + pdf:.0f} s)")
 
