@@ -29,9 +29,18 @@ from conftest import make_spec
 from maturity_xl.cli import main
 from maturity_xl.collect import Collection, collect
 from maturity_xl.demo import TODAY, example_services, run_demo
-from maturity_xl.feedback import (MIN_SERVICES, build_packs, plan_matrix, provider_plans, render_pack,
-                                  render_provider_plans_html, write_feedback, write_feedback_for,
-                                  write_provider_plans_csv, write_provider_plans_sheet)
+from maturity_xl.feedback import (
+    MIN_SERVICES,
+    build_packs,
+    plan_matrix,
+    provider_plans,
+    render_pack,
+    render_provider_plans_html,
+    write_feedback,
+    write_feedback_for,
+    write_provider_plans_csv,
+    write_provider_plans_sheet,
+)
 from maturity_xl.feedback.figures import TOP_REACHED
 from maturity_xl.feedback.plans import contrast, level_colours
 from maturity_xl.feedback.render import COLOURS
@@ -262,6 +271,17 @@ def test_returned_text_stays_inert_in_a_pack():
         assert "<script" not in page and "<a " not in page and "<img" not in page and 'href="' not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
         assert "&lt;a href=&quot;http://evil.example&quot;&gt;click&lt;/a&gt;" in page
+
+
+def test_manifest_defuses_text_a_spreadsheet_would_run(tmp_path):
+    c = _hostile_collection()
+    write_feedback_for(c, tmp_path, pdf=False)
+    with open(tmp_path / "manifest.csv", encoding="utf-8-sig", newline="") as fh:
+        names = [row["service_name"] for row in csv.DictReader(fh)]
+    assert names[2] == "'" + HOSTILE[2] + " 2"
+    assert all(not n.startswith(("=", "+", "-", "@")) for n in names)
+    assert len(list(tmp_path.glob("*.html"))) == 6  # file names made safe: no markup or quotes in them
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+", p.name) for p in tmp_path.glob("*.html"))
 
 
 # Accessibility
