@@ -174,10 +174,35 @@ def bench_startup(work: Path, framework_id: str) -> None:
     row(f"start-up: maturity-xl generate {framework_id} (one workbook)", f"{gen * 1000:.0f} ms")
 
 
+def bench_feedback(fw, n: int, work: Path) -> None:
+    """Feedback packs for n services: the HTML (one process), then the PDFs from one Chromium (both cores)."""
+    from maturity_xl.collect import collect
+    from maturity_xl.feedback import write_feedback
+    from maturity_xl.feedback.pdf import print_pdfs
+
+    synthesise(fw, n, work / "returns-feedback")
+    frames = collect([work / "returns-feedback"]).frames()
+    assert len(frames.responses) == n  # the frames are built before the clock starts
+    start = time.perf_counter()
+    manifest = write_feedback(frames, work / "feedback", pdf=False)
+    html = time.perf_counter() - start
+    pages = sorted((work / "feedback").glob("*.html"))
+    assert len(pages) == n and manifest.exists(), len(pages)
+    peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) // 1024
+    row(f"feedback packs for {n:,} services ({fw.id}): HTML", f"{html:.1f} s, {html / n * 1000:.1f} ms each",
+        f"(peak {peak} MB in this process)")
+    start = time.perf_counter()
+    print_pdfs([(p, p.with_suffix(".pdf")) for p in pages], max_pages=2)
+    pdf = time.perf_counter() - start
+    row("  ... then their PDFs by one headless Chromium", f"{pdf:.0f} s, {pdf / n * 1000:.0f} ms each",
+        f"(HTML and PDF together {html + pdf:.0f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a first look")
     parser.add_argument("--framework", default="coventry-warwickshire", help="the framework returns are made from")
+    parser.add_argument("--feedback", type=int, metavar="N", help="only the feedback packs, for N services")
     args = parser.parse_args()
     small, big = (200, 1000) if args.quick else (1000, 10000)
     fw = load_framework(args.framework)
@@ -185,6 +210,11 @@ def main() -> None:
           file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mxl-bench-") as tmp:
         work = Path(tmp)
+        if args.feedback:
+            bench_feedback(fw, args.feedback, work)
+            print("| measure | figure | note |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |"
+                                                                          for a, b, c in ROWS))
+            return
         bench_generate()
         bench_mailmerge(fw, small, 20 if args.quick else 100, work)
         print(f"synthesising {big:,} returns...", file=sys.stderr, flush=True)

@@ -326,6 +326,41 @@ def _short(path: Path) -> str:
     return shown(str(path))
 
 
+@main.command("feedback", epilog=_epilog(
+    "maturity-xl feedback returns/ --expected output/lincs/manifest.csv --out-dir feedback/",
+    "  0  a pack was written for every service that returned, and feedback/manifest.csv",
+    "  1  a path is missing or holds no file, or a pack could not be written"))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT / "feedback",
+              show_default=True, help="Folder for each service's pack and manifest.csv.")
+@click.option("--expected", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A manifest.csv from the mail-merge (repeatable): the contact each pack goes to.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date overdue actions are judged "
+              "against (default: today).")
+@click.option("--no-pdf", is_flag=True, help="Write the HTML packs only (PDFs need Chromium).")
+@click.option("--open-password", default=None, help="The password agreed with services, to open encrypted returns.")
+def feedback_command(paths: tuple[Path, ...], out_dir: Path, expected: tuple[Path, ...], today, no_pdf: bool,
+                     open_password: str | None) -> None:
+    """Write a feedback pack (HTML and PDF) for each service that returned, from PATHS, and a manifest."""
+    from .collect import collect
+    from .feedback import write_feedback_for
+
+    _count_inputs(paths)
+    try:
+        collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
+                             password=open_password)
+        bar = _progress(len(collection.heads), "feedback")
+        manifest = write_feedback_for(collection, out_dir, pdf=not no_pdf, progress=bar.update if bar else None)
+        if bar:
+            bar.close()
+    except MaturityXLError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or ''}: {exc.strerror}") from None
+    kinds = "HTML" if no_pdf else "HTML and PDF"
+    click.echo(f"wrote {plural(len(collection.heads), 'feedback pack')} ({kinds}) in {out_dir}; manifest: {manifest}")
+
+
 @main.command(epilog=_epilog("maturity-xl demo --out-dir /tmp/demo", "  0  the demo ran and wrote its files",
                              "  1  a file could not be written"))
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True)
