@@ -240,23 +240,17 @@ def test_cli_exit_codes(tmp_path, filled_copies):
     assert ok.exit_code == 0 and "accepted" in ok.output and "Traceback" not in ok.output
 
 
-def _blank(value):
-    """Empty strings as blank cells (a re-save by openpyxl drops them; the parser reads both as "")."""
-    if isinstance(value, dict):
-        return {k: _blank(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blank(v) for v in value]
-    return None if value == "" else value
-
-
 def _both_metadata_reads(data: bytes):
-    from maturity_xl.parse import _Parser, default_registry
+    """The (head, map) the parser takes for a known spec (None if it does not take layout.py's), and the
+    (head, map) of the metadata sheet read whole."""
+    from maturity_xl.parse import default_registry
+    from maturity_xl.parse.parser import Parser
     from maturity_xl.reader import open_workbook
 
     wb = open_workbook(data)
     try:
-        parser = _Parser(wb, "x.xlsx", default_registry())
-        return _blank(parser._known_metadata(METADATA)), _blank(parser._metadata_sheet(METADATA))
+        parser = Parser(wb, "x.xlsx", default_registry())
+        return parser.known_metadata(METADATA), parser.sheet_metadata(METADATA)
     finally:
         wb.close()
 
@@ -288,12 +282,12 @@ def test_the_layout_digest_decides_which_map_counts(lincs, generated):
     original = generated["lincolnshire"].read_bytes()
     map_edited = patch_cells(original, {(METADATA, cell(last, 4)): "C999"})
     known, whole = _both_metadata_reads(map_edited)
-    assert known is not None and known["map"][-1][3] == cell(lay.statement_cells[-1].row, lay.A_RATING)
-    assert whole["map"][-1][3] == "C999"
+    assert known is not None and known[1].entries[-1].cells[0] == (lay.statement_cells[-1].row, lay.A_RATING)
+    assert whole[1].entries[-1].cells[0] == (998, 2)
     layout_row = METADATA_KEYS.index("layout") + 1
     digest_edited = patch_cells(map_edited, {(METADATA, cell(layout_row, 1)): "0123456789abcdef"})
     known, whole = _both_metadata_reads(digest_edited)
-    assert known is None and whole["map"][-1][3] == "C999"
+    assert known is None and whole[1].entries[-1].cells[0] == (998, 2)
     edited_head = patch_cells(original, {(METADATA, "A3"): "framework"})
     assert _both_metadata_reads(edited_head)[0] is None
 
@@ -307,7 +301,7 @@ def test_a_return_made_before_the_layout_digest_is_read_with_its_own_map(lincs, 
     wb[METADATA].delete_rows(METADATA_KEYS.index("layout") + 2)  # as the generator wrote it before
     wb.save(path)
     known, whole = _both_metadata_reads(path.read_bytes())
-    assert known is None and "layout" not in whole["workbook"] and whole["map"]
+    assert known is None and whole[0].layout == "" and whole[1].entries
     response = parse(path)
     assert_same(lincs, filled, response)
     assert [p for p in response.problems if p.severity != "info"] == []

@@ -25,6 +25,7 @@ from .layout import (
     START,
     SUMMARY,
     UNSIGNED,
+    Chart,
     Layout,
     cell,
     col_letter,
@@ -98,11 +99,15 @@ class Service:
 
 
 def generate(framework: Framework, out: str | Path | BinaryIO, *, service: Service | None = None,
-             password: str | None = None, generated_at: datetime | None = None, signature: str = "") -> None:
-    """Write the assessment workbook for `framework` (optionally personalised for one service) to `out`."""
+             password: str | None = None, generated_at: datetime | None = None, signature: str = "",
+             layout: Layout | None = None) -> None:
+    """Write the assessment workbook for `framework` (optionally personalised for one service) to `out`.
+
+    `layout` places the cells (by default `Layout(framework)`; tests pass one with its columns in another order).
+    """
     service = service or Service()
     generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
-    layout = Layout(framework)
+    layout = layout or Layout(framework)
     target = str(out) if isinstance(out, Path) else out
     wb = _ProtectedWorkbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})
@@ -143,7 +148,7 @@ class _Writer:
         self.password = password
         self.generated_at = generated_at
         # Sheets are added up front so their order is fixed whatever order we fill them in.
-        self.ws = {name: wb.add_worksheet(name) for name in (START, ASSESSMENT, ACTIONS, SUMMARY, METADATA)}
+        self.ws = {name: wb.add_worksheet(name) for name in layout.sheets}
         f = wb.add_format
         base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
         self.f = {
@@ -226,35 +231,36 @@ class _Writer:
 
     def start(self) -> None:
         ws, f, fw, lay = self.ws[START], self.f, self.fw, self.layout
-        ws.set_column(0, 0, 26)
-        ws.set_column(1, 1, 100)
+        label, answer = lay.LABEL_COL, lay.VALUE_COL
+        ws.set_column(label, label, 26)
+        ws.set_column(answer, answer, 100)
         ws.hide_gridlines(2)
-        ws.write_string(0, 0, fw.title, f["title"])
+        ws.write_string(lay.TITLE_ROW, 0, fw.title, f["title"])
         line = f"Version {fw.version} · self-assessment workbook"
         if self.service.name:
             line += f" for {self.service.name}"
-        ws.write_string(1, 0, line, f["subtitle"])
-        ws.write_string(3, 0, "Your details", f["h2"])
-        ws.write_string(3, 1, "Fill in the white boxes.", f["subtitle"])
+        ws.write_string(lay.SUBTITLE_ROW, 0, line, f["subtitle"])
+        ws.write_string(lay.DETAILS_ROW, label, "Your details", f["h2"])
+        ws.write_string(lay.DETAILS_ROW, answer, "Fill in the white boxes.", f["subtitle"])
         for field in lay.respondent:
-            ws.write_string(field.row, 0, field.label, f["label"])
+            ws.write_string(field.row, label, field.label, f["label"])
             value = self.service.name if field.key == "service" else ""
             if field.kind == "date":
-                ws.write_blank(field.row, 1, None, f["input_date"])
-                self._validate(ws, field.row, 1, field.row, {
+                ws.write_blank(field.row, answer, None, f["input_date"])
+                self._validate(ws, field.row, answer, field.row, {
                     "validate": "date", "criteria": "between", "minimum": EARLIEST_DATE, "maximum": LATEST_DATE,
                     "input_title": field.label, "input_message": field.help,
                     "error_title": "Not a date", "error_message": "Enter a date, for example 31/03/2027."})
             else:
                 if value:
-                    ws.write_string(field.row, 1, value, f["input"])
+                    ws.write_string(field.row, answer, value, f["input"])
                 else:
-                    ws.write_blank(field.row, 1, None, f["input"])
-                self._validate(ws, field.row, 1, field.row, {"validate": "any", "input_title": field.label,
-                                                             "input_message": field.help})
+                    ws.write_blank(field.row, answer, None, f["input"])
+                self._validate(ws, field.row, answer, field.row, {"validate": "any", "input_title": field.label,
+                                                                  "input_message": field.help})
         total = len(fw.statements)
-        ws.write_string(lay.counter_row, 0, "Progress", f["label"])
-        ws.write_formula(lay.counter_row, 1, f'={self.rated_formula}&" of {total} {self.statement_word} rated"',
+        ws.write_string(lay.counter_row, label, "Progress", f["label"])
+        ws.write_formula(lay.counter_row, answer, f'={self.rated_formula}&" of {total} {self.statement_word} rated"',
                          f["counter"], f"0 of {total} {self.statement_word} rated")
         r = lay.start_body_row
         r = self._section(ws, r, "About this framework", fw.introduction.split("\n\n"))
@@ -279,7 +285,7 @@ class _Writer:
         r = self._section(ws, r, "Notes", list(fw.notes) + about)
         credit = [f"Source: {fw.source}"] + ([f"Credit: {fw.credit}"] if fw.credit else [])
         self._section(ws, r, "Source and credit", credit)
-        ws.freeze_panes(3, 0)
+        ws.freeze_panes(lay.DETAILS_ROW, 0)
         ws.activate()
         ws.set_first_sheet()
         self._print(ws, None)
@@ -298,23 +304,20 @@ class _Writer:
     def assessment(self) -> None:
         ws, f, fw, lay = self.ws[ASSESSMENT], self.f, self.fw, self.layout
         scale = fw.scale
-        widths = {lay.A_ID: 8, lay.A_TEXT: 70, lay.A_RATING: 9, lay.A_LEVEL: 18, lay.A_RATIONALE: 45,
-                  lay.A_EVIDENCE: 40}
+        widths = {c.col: c.width for c in lay.assessment_columns}
         for col, width in widths.items():
             ws.set_column(col, col, width)
-        ws.write_string(0, 0, f"Assessment: {fw.title}", f["title"])
+        ws.write_string(lay.TITLE_ROW, 0, f"Assessment: {fw.title}", f["title"])
         if lay.descriptor_mode:
             how = (f"For each {fw.terms.statement.lower()}, read its five statements, then choose the number of the "
                    f"one that fits best from the dropdown in the Rating column. The chosen statement lights up.")
         else:
             how = (f"For each statement, choose a rating from {scale.minimum} to {scale.maximum} from the dropdown in "
                    f"the Rating column (the scale is on the Start here sheet), then say why and what shows it.")
-        ws.write_string(1, 0, how, f["subtitle"])
-        headers = ["ID", fw.terms.statement, f"Rating ({scale.minimum}-{scale.maximum})", scale.name,
-                   fw.rationale_label, fw.evidence_label]
-        for col, text in enumerate(headers):
-            ws.write_string(lay.A_HEADER_ROW, col, text, f["header"])
-        ws.set_row(lay.A_HEADER_ROW, row_height(*((h, widths[i]) for i, h in enumerate(headers))))
+        ws.write_string(lay.SUBTITLE_ROW, 0, how, f["subtitle"])
+        for c in lay.assessment_columns:
+            ws.write_string(lay.A_HEADER_ROW, c.col, c.header, f["header"])
+        ws.set_row(lay.A_HEADER_ROW, row_height(*((c.header, c.width) for c in lay.assessment_columns)))
         values = ",".join(str(v) for v in scale.values)
         levels_text = "; ".join(f"{lv.value} {lv.label}" for lv in scale.levels)
         rating_validation = {
@@ -330,7 +333,7 @@ class _Writer:
                 style = f["area"] if row.kind == "area" else f["group"]
                 ws.set_row(r, row_height((row.title, sum(widths.values()))) + (4 if row.kind == "area" else 0))
                 # Headings span the row (merged cells hold no input, so the parser never reads them).
-                ws.merge_range(r, 0, r, lay.A_EVIDENCE, "", style)
+                ws.merge_range(r, 0, r, lay.assessment_last_col, "", style)
                 ws.write_string(r, 0, row.title, style)
                 continue
             st = row.statement
@@ -347,7 +350,7 @@ class _Writer:
                                  f["descriptor"], "")
                 ws.write_blank(r, lay.A_RATIONALE, None, f["descriptor"])
                 ws.write_blank(r, lay.A_EVIDENCE, None, f["descriptor"])
-                ws.conditional_format(r, lay.A_ID, r, lay.A_EVIDENCE, {
+                ws.conditional_format(r, 0, r, lay.assessment_last_col, {
                     "type": "formula", "criteria": f"={rating_ref}={row.level}", "format": f["chosen"]})
                 continue
             shown = st.title if lay.descriptor_mode and st.title else st.text
@@ -369,7 +372,7 @@ class _Writer:
             "max_type": "num", "max_value": scale.maximum, "max_color": "#A9D08E"})
         self._input_help(ws, lay.A_RATIONALE, fw.rationale_label, fw.rationale_help)
         self._input_help(ws, lay.A_EVIDENCE, fw.evidence_label, fw.evidence_help)
-        ws.freeze_panes(lay.A_HEADER_ROW + 1, lay.A_RATING)
+        ws.freeze_panes(lay.A_HEADER_ROW + 1, lay.assessment_freeze_col)
         self._print(ws, lay.A_HEADER_ROW)
         self._protect(ws)
 
@@ -383,25 +386,19 @@ class _Writer:
 
     def actions(self) -> None:
         ws, f, fw, lay = self.ws[ACTIONS], self.f, self.fw, self.layout
-        scale = fw.scale
         descriptor_target = fw.target_mode == "next-descriptor"
-        headers = ["ID", fw.terms.area, fw.terms.statement, "Rating", scale.name,
-                   "Next statement to work towards" if descriptor_target else "Target (next level)", "Gap"]
-        widths = [8, 18, 40, 7, 14, 40 if descriptor_target else 16, 6]
-        for col in fw.action_columns:
-            headers.append(col.name)
-            widths.append({"text": 32, "person": 18, "date": 12, "choice": 14}[col.kind])
-        for col, (text, width) in enumerate(zip(headers, widths)):
-            ws.set_column(col, col, width)
-            ws.write_string(lay.P_HEADER_ROW, col, text, f["header"])
-        ws.set_row(lay.P_HEADER_ROW, row_height(*zip(headers, widths)))
-        ws.write_string(0, 0, f"Action plan: {fw.title}", f["title"])
-        ws.write_string(1, 0, "This plan fills itself from your assessment. Grey rows have no gap. Use the filter on "
+        widths = {c.col: c.width for c in lay.plan_columns}
+        for c in lay.plan_columns:
+            ws.set_column(c.col, c.col, c.width)
+            ws.write_string(lay.P_HEADER_ROW, c.col, c.header, f["header"])
+        ws.set_row(lay.P_HEADER_ROW, row_height(*((c.header, c.width) for c in lay.plan_columns)))
+        ws.write_string(lay.TITLE_ROW, 0, f"Action plan: {fw.title}", f["title"])
+        ws.write_string(lay.SUBTITLE_ROW, 0, "This plan fills itself from your assessment. Grey rows have no gap. Use the filter on "
                               "the Gap column to show only the statements you still have to work on, then fill in "
                               "the white boxes.", f["subtitle"])
         areas = {a.id: a.title for a in fw.areas}
         a_sheet = quote_sheet(ASSESSMENT)
-        last_col = lay.action_first_col + len(fw.action_columns) - 1
+        last_col = lay.plan_last_col
         for c in lay.statement_cells:
             r, ar = c.action_row, c.row
             st = next(s for s in fw.statements if s.id == c.statement_id)
@@ -434,7 +431,7 @@ class _Writer:
         ws.conditional_format(first, 0, lay.action_last_row, last_col, {
             "type": "formula", "criteria": f"=${col_letter(lay.P_GAP)}{first + 1}=0", "format": f["muted"]})
         ws.autofilter(lay.P_HEADER_ROW, 0, lay.action_last_row, last_col)
-        ws.freeze_panes(lay.P_HEADER_ROW + 1, lay.P_TEXT + 1)
+        ws.freeze_panes(lay.P_HEADER_ROW + 1, lay.plan_freeze_col)
         self._print(ws, lay.P_HEADER_ROW)
         self._protect(ws, autofilter=True)
 
@@ -449,8 +446,7 @@ class _Writer:
         elif column.kind == "choice":
             ws.write_blank(r, col, None, f["input"])
             if self.layout.choice_needs_range(column.options):
-                first, last = self.layout.choice_rows[column.id]
-                source = f"={METADATA}!$C${first + 1}:$C${last + 1}"
+                source = self.layout.choice_source(column.id)
             else:
                 source = list(column.options)
             options.update({"validate": "list", "source": source, "error_type": "stop",
@@ -466,63 +462,57 @@ class _Writer:
     def summary(self) -> None:
         ws, f, fw, lay = self.ws[SUMMARY], self.f, self.fw, self.layout
         scale = fw.scale
-        ws.write_string(0, 0, f"Summary: {fw.title}", f["title"])
-        ws.write_string(1, 0, "These figures update as you fill in the Assessment. They describe your own service's "
-                              "profile to plan improvement; a self-assessment is not a league table.",
-                        f["subtitle"])
-        target_label = f"{scale.target} - {scale.label_of(scale.target)}"
-        headers = [fw.terms.area, fw.terms.statement + "s" if not fw.terms.statement.endswith("s") else
-                   fw.terms.statement, "Rated", "Mean", "Lowest", "Highest", f"At or above {target_label}"]
-        widths = [40, 11, 9, 9, 9, 9, 18]
-        for col, (text, width) in enumerate(zip(headers, widths)):
-            ws.set_column(col, col, width)
-            ws.write_string(lay.S_HEADER_ROW, col, text, f["header"])
-        ws.set_row(lay.S_HEADER_ROW, row_height(*zip(headers, widths)))
+        ws.write_string(lay.TITLE_ROW, 0, f"Summary: {fw.title}", f["title"])
+        ws.write_string(lay.SUBTITLE_ROW, 0, "These figures update as you fill in the Assessment. They describe your "
+                                             "own service's profile to plan improvement; a self-assessment is not a "
+                                             "league table.", f["subtitle"])
+        for c in lay.summary_columns:
+            ws.set_column(c.col, c.col, c.width)
+            ws.write_string(lay.S_HEADER_ROW, c.col, c.header, f["header"])
+        ws.set_row(lay.S_HEADER_ROW, row_height(*((c.header, c.width) for c in lay.summary_columns)))
         rows = [(span.summary_row, span.title, span.statements, lay.area_rating_range(span), False)
                 for span in lay.area_spans]
         rows.append((lay.overall_summary_row, "Overall", len(fw.statements), lay.rating_range, True))
+        col = lay.summary_col
         for r, title, count, rng, bold in rows:
-            ws.write_string(r, 0, title, f["cell_bold"] if bold else f["cell"])
-            ws.set_row(r, row_height((title, 40)))
-            ws.write_number(r, 1, count, f["formula_num"])
+            ws.write_string(r, col("area"), title, f["cell_bold"] if bold else f["cell"])
+            ws.set_row(r, row_height((title, lay.summary_columns[col("area")].width)))
+            ws.write_number(r, col("statements"), count, f["formula_num"])
             n = f"COUNT({rng})"
-            ws.write_formula(r, 2, f"={n}", f["formula_num"], 0)
-            ws.write_formula(r, 3, f'=IF({n}=0,"",AVERAGE({rng}))', f["formula_dec"], "")
-            ws.write_formula(r, 4, f'=IF({n}=0,"",MIN({rng}))', f["formula_num"], "")
-            ws.write_formula(r, 5, f'=IF({n}=0,"",MAX({rng}))', f["formula_num"], "")
-            ws.write_formula(r, 6, f'=IF({n}=0,"",COUNTIF({rng},">={scale.target}")/{n})', f["formula_pct"], "")
-        r = lay.overall_summary_row + 2
-        ws.write_string(r, 0, "How many are at each level", f["h2"])
-        ws.write_blank(r, 1, None, f["h2"])
-        r += 1
-        dist_first = r
-        for level in scale.levels:
+            ws.write_formula(r, col("rated"), f"={n}", f["formula_num"], 0)
+            ws.write_formula(r, col("mean"), f'=IF({n}=0,"",AVERAGE({rng}))', f["formula_dec"], "")
+            ws.write_formula(r, col("lowest"), f'=IF({n}=0,"",MIN({rng}))', f["formula_num"], "")
+            ws.write_formula(r, col("highest"), f'=IF({n}=0,"",MAX({rng}))', f["formula_num"], "")
+            ws.write_formula(r, col("at_target"), f'=IF({n}=0,"",COUNTIF({rng},">={scale.target}")/{n})',
+                             f["formula_pct"], "")
+        ws.write_string(lay.distribution_heading_row, 0, "How many are at each level", f["h2"])
+        ws.write_blank(lay.distribution_heading_row, 1, None, f["h2"])
+        for r, level in enumerate(scale.levels, lay.distribution_first_row):
             ws.write_string(r, 0, f"{level.value} - {level.label}", f["cell"])
             ws.write_formula(r, 1, f"=COUNTIF({lay.rating_range},{level.value})", f["formula_num"], 0)
-            r += 1
-        sheet = quote_sheet(SUMMARY)
-        first_area, last_area = lay.area_spans[0].summary_row, lay.area_spans[-1].summary_row
+        height = max(260, 70 + 34 * len(lay.area_spans))
         # No data labels: LibreOffice draws XlsxWriter's value labels with the series and category names as well,
         # which buries the bars; the figures stand in the table beside each chart.
-        chart = self.wb.add_chart({"type": "bar"})
-        chart.add_series({"name": "Mean rating", "categories": f"={sheet}!$A${first_area + 1}:$A${last_area + 1}",
-                          "values": f"={sheet}!$D${first_area + 1}:$D${last_area + 1}", "fill": {"color": "#2F5597"}})
-        chart.set_title({"name": f"Mean rating by {fw.terms.area.lower()}", "name_font": {"size": 11}})
+        chart = self._chart(ws, "bar", lay.mean_chart, "Mean rating", "#2F5597", 330, height,
+                            f"Mean rating by {fw.terms.area.lower()}")
         chart.set_x_axis({"min": scale.minimum, "max": scale.maximum, "major_unit": 1})
         chart.set_y_axis({"reverse": True})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 330, "height": max(260, 70 + 34 * len(lay.area_spans))})
-        ws.insert_chart(r + 1, 0, chart)
-        dist = self.wb.add_chart({"type": "column"})
-        dist.add_series({"name": "Statements", "categories": f"={sheet}!$A${dist_first + 1}:$A${r}",
-                         "values": f"={sheet}!$B${dist_first + 1}:$B${r}", "fill": {"color": "#70AD47"}})
-        dist.set_title({"name": "How many are at each level", "name_font": {"size": 11}})
-        dist.set_legend({"none": True})
-        dist.set_size({"width": 430, "height": max(260, 70 + 34 * len(lay.area_spans))})
-        ws.insert_chart(r + 1, 3, dist, {"x_offset": 40})
+        self._chart(ws, "column", lay.distribution_chart, "Statements", "#70AD47", 430, height,
+                    "How many are at each level", {"x_offset": 40})
         ws.freeze_panes(lay.S_HEADER_ROW + 1, 0)
         self._print(ws, lay.S_HEADER_ROW)
         self._protect(ws)
+
+    def _chart(self, ws: Worksheet, kind: str, where: Chart, series: str, colour: str, width: int, height: int,
+               title: str, options: dict | None = None):
+        chart = self.wb.add_chart({"type": kind})
+        chart.add_series({"name": series, "categories": where.categories, "values": where.values,
+                          "fill": {"color": colour}})
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(where.row, where.col, chart, options or {})
+        return chart
 
     def metadata(self, signature: str) -> None:
         ws, lay = self.ws[METADATA], self.layout
@@ -538,9 +528,8 @@ class _Writer:
                     ws.write_string(r, c, str(value), self.f["meta"])
         ws.set_column(0, 0, 14)
         ws.set_column(1, 7, 18)
-        first, last = lay.scale_rows
-        for name, col in (("ScaleValues", "B"), ("ScaleLabels", "C"), ("ScaleText", "D")):
-            self.wb.define_name(name, f"={METADATA}!${col}${first + 1}:${col}${last + 1}")
+        for name, ref in lay.defined_names.items():
+            self.wb.define_name(name, ref)
         ws.very_hidden()
         self._protect(ws)
 
