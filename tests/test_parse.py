@@ -324,3 +324,125 @@ def test_a_layout_the_fingerprint_does_not_cover_is_read_from_the_workbooks_own_
     for action in response.actions:
         assert {k: v for k, v in action.values.items() if v} == \
             {k: v for k, v in filled.actions[action.statement_id].items() if v}
+
+
+def _moved_problems(response, code="column-moved"):
+    return [p for p in response.problems if p.code == code]
+
+
+@pytest.mark.parametrize("where", ["before-rating", "at-a"])
+def test_a_column_inserted_by_a_respondent_is_read_by_its_header(where, lincs, generated, tmp_path):
+    """A respondent unprotects the Assessment sheet and inserts a column (openpyxl, as a respondent's program
+    would; it drops cached values): every answer is read from the column its header is in now, with a warning
+    naming each moved column. Found in review: before Rating this read 0 ratings and filed the rationale as
+    evidence; at A it lost every answer with messages saying rows were deleted."""
+    lay = Layout(lincs)
+    filled = random_answers(lincs, random.Random(11), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    at = lay.A_RATING if where == "before-rating" else lay.A_ID
+    wb[ASSESSMENT].insert_cols(at + 1)  # openpyxl counts columns from 1
+    wb.save(path)
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    moved = _moved_problems(response)
+    shifted = [c for c in lay.assessment_columns if c.col >= at and c.kind != "shown"]
+    assert [p.message.split("'")[1] for p in moved] == [c.header for c in shifted]
+    assert all(p.severity == "warning" and p.sheet == ASSESSMENT for p in moved)
+    assert {p.code for p in response.problems} == {"column-moved"}
+
+
+def test_a_column_moved_with_its_header_changed_is_rejected_naming_it(lincs, generated, tmp_path):
+    """A column inserted and the rating column's header retyped: which column holds the ratings cannot be told,
+    so the return is sent back with a problem that names the column, never accepted with its answers lost."""
+    lay = Layout(lincs)
+    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    ws = wb[ASSESSMENT]
+    ws.insert_cols(1)
+    ws.cell(lay.A_HEADER_ROW + 1, lay.A_RATING + 2).value = "Score"
+    wb.save(tmp_path / "r.xlsx")
+    response = parse(tmp_path / "r.xlsx")
+    assert response.rejected
+    [fatal] = [p for p in response.problems if p.severity == "fatal"]
+    header = lay.assessment_columns[lay.A_RATING].header
+    assert fatal.code == "column-missing" and f"'{header}'" in fatal.message and fatal.advice
+
+
+def test_a_header_edited_in_place_reads_the_column_with_a_warning(lincs, generated, tmp_path):
+    lay = Layout(lincs)
+    filled = random_answers(lincs, random.Random(12), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    wb[ASSESSMENT].cell(lay.A_HEADER_ROW + 1, lay.A_EVIDENCE + 1).value = "What shows it"
+    wb.save(path)
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    assert [(p.code, p.cell) for p in response.problems] == [("header-edited", cell(lay.A_HEADER_ROW, lay.A_EVIDENCE))]
+
+
+def test_an_action_plan_column_inserted_is_read_by_its_header(frameworks, generated, tmp_path):
+    fw = frameworks["coventry-warwickshire"]
+    lay = Layout(fw)
+    filled = random_answers(fw, random.Random(13), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(fw, generated[fw.id], path, filled)
+    wb = openpyxl.load_workbook(path)
+    first = lay.action_col(fw.action_columns[0].id)
+    wb["Action plan"].insert_cols(first + 1)
+    wb.save(path)
+    response = parse(path)
+    assert_same(fw, filled, response)
+    assert {p.code for p in response.problems} == {"column-moved"}
+
+
+PERMUTED = (("evidence", "rating", "statement_text", "rationale", "statement_id", "level"),
+            ("rationale", "statement_id", "evidence", "level", "rating", "statement_text"))
+
+
+@pytest.mark.parametrize("order", PERMUTED, ids=["evidence-first", "rationale-first"])
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_a_layout_with_its_columns_permuted_round_trips(fid, order, frameworks, tmp_path):
+    """The layout is the one source of every position: a layout with the Assessment's and the Action plan's
+    columns in another order generates a workbook that fills and parses back to exactly what was filled."""
+    from maturity_xl.layout import PLAN_FIELDS
+    from workbook_helpers import fill_cells
+
+    fw = frameworks[fid]
+    plan = tuple(reversed((*PLAN_FIELDS, *(f"action.{c.id}" for c in fw.action_columns))))
+    lay = Layout(fw, assessment_order=order, plan_order=plan)
+    assert [c.field for c in lay.assessment_columns] == list(order) and lay.P_ID == len(plan) - 1
+    blank = generate_bytes(fw, service=Service("S1", "One"), generated_at=PINNED, layout=lay)
+    filled = random_answers(fw, random.Random(21), completion=0.9)
+    path = tmp_path / "permuted.xlsx"
+    fill_cells(lay, filled, blank, path)
+    ws = openpyxl.load_workbook(path)[ASSESSMENT]
+    assert ws[cell(lay.A_HEADER_ROW, lay.A_RATING)].value.startswith("Rating")
+    response = parse(path)
+    assert response.problems == []
+    assert_same(fw, filled, response)
+
+
+def test_a_return_made_before_the_metadata_named_headers_is_read_by_the_specs_headers(lincs, generated, tmp_path):
+    """Workbooks sent before the [columns] rows carried headers: the parser takes the headers from the spec's
+    layout, so a column inserted in one is still found."""
+    filled = random_answers(lincs, random.Random(14), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    meta = wb[METADATA]
+    for row in meta.iter_rows():
+        if row[0].value in ("column", "[columns]"):
+            row[5].value = None  # as the generator wrote it before
+        if row[0].value in ("sheet", "[sheets]"):
+            row[3].value = None
+        if row[0].value == "layout":
+            row[1].value = "0123456789abcdef"  # an older layout's digest
+    wb[ASSESSMENT].insert_cols(1)
+    wb.save(path)
+    known, whole = _both_metadata_reads(path.read_bytes())
+    assert known is None and not whole[1].has_headers
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    assert {p.code for p in response.problems} == {"column-moved"}

@@ -67,9 +67,10 @@ def _missing(missing: list[ColumnRef], out: dict[str, int], columns: tuple[Colum
         ref = f"{col_letter(c.col)}{row + 1}"  # type: ignore[arg-type]
         shown = header_text(cells[(row, c.col)].value) if (row, c.col) in cells else ""  # type: ignore[index]
         if moved or not shown:
-            problems.add("fatal", "column-missing", f"the '{c.header}' column is not on the sheet (other columns "
-                                                    f"were moved, and no column has this header), so its answers "
-                                                    f"cannot be read", sheet, ref, advice=RESEND)
+            problems.add("fatal", "column-missing", f"the '{c.header}' column is not on the sheet (no column "
+                                                    f"has this header: it was deleted, or moved and its header "
+                                                    f"changed), so its answers cannot be read", sheet, ref,
+                         advice=RESEND)
             return None
         problems.add("warning", "header-edited", f"the header of column {col_letter(c.col)} (expected "  # type: ignore
                                                  f"'{c.header}') was changed; read as that column", sheet, ref)
