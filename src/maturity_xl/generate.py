@@ -31,7 +31,7 @@ from .layout import (
     col_letter,
     quote_sheet,
 )
-from .model import ActionColumn, Framework
+from .model import ActionColumn, Framework, Statement
 
 EARLIEST_DATE = datetime(2000, 1, 1)
 
@@ -242,22 +242,7 @@ class _Writer:
         ws.write_string(lay.SUBTITLE_ROW, 0, line, f["subtitle"])
         ws.write_string(lay.DETAILS_ROW, label, "Your details", f["h2"])
         ws.write_string(lay.DETAILS_ROW, answer, "Fill in the white boxes.", f["subtitle"])
-        for field in lay.respondent:
-            ws.write_string(field.row, label, field.label, f["label"])
-            value = self.service.name if field.key == "service" else ""
-            if field.kind == "date":
-                ws.write_blank(field.row, answer, None, f["input_date"])
-                self._validate(ws, field.row, answer, field.row, {
-                    "validate": "date", "criteria": "between", "minimum": EARLIEST_DATE, "maximum": LATEST_DATE,
-                    "input_title": field.label, "input_message": field.help,
-                    "error_title": "Not a date", "error_message": "Enter a date, for example 31/03/2027."})
-            else:
-                if value:
-                    ws.write_string(field.row, answer, value, f["input"])
-                else:
-                    ws.write_blank(field.row, answer, None, f["input"])
-                self._validate(ws, field.row, answer, field.row, {"validate": "any", "input_title": field.label,
-                                                                  "input_message": field.help})
+        self._details(ws)
         total = len(fw.statements)
         ws.write_string(lay.counter_row, label, "Progress", f["label"])
         ws.write_formula(lay.counter_row, answer, f'={self.rated_formula}&" of {total} {self.statement_word} rated"',
@@ -290,6 +275,27 @@ class _Writer:
         ws.set_first_sheet()
         self._print(ws, None)
         self._protect(ws)
+
+    def _details(self, ws: Worksheet) -> None:
+        """The respondent's details: a label and a white box each (the service's name filled in)."""
+        f, lay = self.f, self.layout
+        label, answer = lay.LABEL_COL, lay.VALUE_COL
+        for field in lay.respondent:
+            ws.write_string(field.row, label, field.label, f["label"])
+            value = self.service.name if field.key == "service" else ""
+            if field.kind == "date":
+                ws.write_blank(field.row, answer, None, f["input_date"])
+                self._validate(ws, field.row, answer, field.row, {
+                    "validate": "date", "criteria": "between", "minimum": EARLIEST_DATE, "maximum": LATEST_DATE,
+                    "input_title": field.label, "input_message": field.help,
+                    "error_title": "Not a date", "error_message": "Enter a date, for example 31/03/2027."})
+            else:
+                if value:
+                    ws.write_string(field.row, answer, value, f["input"])
+                else:
+                    ws.write_blank(field.row, answer, None, f["input"])
+                self._validate(ws, field.row, answer, field.row, {"validate": "any", "input_title": field.label,
+                                                                  "input_message": field.help})
 
     def _section(self, ws: Worksheet, r: int, heading: str, paragraphs: list[str]) -> int:
         ws.write_string(r, 0, heading, self.f["h2"])
@@ -327,6 +333,7 @@ class _Writer:
             "error_type": "stop", "error_title": "Not on the scale",
             "error_message": f"Choose one of {values} from the list. The scale is described on the Start here sheet.",
         }
+        topic_rows = {c.statement_id: c.row for c in lay.statement_cells}
         for row in lay.assessment_rows:
             r = row.row
             if row.kind in ("area", "group"):
@@ -335,36 +342,12 @@ class _Writer:
                 # Headings span the row (merged cells hold no input, so the parser never reads them).
                 ws.merge_range(r, 0, r, lay.assessment_last_col, "", style)
                 ws.write_string(r, 0, row.title, style)
-                continue
-            st = row.statement
-            assert st is not None
-            if row.kind == "descriptor":
-                topic_row = lay.statement_cells[[c.statement_id for c in lay.statement_cells].index(st.id)].row
-                ws.write_blank(r, lay.A_ID, None, f["descriptor"])
-                text = f"{row.level}. {st.descriptor(row.level)}"
-                ws.write_string(r, lay.A_TEXT, text, f["descriptor"])
-                ws.set_row(r, row_height((text, widths[lay.A_TEXT] - 2)))
-                ws.write_blank(r, lay.A_RATING, None, f["descriptor"])
-                rating_ref = f"${col_letter(lay.A_RATING)}${topic_row + 1}"
-                ws.write_formula(r, lay.A_LEVEL, f'=IF({rating_ref}={row.level},"◀ chosen","")',
-                                 f["descriptor"], "")
-                ws.write_blank(r, lay.A_RATIONALE, None, f["descriptor"])
-                ws.write_blank(r, lay.A_EVIDENCE, None, f["descriptor"])
-                ws.conditional_format(r, 0, r, lay.assessment_last_col, {
-                    "type": "formula", "criteria": f"={rating_ref}={row.level}", "format": f["chosen"]})
-                continue
-            shown = st.title if lay.descriptor_mode and st.title else st.text
-            ws.write_string(r, lay.A_ID, st.id, f["id"])
-            ws.write_string(r, lay.A_TEXT, shown, f["cell_bold"] if lay.descriptor_mode else f["cell"])
-            ws.set_row(r, row_height((shown, widths[lay.A_TEXT]), min_lines=2))
-            ws.write_blank(r, lay.A_RATING, None, f["rating"])
-            self._validate(ws, r, lay.A_RATING, r, dict(rating_validation))
-            rating = cell(r, lay.A_RATING)
-            ws.write_formula(r, lay.A_LEVEL,
-                             f'=IF({rating}="","",IFERROR(INDEX(ScaleLabels,MATCH({rating},ScaleValues,0)),'
-                             f'"Not on the scale"))', f["formula"], "")
-            ws.write_blank(r, lay.A_RATIONALE, None, f["input"])
-            ws.write_blank(r, lay.A_EVIDENCE, None, f["input"])
+            elif row.kind == "descriptor":
+                assert row.statement is not None and row.level is not None
+                self._descriptor_row(ws, r, row.statement, row.level, topic_rows[row.statement.id])
+            else:
+                assert row.statement is not None
+                self._statement_row(ws, r, row.statement, rating_validation)
         ratings = (lay.A_HEADER_ROW + 1, lay.A_RATING, lay.assessment_last_row, lay.A_RATING)
         ws.conditional_format(*ratings, {
             "type": "3_color_scale", "min_type": "num", "min_value": scale.minimum, "min_color": "#F8CBAD",
@@ -375,6 +358,36 @@ class _Writer:
         ws.freeze_panes(lay.A_HEADER_ROW + 1, lay.assessment_freeze_col)
         self._print(ws, lay.A_HEADER_ROW)
         self._protect(ws)
+
+    def _statement_row(self, ws: Worksheet, r: int, st: Statement, rating_validation: dict) -> None:
+        f, lay = self.f, self.layout
+        shown = st.title if lay.descriptor_mode and st.title else st.text
+        ws.write_string(r, lay.A_ID, st.id, f["id"])
+        ws.write_string(r, lay.A_TEXT, shown, f["cell_bold"] if lay.descriptor_mode else f["cell"])
+        ws.set_row(r, row_height((shown, lay.assessment_columns[lay.A_TEXT].width), min_lines=2))
+        ws.write_blank(r, lay.A_RATING, None, f["rating"])
+        self._validate(ws, r, lay.A_RATING, r, dict(rating_validation))
+        rating = cell(r, lay.A_RATING)
+        ws.write_formula(r, lay.A_LEVEL,
+                         f'=IF({rating}="","",IFERROR(INDEX(ScaleLabels,MATCH({rating},ScaleValues,0)),'
+                         f'"Not on the scale"))', f["formula"], "")
+        ws.write_blank(r, lay.A_RATIONALE, None, f["input"])
+        ws.write_blank(r, lay.A_EVIDENCE, None, f["input"])
+
+    def _descriptor_row(self, ws: Worksheet, r: int, st: Statement, level: int, topic_row: int) -> None:
+        """One of a topic's statements (descriptor frameworks), lit up when its topic's rating chooses it."""
+        f, lay = self.f, self.layout
+        ws.write_blank(r, lay.A_ID, None, f["descriptor"])
+        text = f"{level}. {st.descriptor(level)}"
+        ws.write_string(r, lay.A_TEXT, text, f["descriptor"])
+        ws.set_row(r, row_height((text, lay.assessment_columns[lay.A_TEXT].width - 2)))
+        ws.write_blank(r, lay.A_RATING, None, f["descriptor"])
+        rating_ref = f"${col_letter(lay.A_RATING)}${topic_row + 1}"
+        ws.write_formula(r, lay.A_LEVEL, f'=IF({rating_ref}={level},"◀ chosen","")', f["descriptor"], "")
+        ws.write_blank(r, lay.A_RATIONALE, None, f["descriptor"])
+        ws.write_blank(r, lay.A_EVIDENCE, None, f["descriptor"])
+        ws.conditional_format(r, 0, r, lay.assessment_last_col, {
+            "type": "formula", "criteria": f"={rating_ref}={level}", "format": f["chosen"]})
 
     def _input_help(self, ws: Worksheet, col: int, title: str, message: str) -> None:
         """Input message on a free-text column's cells; one validation per cell keeps the ranges exact."""

@@ -1,7 +1,10 @@
-"""Where everything goes in a workbook: sheets, rows, columns and input cells. Pure: no I/O.
+"""Where everything goes in a workbook: sheets, rows, columns and their headers, input cells, the Start here and
+Summary blocks, chart ranges and defined names. Pure: no I/O.
 
-The generator writes what this decides, and writes this decision into the metadata sheet as a map from each
-statement id to its input cells; the parser reads that map back. So the layout is stated once, here.
+The generator writes what this decides and nothing else, and writes this decision into the metadata sheet: a map
+from each statement id to its input cells, and each column the parser reads with its header (the parser finds a
+column by its header, so a column a respondent moved is still read). So the layout is stated once, here: adding a
+column is a change to this module alone.
 """
 
 from __future__ import annotations
@@ -177,6 +180,33 @@ class Layout:
         )
         self.counter_row = self.DETAILS_ROW + 1 + len(self.respondent) + 1
         self.start_body_row = self.counter_row + 2
+        rows, spans = self._assessment_rows()
+        self.assessment_rows = tuple(rows)
+        self.area_spans = tuple(spans)
+        self.assessment_last_row = rows[-1].row
+
+        cells: list[StatementCells] = []
+        for i, row in enumerate(x for x in rows if x.kind == "statement"):
+            st = row.statement
+            assert st is not None
+            descriptor_rows = tuple(x.row for x in rows if x.kind == "descriptor" and x.statement is st)
+            cells.append(StatementCells(st.id, st.area_id, st.group_id or "", row.row, self.P_HEADER_ROW + 1 + i,
+                                        descriptor_rows))
+        self.statement_cells = tuple(cells)
+        self.action_last_row = self.P_HEADER_ROW + len(cells)
+        self.overall_summary_row = self.S_HEADER_ROW + 1 + len(spans)
+        self.summary_columns = self._summary_columns()
+        # Below the table: a heading, one row a level counting the ratings at it, then the two charts.
+        self.distribution_heading_row = self.overall_summary_row + 2
+        self.distribution_first_row = self.distribution_heading_row + 1
+        self.distribution_last_row = self.distribution_first_row + len(fw.scale.levels) - 1
+        self._static = self._static_rows()
+        self._digest = ""
+
+    def _assessment_rows(self) -> tuple[list[AssessmentRow], list[AreaSpan]]:
+        """The Assessment's rows under its header: each area's heading, its groups' headings, its statements (and,
+        for a descriptor framework, each statement's descriptors below it); and each area's span of rows."""
+        fw = self.framework
         rows: list[AssessmentRow] = []
         spans: list[AreaSpan] = []
         r = self.A_HEADER_ROW + 1
@@ -199,27 +229,7 @@ class Layout:
                         r += 1
             spans.append(AreaSpan(area.id, area.title, first, r - 1, len(area.statements),
                                   self.S_HEADER_ROW + 1 + len(spans)))
-        self.assessment_rows = tuple(rows)
-        self.area_spans = tuple(spans)
-        self.assessment_last_row = r - 1
-
-        cells: list[StatementCells] = []
-        for i, row in enumerate(x for x in rows if x.kind == "statement"):
-            st = row.statement
-            assert st is not None
-            descriptor_rows = tuple(x.row for x in rows if x.kind == "descriptor" and x.statement is st)
-            cells.append(StatementCells(st.id, st.area_id, st.group_id or "", row.row, self.P_HEADER_ROW + 1 + i,
-                                        descriptor_rows))
-        self.statement_cells = tuple(cells)
-        self.action_last_row = self.P_HEADER_ROW + len(cells)
-        self.overall_summary_row = self.S_HEADER_ROW + 1 + len(spans)
-        self.summary_columns = self._summary_columns()
-        # Below the table: a heading, one row a level counting the ratings at it, then the two charts.
-        self.distribution_heading_row = self.overall_summary_row + 2
-        self.distribution_first_row = self.distribution_heading_row + 1
-        self.distribution_last_row = self.distribution_first_row + len(fw.scale.levels) - 1
-        self._static = self._static_rows()
-        self._digest = ""
+        return rows, spans
 
     def _assessment_columns(self, order: tuple[str, ...]) -> tuple[Column, ...]:
         fw, scale = self.framework, self.framework.scale
