@@ -3,10 +3,10 @@
     python bench/callgrind_parse.py              # prints "N.N M instructions a parse"
     python bench/callgrind_parse.py OTHER/src    # the same, parsing with another checkout's code
 
-Builds 11 distinct coventry-warwickshire returns as bench/run.py does (with the code measured), then runs a child interpreter under
-callgrind twice: once parsing the first return (warming the registry and the layout's plan), once parsing it and
-the next ten. The difference, divided by ten, is the cost of one parse on a warm process, as a collection's worker
-parses its files.
+Builds 11 distinct coventry-warwickshire returns as bench/run.py does (with the code measured), then runs a child
+interpreter under callgrind twice: once parsing the first return (warming the registry and the layout's plan),
+once parsing it and the next ten. The difference, divided by ten, is the cost of one parse on a warm process, as
+a collection's worker parses its files.
 """
 
 from __future__ import annotations
