@@ -446,3 +446,13 @@ def test_a_return_made_before_the_metadata_named_headers_is_read_by_the_specs_he
     response = parse(path)
     assert_same(lincs, filled, response)
     assert {p.code for p in response.problems} == {"column-moved"}
+
+
+def test_parse_is_exported_from_the_package_root(filled_copies):
+    """`maturity_xl.parse(path)`, as the README shows, whether or not the parse package was imported first."""
+    import maturity_xl
+    import maturity_xl.parse as package
+
+    _filled, path = filled_copies["lincolnshire"]
+    assert maturity_xl.parse is package and "parse" in maturity_xl.__all__
+    assert maturity_xl.parse(path).to_dict() == package.parse(path).to_dict()

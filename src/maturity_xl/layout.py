@@ -151,6 +151,8 @@ class Layout:
     TITLE_ROW, SUBTITLE_ROW = 0, 1
     # Start here: labels in A, the respondent's answers in B, under a "Your details" heading.
     LABEL_COL, VALUE_COL, DETAILS_ROW = 0, 1, 3
+    # Summary, below the table: each level's label and how many ratings are at it (the distribution chart's data).
+    DISTRIBUTION_LABEL_COL, DISTRIBUTION_COUNT_COL = 0, 1
 
     def __init__(self, framework: Framework, *, assessment_order: tuple[str, ...] | None = None,
                  plan_order: tuple[str, ...] | None = None):
@@ -301,10 +303,11 @@ class Layout:
 
     @property
     def distribution_chart(self) -> Chart:
-        """How many ratings are at each level: the distribution block's labels (A) and counts (B)."""
+        """How many ratings are at each level: the distribution block's labels and counts."""
         sheet = quote_sheet(SUMMARY)
         first, last = self.distribution_first_row + 1, self.distribution_last_row + 1
-        return Chart(f"={sheet}!$A${first}:$A${last}", f"={sheet}!$B${first}:$B${last}",
+        labels, counts = col_letter(self.DISTRIBUTION_LABEL_COL), col_letter(self.DISTRIBUTION_COUNT_COL)
+        return Chart(f"={sheet}!${labels}${first}:${labels}${last}", f"={sheet}!${counts}${first}:${counts}${last}",
                      self.distribution_last_row + 2, 3)
 
     @property

@@ -35,12 +35,12 @@ class Writer(Book):
         r = self._section(ws, r, "About this framework", fw.introduction.split("\n\n"))
         steps = [f"{i}. {step}" for i, step in enumerate(fw.instructions, 1)]
         r = self._section(ws, r, "How to complete this workbook", steps)
-        ws.write_string(r, 0, f"The scale: {fw.scale.name}", f["h2"])
-        ws.write_blank(r, 1, None, f["h2"])
+        ws.write_string(r, lay.LABEL_COL, f"The scale: {fw.scale.name}", f["h2"])
+        ws.write_blank(r, lay.VALUE_COL, None, f["h2"])
         r += 1
         for level in fw.scale.levels:
-            ws.write_string(r, 0, f"{level.value} - {level.label}", f["bold"])
-            ws.write_string(r, 1, level.description, f["text"])
+            ws.write_string(r, lay.LABEL_COL, f"{level.value} - {level.label}", f["bold"])
+            ws.write_string(r, lay.VALUE_COL, level.description, f["text"])
             ws.set_row(r, row_height((level.description, 100)))
             r += 1
         r += 1
@@ -82,11 +82,12 @@ class Writer(Book):
                                                                   "input_message": field.help})
 
     def _section(self, ws: Worksheet, r: int, heading: str, paragraphs: list[str]) -> int:
-        ws.write_string(r, 0, heading, self.f["h2"])
-        ws.write_blank(r, 1, None, self.f["h2"])
+        lay = self.layout
+        ws.write_string(r, lay.LABEL_COL, heading, self.f["h2"])
+        ws.write_blank(r, lay.VALUE_COL, None, self.f["h2"])
         r += 1
         for para in paragraphs:
-            ws.write_string(r, 1, para, self.f["text"])
+            ws.write_string(r, lay.VALUE_COL, para, self.f["text"])
             ws.set_row(r, row_height((para, 100)))
             r += 1
         return r + 1
@@ -282,11 +283,12 @@ class Writer(Book):
             ws.write_formula(r, col("highest"), f'=IF({n}=0,"",MAX({rng}))', f["formula_num"], "")
             ws.write_formula(r, col("at_target"), f'=IF({n}=0,"",COUNTIF({rng},">={scale.target}")/{n})',
                              f["formula_pct"], "")
-        ws.write_string(lay.distribution_heading_row, 0, "How many are at each level", f["h2"])
-        ws.write_blank(lay.distribution_heading_row, 1, None, f["h2"])
+        labels, counts = lay.DISTRIBUTION_LABEL_COL, lay.DISTRIBUTION_COUNT_COL
+        ws.write_string(lay.distribution_heading_row, labels, "How many are at each level", f["h2"])
+        ws.write_blank(lay.distribution_heading_row, counts, None, f["h2"])
         for r, level in enumerate(scale.levels, lay.distribution_first_row):
-            ws.write_string(r, 0, f"{level.value} - {level.label}", f["cell"])
-            ws.write_formula(r, 1, f"=COUNTIF({lay.rating_range},{level.value})", f["formula_num"], 0)
+            ws.write_string(r, labels, f"{level.value} - {level.label}", f["cell"])
+            ws.write_formula(r, counts, f"=COUNTIF({lay.rating_range},{level.value})", f["formula_num"], 0)
         height = max(260, 70 + 34 * len(lay.area_spans))
         # No data labels: LibreOffice draws XlsxWriter's value labels with the series and category names as well,
         # which buries the bars; the figures stand in the table beside each chart.
