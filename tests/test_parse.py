@@ -456,3 +456,19 @@ def test_parse_is_exported_from_the_package_root(filled_copies):
     _filled, path = filled_copies["lincolnshire"]
     assert maturity_xl.parse is package and "parse" in maturity_xl.__all__
     assert maturity_xl.parse(path).to_dict() == package.parse(path).to_dict()
+
+
+def test_an_action_column_in_the_metadata_that_is_not_a_column_is_reported(lincs, generated):
+    """Found by the fuzzer: a [columns] row whose column letter was edited to something that is not a column made
+    the Action plan's lookup ask for column None. It is a metadata-damaged error; the other columns still read."""
+    from maturity_xl.simulate import patch_cells
+
+    lay = Layout(lincs)
+    i = next(i for i, row in enumerate(lay.static_rows) if row[:2] == ["column", f"action.{lincs.action_columns[0].id}"])
+    layout_row = METADATA_KEYS.index("layout") + 1
+    data = patch_cells(generated["lincolnshire"].read_bytes(),
+                       {(METADATA, cell(lay.METADATA_HEAD_ROWS + i, 3)): "??",
+                        (METADATA, cell(layout_row, 1)): "0123456789abcdef"})  # so the sheet's own map counts
+    response = parse(data, name="x.xlsx")
+    assert not response.rejected
+    assert [p.code for p in response.problems] == ["metadata-damaged"]

@@ -170,6 +170,8 @@ class Layout:
         self.P_RATING, self.P_LEVEL, self.P_TARGET, self.P_GAP = \
             p["action_rating"], p["action_level"], p["target"], p["gap"]
         self._action_cols = {f[len("action."):]: col for f, col in p.items() if f.startswith("action.")}
+        # The framework's first action column (in the usual order, they follow the plan's own columns).
+        self.action_first_col = min(self._action_cols.values(), default=len(self.plan_columns))
         self.assessment_last_col = len(self.assessment_columns) - 1
         self.plan_last_col = len(self.plan_columns) - 1
         # Panes freeze left of the first column after the statement's id and text.

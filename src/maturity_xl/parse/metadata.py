@@ -120,7 +120,7 @@ class Map:
     @cached_property
     def plan_wanted(self) -> list[tuple[int, int]]:
         """The Action plan cells a return is read from: each action row's id and inputs, the headers."""
-        cols = [self.plan_id.col, *(c.col for c in self.actions)]
+        cols = [self.plan_id.col, *(col for _cid, col, _kind in self.action_columns)]
         wanted = [(e.action_row, col) for e in self.entries if e.action_row is not None for col in cols]
         return wanted + _header_cells((self.plan_id, *self.actions), self.header_row("actions"))
 
