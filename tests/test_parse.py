@@ -464,7 +464,8 @@ def test_an_action_column_in_the_metadata_that_is_not_a_column_is_reported(lincs
     from maturity_xl.simulate import patch_cells
 
     lay = Layout(lincs)
-    i = next(i for i, row in enumerate(lay.static_rows) if row[:2] == ["column", f"action.{lincs.action_columns[0].id}"])
+    field = f"action.{lincs.action_columns[0].id}"
+    i = next(i for i, row in enumerate(lay.static_rows) if row[:2] == ["column", field])
     layout_row = METADATA_KEYS.index("layout") + 1
     data = patch_cells(generated["lincolnshire"].read_bytes(),
                        {(METADATA, cell(lay.METADATA_HEAD_ROWS + i, 3)): "??",
