@@ -406,11 +406,10 @@ PERMUTED = (("evidence", "rating", "statement_text", "rationale", "statement_id"
 def test_a_layout_with_its_columns_permuted_round_trips(fid, order, frameworks, tmp_path):
     """The layout is the one source of every position: a layout with the Assessment's and the Action plan's
     columns in another order generates a workbook that fills and parses back to exactly what was filled."""
-    from maturity_xl.layout import PLAN_FIELDS
     from workbook_helpers import fill_cells
 
     fw = frameworks[fid]
-    plan = tuple(reversed((*PLAN_FIELDS, *(f"action.{c.id}" for c in fw.action_columns))))
+    plan = tuple(reversed(Layout(fw).plan_column_specs()))
     lay = Layout(fw, assessment_order=order, plan_order=plan)
     assert [c.field for c in lay.assessment_columns] == list(order) and lay.P_ID == len(plan) - 1
     blank = generate_bytes(fw, service=Service("S1", "One"), generated_at=PINNED, layout=lay)
@@ -473,3 +472,31 @@ def test_an_action_column_in_the_metadata_that_is_not_a_column_is_reported(lincs
     response = parse(data, name="x.xlsx")
     assert not response.rejected
     assert [p.code for p in response.problems] == ["metadata-damaged"]
+
+
+class _WithLastTime(Layout):
+    """A layout with one more Assessment column, as rounds will add (last time's rating, shown, never read)."""
+
+    def assessment_column_specs(self):
+        specs = super().assessment_column_specs()
+        at = list(specs).index("rating")
+        items = list(specs.items())
+        return dict(items[:at] + [("last_rating", ("Last time", 10, "shown"))] + items[at:])
+
+
+def test_adding_a_column_is_a_change_to_the_layout_alone(lincs, tmp_path):
+    """A column added in the layout moves every column after it: the generator writes the header where the layout
+    says, the metadata records the columns read, and the parser reads them by header, with no other change."""
+    from workbook_helpers import fill_cells
+
+    lay = _WithLastTime(lincs)
+    assert lay.A_RATING == Layout(lincs).A_RATING + 1
+    blank = generate_bytes(lincs, service=Service("S1", "One"), generated_at=PINNED, layout=lay)
+    filled = random_answers(lincs, random.Random(22), completion=1.0)
+    path = tmp_path / "added.xlsx"
+    fill_cells(lay, filled, blank, path)
+    ws = openpyxl.load_workbook(path)[ASSESSMENT]
+    assert ws[cell(lay.A_HEADER_ROW, lay.A_RATING - 1)].value == "Last time"
+    response = parse(path)
+    assert response.problems == []
+    assert_same(lincs, filled, response)

@@ -129,7 +129,8 @@ class Chart:
     col: int
 
 
-# The Assessment sheet's columns and the Action plan's own columns (before the framework's), in their usual order.
+# The columns the generator fills on the Assessment sheet and the Action plan (before the framework's own), in
+# their usual order; a layout may add others (see Layout.assessment_column_specs).
 ASSESSMENT_FIELDS = ("statement_id", "statement_text", "rating", "level", "rationale", "evidence")
 PLAN_FIELDS = ("action_statement_id", "area", "action_text", "action_rating", "action_level", "target", "gap")
 # The Summary table's columns.
@@ -141,8 +142,8 @@ SCALE_NAMES = (("ScaleValues", "B"), ("ScaleLabels", "C"), ("ScaleText", "D"))
 class Layout:
     """The plan of one framework's workbook. Rows and columns are 0-based, as xlsxwriter counts them.
 
-    `assessment_order` and `plan_order` put the columns in another order (fields of ASSESSMENT_FIELDS, and of
-    PLAN_FIELDS plus `action.<id>` for the framework's columns); the metadata records each read column by its
+    `assessment_order` and `plan_order` put the columns in another order (each naming every field of
+    `assessment_column_specs` or `plan_column_specs` once); the metadata records each read column with its
     header, so a parser reads a workbook laid out in any order.
     """
 
@@ -160,8 +161,10 @@ class Layout:
         fw = framework
         self.descriptor_mode = fw.rating_mode == "descriptor"
         self.sheets = SHEETS
-        self.assessment_columns = self._assessment_columns(assessment_order or ASSESSMENT_FIELDS)
-        self.plan_columns = self._plan_columns(plan_order)
+        specs = self.assessment_column_specs()
+        self.assessment_columns = _columns(assessment_order or tuple(specs), specs)
+        specs = self.plan_column_specs()
+        self.plan_columns = _columns(plan_order or tuple(specs), specs)
         a = {c.field: c.col for c in self.assessment_columns}
         self.A_ID, self.A_TEXT, self.A_RATING = a["statement_id"], a["statement_text"], a["rating"]
         self.A_LEVEL, self.A_RATIONALE, self.A_EVIDENCE = a["level"], a["rationale"], a["evidence"]
@@ -235,9 +238,12 @@ class Layout:
                                   self.S_HEADER_ROW + 1 + len(spans)))
         return rows, spans
 
-    def _assessment_columns(self, order: tuple[str, ...]) -> tuple[Column, ...]:
+    def assessment_column_specs(self) -> dict[str, tuple[str, float, str]]:
+        """The Assessment's columns in their usual order: {field: (header, width, kind)}. A column added here is
+        written by the generator (header and width; its cells as the generator fills them) and, unless its kind
+        is "shown", recorded in the metadata with its header and read by the parser: a layout change alone."""
         fw, scale = self.framework, self.framework.scale
-        columns = {
+        return {
             "statement_id": ("ID", 8, "id"),
             "statement_text": (fw.terms.statement, 70, "text"),
             "rating": (f"Rating ({scale.minimum}-{scale.maximum})", 9, "rating"),
@@ -245,9 +251,9 @@ class Layout:
             "rationale": (fw.rationale_label, 45, "text"),
             "evidence": (fw.evidence_label, 40, "text"),
         }
-        return _columns(order, columns, ASSESSMENT_FIELDS)
 
-    def _plan_columns(self, order: tuple[str, ...] | None) -> tuple[Column, ...]:
+    def plan_column_specs(self) -> dict[str, tuple[str, float, str]]:
+        """The Action plan's columns in their usual order: its own, then the framework's action columns."""
         fw = self.framework
         descriptor_target = fw.target_mode == "next-descriptor"
         columns = {
@@ -262,8 +268,7 @@ class Layout:
         }
         widths = {"text": 32, "person": 18, "date": 12, "choice": 14}
         columns.update({f"action.{c.id}": (c.name, widths[c.kind], c.kind) for c in fw.action_columns})
-        return _columns(order or (*PLAN_FIELDS, *(f"action.{c.id}" for c in fw.action_columns)), columns,
-                        tuple(columns))
+        return columns
 
     def _summary_columns(self) -> tuple[Column, ...]:
         fw, scale = self.framework, self.framework.scale
@@ -273,7 +278,7 @@ class Layout:
                                                                        11, "shown"),
                    "rated": ("Rated", 9, "shown"), "mean": ("Mean", 9, "shown"), "lowest": ("Lowest", 9, "shown"),
                    "highest": ("Highest", 9, "shown"), "at_target": (target, 18, "shown")}
-        return _columns(SUMMARY_FIELDS, columns, SUMMARY_FIELDS)
+        return _columns(SUMMARY_FIELDS, columns)
 
     # --- references shared by generator and parser ---------------------------------------------------------
 
@@ -397,9 +402,8 @@ class Layout:
         return rows
 
 
-def _columns(order: tuple[str, ...], columns: dict[str, tuple[str, float, str]],
-             required: tuple[str, ...]) -> tuple[Column, ...]:
-    """The columns in `order`, which must name each of `required` once and nothing else."""
-    if sorted(order) != sorted(required):
-        raise ValueError(f"a column order must name each of {', '.join(required)} once, not {', '.join(order)}")
+def _columns(order: tuple[str, ...], columns: dict[str, tuple[str, float, str]]) -> tuple[Column, ...]:
+    """The columns in `order`, which must name each of `columns` once and nothing else."""
+    if sorted(order) != sorted(columns):
+        raise ValueError(f"a column order must name each of {', '.join(columns)} once, not {', '.join(order)}")
     return tuple(Column(f, columns[f][0], i, columns[f][1], columns[f][2]) for i, f in enumerate(order))
