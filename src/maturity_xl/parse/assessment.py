@@ -79,7 +79,8 @@ def read_ratings(wb: Workbook, sheet: str, m: Map, scale: Scale, texts: dict[str
     grid = locate_grid(wb, sheet, m, problems)
     if grid is None:
         return False
-    read_rating, get_cell = scale.read, grid.cells.get
+    read_rating, get_cell, moved, text_col, string = scale.read, grid.cells.get, grid.moved, grid.text_col, \
+        problems.string
     for entry in grid.entries:
         sid, area = entry.statement_id, entry.area_id
         if entry.cells is None:
@@ -88,21 +89,22 @@ def read_ratings(wb: Workbook, sheet: str, m: Map, scale: Scale, texts: dict[str
             out.append(Rating(sid, area, None, "", ""))
             continue
         (row, rating_col), (_r1, rationale_col), (_r2, evidence_col) = entry.cells
-        if grid.moved or not sid:  # else the check in locate_grid saw this id on this row
+        if moved or not sid:  # else the check in locate_grid saw this id on this row
             row = _checked_row(grid, sid, row, sheet, problems)
             if row is None:
                 out.append(Rating(sid, area, None, "", ""))
                 continue
         expected = texts.get(sid)
         if expected is not None:
-            _check_text(get_cell((row, grid.text_col), BLANK).value, expected, sid, sheet, (row, grid.text_col),
-                        problems)
+            shown = get_cell((row, text_col), BLANK).value
+            if shown != expected:
+                _check_text(shown, expected, sid, sheet, (row, text_col), problems)
         read = read_rating(get_cell((row, rating_col), BLANK).value)
         if read.severity:
             problems.add(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
                          read.message, sheet, cell(row, rating_col))
-        rationale = problems.string(get_cell((row, rationale_col), BLANK).value, sheet, (row, rationale_col))
-        evidence = problems.string(get_cell((row, evidence_col), BLANK).value, sheet, (row, evidence_col))
+        rationale = string(get_cell((row, rationale_col), BLANK).value, sheet, (row, rationale_col))
+        evidence = string(get_cell((row, evidence_col), BLANK).value, sheet, (row, evidence_col))
         out.append(Rating(sid, area, read.value, rationale, evidence))
     _unknown_statements(grid, m, texts, sheet, problems)
     return True
@@ -126,7 +128,7 @@ def _checked_row(grid: Grid, sid: str, row: int, sheet: str, problems: Problems)
 
 def _check_text(shown: object, expected: str, sid: str, sheet: str, at: tuple[int, int],
                 problems: Problems) -> None:
-    if shown != expected and " ".join(text(shown).split()) != expected:
+    if " ".join(text(shown).split()) != expected:
         problems.add("warning", "statement-edited", f"the text of statement {sid} differs from the framework's",
                      sheet, cell(*at))
 

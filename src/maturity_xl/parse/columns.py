@@ -23,7 +23,7 @@ def in_place(cells: dict[tuple[int, int], Cell], columns: tuple[ColumnRef, ...],
     for c in columns:
         if c.header and c.col is not None:
             found = cells.get((row, c.col))
-            if found is None or header_text(found.value) != header_text(c.header):
+            if found is None or header_text(found.value) != c.key:
                 return False
     return True
 
@@ -39,7 +39,7 @@ def locate(cells: dict[tuple[int, int], Cell], columns: tuple[ColumnRef, ...], r
         if not c.header or c.col is None:
             out[c.field] = c.col  # type: ignore[assignment] # a bad column is reported where it is read
             continue
-        found = headers.get(header_text(c.header), [])
+        found = headers.get(c.key, [])
         if c.col in found:
             out[c.field] = c.col
         elif len(found) == 1:
@@ -82,7 +82,7 @@ def _header_row(cells: dict[tuple[int, int], Cell], columns: tuple[ColumnRef, ..
                 row: int) -> tuple[int, dict[str, list[int]]]:
     """The sheet's header row and its {header: columns}: the row where the map puts it, or the row that shows
     the most of the wanted headers (rows inserted above the table move it down)."""
-    wanted = {header_text(c.header) for c in columns if c.header}
+    wanted = {c.key for c in columns if c.header}
     rows: dict[int, dict[str, list[int]]] = {}
     for (r, col), c in cells.items():
         if isinstance(c.value, str):

@@ -15,7 +15,7 @@ from functools import cached_property
 from ..layout import ACTIONS, ASSESSMENT, METADATA_KEYS, Layout
 from ..model import MAX_LEVEL, Level, Scale
 from .source import split_ref
-from .values import meta_text, signature_text, text
+from .values import header_text, meta_text, signature_text, text
 
 # Where the columns the parser reads are in workbooks whose [columns] rows do not name them (the first ones).
 DEFAULT_COLUMNS = {"statement_id": 0, "statement_text": 1, "action_statement_id": 0}
@@ -55,6 +55,10 @@ class ColumnRef:
     col: int | None  # None: the metadata's column is not a column letter
     kind: str
     header: str  # "" in workbooks made before the metadata recorded headers
+    key: str = field(init=False, compare=False)  # the header as compared (header_text)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", header_text(self.header))
 
 
 @dataclass(frozen=True, slots=True)
