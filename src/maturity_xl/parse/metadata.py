@@ -2,7 +2,7 @@
 
 The sheet is rows in sections, each under a `[name]` marker in column A (layout.py writes them). The rows come
 from the return's own sheet, or, for a spec the registry knows whose layout digest the head names, from layout.py
-(`Registry.layout_map`); either way they are decoded here, by one path.
+(`Registry.layout`); either way they are decoded here, by one path.
 """
 
 from __future__ import annotations
