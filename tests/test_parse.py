@@ -500,3 +500,18 @@ def test_adding_a_column_is_a_change_to_the_layout_alone(lincs, tmp_path):
     response = parse(path)
     assert response.problems == []
     assert_same(lincs, filled, response)
+
+
+def test_a_header_found_twice_after_a_move_is_rejected_naming_the_column(lincs, generated, tmp_path):
+    """A column inserted at A whose header a respondent set to the rating column's: two columns now claim the
+    ratings, neither where the map puts them, so the return is sent back naming the column."""
+    lay = Layout(lincs)
+    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    ws = wb[ASSESSMENT]
+    ws.insert_cols(1)
+    header = lay.assessment_columns[lay.A_RATING].header
+    ws.cell(lay.A_HEADER_ROW + 1, 1).value = header
+    wb.save(tmp_path / "r.xlsx")
+    response = parse(tmp_path / "r.xlsx")
+    [fatal] = [p for p in response.problems if p.severity == "fatal"]
+    assert fatal.code == "column-ambiguous" and f"'{header}'" in fatal.message and fatal.advice
