@@ -9,7 +9,7 @@ from .actions import read_actions
 from .assessment import read_ratings
 from .metadata import Head, Map, decode, head_cells, head_values, sections
 from .registry import Registry
-from .source import Workbook, split_ref
+from .source import Workbook
 from .values import Problems, folded, get, signature_text, text
 
 _HEAD_CELLS = head_cells()
@@ -191,4 +191,4 @@ class Parser:
                                                              f"been forwarded to another service", START, service_cell)
 
 
-__all__ = ["Parser", "split_ref"]
+__all__ = ["Parser"]
