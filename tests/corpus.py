@@ -850,6 +850,59 @@ def case_rows_sorted() -> Case:
                 note="statement rows sorted by rating (openpyxl)")
 
 
+def shift_columns(at: int, by: int) -> Callable[[bytes], bytes]:
+    """A sheet part edit: a blank column inserted before column `at` (0-based; by=1), or column `at` deleted
+    (by=-1), as a respondent who unprotected the sheet would (only the cells move: the parser reads nothing
+    else; the formulas keep their cached values)."""
+    from maturity_xl.layout import col_letter
+
+    def index(letters: bytes) -> int:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ch - 64
+        return n - 1
+
+    def move(m: re.Match) -> bytes:
+        col = index(m.group(1))
+        if col < at:
+            return m.group(0)
+        return b'<c r="%s%s"' % (col_letter(col + by).encode(), m.group(2))
+
+    def edit(content: bytes) -> bytes:
+        if by < 0:
+            gone = re.escape(col_letter(at).encode())
+            content = re.sub(rb'<c r="' + gone + rb'\d+"[^>]*?(?:/>|>.*?</c>)', b"", content, flags=re.S)
+            content = re.sub(rb'<c r="([A-Z]+)(\d+)"', lambda m: m.group(0) if index(m.group(1)) <= at
+                             else move(m), content)
+            return content
+        return re.sub(rb'<c r="([A-Z]+)(\d+)"', move, content)
+
+    return edit
+
+
+def _column_edited(tag: str, at: int, by: int) -> tuple[bytes, Filled]:
+    data, answers = base().filled(tag)
+    return edit_parts(data, {sheet_part(data, ASSESSMENT): shift_columns(at, by)}), answers
+
+
+def case_column_inserted_before_rating() -> Case:
+    data, answers = _column_edited("col-before-rating", base().layout.A_RATING, 1)
+    return Case("column-inserted-before-rating.xlsx", data, (ACCEPTED, "column-moved"), answers.ratings,
+                note="a column inserted before Rating (sheet unprotected): each column found by its header")
+
+
+def case_column_inserted_at_a() -> Case:
+    data, answers = _column_edited("col-at-a", 0, 1)
+    return Case("column-inserted-at-a.xlsx", data, (ACCEPTED, "column-moved"), answers.ratings,
+                note="a column inserted at A, before the ids: each column found by its header")
+
+
+def case_column_deleted() -> Case:
+    data, _answers = _column_edited("col-deleted", base().layout.A_EVIDENCE, -1)
+    return Case("column-deleted.xlsx", data, (REJECTED, "column-missing"),
+                note="the evidence column deleted: its answers are lost, so the return is sent back")
+
+
 def case_sheet_renamed() -> Case:
     data, answers = base().filled("renamed-sheet")
 
@@ -958,7 +1011,8 @@ CASES: tuple[Callable[[], Case | None], ...] = (
     case_unclosed_cells, case_archive_of_returns, case_archive_bomb, case_archive_size_liar,
     case_metadata_removed, case_fingerprint_edited, case_version_edited, case_version_edited_to_archived,
     case_metadata_format_edited, case_forwarded, case_statement_edited, case_rows_inserted, case_row_deleted,
-    case_rows_sorted, case_sheet_renamed, case_metadata_sheet_renamed, case_ratings_pasted_text,
+    case_rows_sorted, case_column_inserted_before_rating, case_column_inserted_at_a, case_column_deleted,
+    case_sheet_renamed, case_metadata_sheet_renamed, case_ratings_pasted_text,
     case_formulas_to_values, case_libreoffice_resave,
     case_signed_ok, case_signed_service_edited, case_signed_property_edited, case_unsigned_when_key_expected,
     case_free_text_injection,

@@ -129,9 +129,12 @@ def _codes_in_source(path: Path) -> dict[str, set[str]]:
             continue
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         index = _CODE_ARGUMENT.get(name)
-        if index is None or len(node.args) <= index or (name == "add" and path.name != "spec.py"):
+        spec_add = name == "add" and path.name == "spec.py"  # spec.py's collector: add(code, path, message)
+        if name == "add" and not spec_add:
+            index = 1  # the parser's Problems.add(severity, code, message, ...)
+        if index is None or len(node.args) <= index:
             continue
-        domain = "spec" if name in ("SpecProblem", "add") else "return"
+        domain = "spec" if name == "SpecProblem" or spec_add else "return"
         for sub in ast.walk(node.args[index]):
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value not in ("fatal", "error",
                                                                                                   "warning"):
@@ -273,6 +276,7 @@ def _parsed(monkeypatch) -> Seen:
         "date-invalid": {(START, cell(date_row, 1)): "when we finished"},
         "text-truncated": {(ASSESSMENT, cell(first.row, lay.A_RATIONALE)): "x" * 40_000},
         "unknown-statement": {(ASSESSMENT, cell(second.row, 0)): "9.9.9"},
+        "header-edited": {(ASSESSMENT, cell(lay.A_HEADER_ROW, lay.A_EVIDENCE)): "What shows it"},
     }
     seen: Seen = set()
     for code, values in edits.items():
@@ -292,11 +296,25 @@ def _parsed(monkeypatch) -> Seen:
     strict = corpus.case_strict_xml().data
     seen |= _seen_in(parse(_drop_sheet(strict, METADATA)))
     seen |= _seen_in(parse(_rename_sheet(data, ACTIONS, ASSESSMENT)))  # two sheets of one name
+    seen |= _seen_in(parse(_column_claimed_twice(data, lay)))
     monkeypatch.setattr(reader, "MAX_CELLS", 10)
     seen |= _seen_in(parse(data, name="many-cells.xlsx"))
     monkeypatch.undo()
     seen |= _seen_in(parse(Path(__file__).parent))  # a folder: the operating system refuses to read it
     return seen
+
+
+def _column_claimed_twice(data: bytes, lay: Layout) -> bytes:
+    """A column inserted at A whose header a respondent set to the rating column's (as openpyxl would save it)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb[ASSESSMENT]
+    ws.insert_cols(1)
+    ws.cell(lay.A_HEADER_ROW + 1, 1).value = lay.assessment_columns[lay.A_RATING].header
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def _choice_invalid() -> Seen:

@@ -241,23 +241,17 @@ def test_cli_exit_codes(tmp_path, filled_copies):
     assert ok.exit_code == 0 and ": incomplete" in ok.output and "Traceback" not in ok.output
 
 
-def _blank(value):
-    """Empty strings as blank cells (a re-save by openpyxl drops them; the parser reads both as "")."""
-    if isinstance(value, dict):
-        return {k: _blank(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blank(v) for v in value]
-    return None if value == "" else value
-
-
 def _both_metadata_reads(data: bytes):
-    from maturity_xl.parse import _Parser, default_registry
+    """The (head, map) the parser takes for a known spec (None if it does not take layout.py's), and the
+    (head, map) of the metadata sheet read whole."""
+    from maturity_xl.parse import default_registry
+    from maturity_xl.parse.parser import Parser
     from maturity_xl.reader import open_workbook
 
     wb = open_workbook(data)
     try:
-        parser = _Parser(wb, "x.xlsx", default_registry())
-        return _blank(parser._known_metadata(METADATA)), _blank(parser._metadata_sheet(METADATA))
+        parser = Parser(wb, "x.xlsx", default_registry())
+        return parser.known_metadata(METADATA), parser.sheet_metadata(METADATA)
     finally:
         wb.close()
 
@@ -289,12 +283,12 @@ def test_the_layout_digest_decides_which_map_counts(lincs, generated):
     original = generated["lincolnshire"].read_bytes()
     map_edited = patch_cells(original, {(METADATA, cell(last, 4)): "C999"})
     known, whole = _both_metadata_reads(map_edited)
-    assert known is not None and known["map"][-1][3] == cell(lay.statement_cells[-1].row, lay.A_RATING)
-    assert whole["map"][-1][3] == "C999"
+    assert known is not None and known[1].entries[-1].cells[0] == (lay.statement_cells[-1].row, lay.A_RATING)
+    assert whole[1].entries[-1].cells[0] == (998, 2)
     layout_row = METADATA_KEYS.index("layout") + 1
     digest_edited = patch_cells(map_edited, {(METADATA, cell(layout_row, 1)): "0123456789abcdef"})
     known, whole = _both_metadata_reads(digest_edited)
-    assert known is None and whole["map"][-1][3] == "C999"
+    assert known is None and whole[1].entries[-1].cells[0] == (998, 2)
     edited_head = patch_cells(original, {(METADATA, "A3"): "framework"})
     assert _both_metadata_reads(edited_head)[0] is None
 
@@ -308,7 +302,7 @@ def test_a_return_made_before_the_layout_digest_is_read_with_its_own_map(lincs, 
     wb[METADATA].delete_rows(METADATA_KEYS.index("layout") + 2)  # as the generator wrote it before
     wb.save(path)
     known, whole = _both_metadata_reads(path.read_bytes())
-    assert known is None and "layout" not in whole["workbook"] and whole["map"]
+    assert known is None and whole[0].layout == "" and whole[1].entries
     response = parse(path)
     assert_same(lincs, filled, response)
     assert [p for p in response.problems if p.severity != "info"] == []
@@ -331,3 +325,194 @@ def test_a_layout_the_fingerprint_does_not_cover_is_read_from_the_workbooks_own_
     for action in response.actions:
         assert {k: v for k, v in action.values.items() if v} == \
             {k: v for k, v in filled.actions[action.statement_id].items() if v}
+
+
+def _moved_problems(response, code="column-moved"):
+    return [p for p in response.problems if p.code == code]
+
+
+@pytest.mark.parametrize("where", ["before-rating", "at-a"])
+def test_a_column_inserted_by_a_respondent_is_read_by_its_header(where, lincs, generated, tmp_path):
+    """A respondent unprotects the Assessment sheet and inserts a column (openpyxl, as a respondent's program
+    would; it drops cached values): every answer is read from the column its header is in now, with a warning
+    naming each moved column. Found in review: before Rating this read 0 ratings and filed the rationale as
+    evidence; at A it lost every answer with messages saying rows were deleted."""
+    lay = Layout(lincs)
+    filled = random_answers(lincs, random.Random(11), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    at = lay.A_RATING if where == "before-rating" else lay.A_ID
+    wb[ASSESSMENT].insert_cols(at + 1)  # openpyxl counts columns from 1
+    wb.save(path)
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    moved = _moved_problems(response)
+    shifted = [c for c in lay.assessment_columns if c.col >= at and c.kind != "shown"]
+    assert [p.message.split("'")[1] for p in moved] == [c.header for c in shifted]
+    assert all(p.severity == "warning" and p.sheet == ASSESSMENT for p in moved)
+    assert {p.code for p in response.problems} == {"column-moved"}
+
+
+def test_a_column_moved_with_its_header_changed_is_rejected_naming_it(lincs, generated, tmp_path):
+    """A column inserted and the rating column's header retyped: which column holds the ratings cannot be told,
+    so the return is sent back with a problem that names the column, never accepted with its answers lost."""
+    lay = Layout(lincs)
+    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    ws = wb[ASSESSMENT]
+    ws.insert_cols(1)
+    ws.cell(lay.A_HEADER_ROW + 1, lay.A_RATING + 2).value = "Score"
+    wb.save(tmp_path / "r.xlsx")
+    response = parse(tmp_path / "r.xlsx")
+    assert response.rejected
+    [fatal] = [p for p in response.problems if p.severity == "fatal"]
+    header = lay.assessment_columns[lay.A_RATING].header
+    assert fatal.code == "column-missing" and f"'{header}'" in fatal.message and fatal.advice
+
+
+def test_a_header_edited_in_place_reads_the_column_with_a_warning(lincs, generated, tmp_path):
+    lay = Layout(lincs)
+    filled = random_answers(lincs, random.Random(12), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    wb[ASSESSMENT].cell(lay.A_HEADER_ROW + 1, lay.A_EVIDENCE + 1).value = "What shows it"
+    wb.save(path)
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    assert [(p.code, p.cell) for p in response.problems] == [("header-edited", cell(lay.A_HEADER_ROW, lay.A_EVIDENCE))]
+
+
+def test_an_action_plan_column_inserted_is_read_by_its_header(frameworks, generated, tmp_path):
+    fw = frameworks["coventry-warwickshire"]
+    lay = Layout(fw)
+    filled = random_answers(fw, random.Random(13), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(fw, generated[fw.id], path, filled)
+    wb = openpyxl.load_workbook(path)
+    first = lay.action_col(fw.action_columns[0].id)
+    wb["Action plan"].insert_cols(first + 1)
+    wb.save(path)
+    response = parse(path)
+    assert_same(fw, filled, response)
+    assert {p.code for p in response.problems} == {"column-moved"}
+
+
+PERMUTED = (("evidence", "rating", "statement_text", "rationale", "statement_id", "level"),
+            ("rationale", "statement_id", "evidence", "level", "rating", "statement_text"))
+
+
+@pytest.mark.parametrize("order", PERMUTED, ids=["evidence-first", "rationale-first"])
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_a_layout_with_its_columns_permuted_round_trips(fid, order, frameworks, tmp_path):
+    """The layout is the one source of every position: a layout with the Assessment's and the Action plan's
+    columns in another order generates a workbook that fills and parses back to exactly what was filled."""
+    from workbook_helpers import fill_cells
+
+    fw = frameworks[fid]
+    plan = tuple(reversed(Layout(fw).plan_column_specs()))
+    lay = Layout(fw, assessment_order=order, plan_order=plan)
+    assert [c.field for c in lay.assessment_columns] == list(order) and lay.P_ID == len(plan) - 1
+    blank = generate_bytes(fw, service=Service("S1", "One"), generated_at=PINNED, layout=lay)
+    filled = random_answers(fw, random.Random(21), completion=0.9)
+    path = tmp_path / "permuted.xlsx"
+    fill_cells(lay, filled, blank, path)
+    ws = openpyxl.load_workbook(path)[ASSESSMENT]
+    assert ws[cell(lay.A_HEADER_ROW, lay.A_RATING)].value.startswith("Rating")
+    response = parse(path)
+    assert response.problems == []
+    assert_same(fw, filled, response)
+
+
+def test_a_return_made_before_the_metadata_named_headers_is_read_by_the_specs_headers(lincs, generated, tmp_path):
+    """Workbooks sent before the [columns] rows carried headers: the parser takes the headers from the spec's
+    layout, so a column inserted in one is still found."""
+    filled = random_answers(lincs, random.Random(14), completion=1.0)
+    path = tmp_path / "filled.xlsx"
+    fill_with_openpyxl(lincs, generated["lincolnshire"], path, filled)
+    wb = openpyxl.load_workbook(path)
+    meta = wb[METADATA]
+    for row in meta.iter_rows():
+        if row[0].value in ("column", "[columns]"):
+            row[5].value = None  # as the generator wrote it before
+        if row[0].value in ("sheet", "[sheets]"):
+            row[3].value = None
+        if row[0].value == "layout":
+            row[1].value = "0123456789abcdef"  # an older layout's digest
+    wb[ASSESSMENT].insert_cols(1)
+    wb.save(path)
+    known, whole = _both_metadata_reads(path.read_bytes())
+    assert known is None and not whole[1].has_headers
+    response = parse(path)
+    assert_same(lincs, filled, response)
+    assert {p.code for p in response.problems} == {"column-moved"}
+
+
+def test_parse_is_exported_from_the_package_root(filled_copies):
+    """`maturity_xl.parse(path)`, as the README shows, whether or not the parse package was imported first."""
+    import maturity_xl
+    import maturity_xl.parse as package
+
+    _filled, path = filled_copies["lincolnshire"]
+    assert maturity_xl.parse is package and "parse" in maturity_xl.__all__
+    assert maturity_xl.parse(path).to_dict() == package.parse(path).to_dict()
+
+
+def test_an_action_column_in_the_metadata_that_is_not_a_column_is_reported(lincs, generated):
+    """Found by the fuzzer: a [columns] row whose column letter was edited to something that is not a column made
+    the Action plan's lookup ask for column None. It is a metadata-damaged error; the other columns still read."""
+    from maturity_xl.simulate import patch_cells
+
+    lay = Layout(lincs)
+    field = f"action.{lincs.action_columns[0].id}"
+    i = next(i for i, row in enumerate(lay.static_rows) if row[:2] == ["column", field])
+    layout_row = METADATA_KEYS.index("layout") + 1
+    data = patch_cells(generated["lincolnshire"].read_bytes(),
+                       {(METADATA, cell(lay.METADATA_HEAD_ROWS + i, 3)): "??",
+                        (METADATA, cell(layout_row, 1)): "0123456789abcdef"})  # so the sheet's own map counts
+    response = parse(data, name="x.xlsx")
+    assert not response.rejected
+    assert [p.code for p in response.problems] == ["metadata-damaged"]
+
+
+class _WithLastTime(Layout):
+    """A layout with one more Assessment column, as rounds will add (last time's rating, shown, never read)."""
+
+    def assessment_column_specs(self):
+        specs = super().assessment_column_specs()
+        at = list(specs).index("rating")
+        items = list(specs.items())
+        return dict(items[:at] + [("last_rating", ("Last time", 10, "shown"))] + items[at:])
+
+
+def test_adding_a_column_is_a_change_to_the_layout_alone(lincs, tmp_path):
+    """A column added in the layout moves every column after it: the generator writes the header where the layout
+    says, the metadata records the columns read, and the parser reads them by header, with no other change."""
+    from workbook_helpers import fill_cells
+
+    lay = _WithLastTime(lincs)
+    assert lay.A_RATING == Layout(lincs).A_RATING + 1
+    blank = generate_bytes(lincs, service=Service("S1", "One"), generated_at=PINNED, layout=lay)
+    filled = random_answers(lincs, random.Random(22), completion=1.0)
+    path = tmp_path / "added.xlsx"
+    fill_cells(lay, filled, blank, path)
+    ws = openpyxl.load_workbook(path)[ASSESSMENT]
+    assert ws[cell(lay.A_HEADER_ROW, lay.A_RATING - 1)].value == "Last time"
+    response = parse(path)
+    assert response.problems == []
+    assert_same(lincs, filled, response)
+
+
+def test_a_header_found_twice_after_a_move_is_rejected_naming_the_column(lincs, generated, tmp_path):
+    """A column inserted at A whose header a respondent set to the rating column's: two columns now claim the
+    ratings, neither where the map puts them, so the return is sent back naming the column."""
+    lay = Layout(lincs)
+    wb = openpyxl.load_workbook(generated["lincolnshire"])
+    ws = wb[ASSESSMENT]
+    ws.insert_cols(1)
+    header = lay.assessment_columns[lay.A_RATING].header
+    ws.cell(lay.A_HEADER_ROW + 1, 1).value = header
+    wb.save(tmp_path / "r.xlsx")
+    response = parse(tmp_path / "r.xlsx")
+    [fatal] = [p for p in response.problems if p.severity == "fatal"]
+    assert fatal.code == "column-ambiguous" and f"'{header}'" in fatal.message and fatal.advice

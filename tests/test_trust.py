@@ -303,8 +303,6 @@ def test_collect_logs_a_fifo_instead_of_waiting_on_it(fifo, tmp_path, returns):
     assert len(log) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="parse.py (being restructured by another engineer) must read a path with "
-                                       "safeio.read_regular; remove this mark when it does")
 def test_parse_refuses_a_fifo_and_a_device(fifo):
     for path, words in ((fifo, "named pipe"), ("/dev/zero", "device")):
         result = run_cli("parse", path, timeout=20)
@@ -531,3 +529,19 @@ def test_a_failed_swap_puts_the_old_csv_set_back(tmp_path, monkeypatch):
         write_folder(folder, write)
     assert (folder / "a.csv").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["csv"]
+
+
+def test_parse_takes_bytes_and_file_objects_and_says_what_it_takes(generated):
+    from maturity_xl.parse import parse
+
+    path = generated["lincolnshire"]
+    by_path = parse(path)
+    with open(path, "rb") as fh:
+        by_file = parse(fh)
+    by_bytes = parse(path.read_bytes(), name=str(path))
+    assert by_file.ratings == by_bytes.ratings == by_path.ratings and by_file.file == str(path)
+    for wrong in (None, 42):
+        with pytest.raises(TypeError, match="path, the workbook's bytes or a binary file object"):
+            parse(wrong)
+    with open(path, encoding="latin-1") as text, pytest.raises(TypeError, match="binary mode"):
+        parse(text)

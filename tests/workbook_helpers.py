@@ -53,3 +53,24 @@ def validations_by_cell(ws) -> dict[str, list]:
 
 def load(path: Path, data_only: bool = False):
     return openpyxl.load_workbook(path, data_only=data_only)
+
+
+def fill_cells(layout: Layout, filled, source, target: Path) -> None:
+    """Type `filled`'s answers into the cells `layout` gives them (openpyxl), whatever its column order."""
+    import io
+
+    wb = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source)
+    for field in layout.respondent:
+        if filled.respondent.get(field.key) is not None:
+            wb[START][cell(field.row, layout.VALUE_COL)] = filled.respondent[field.key]
+    for c in layout.statement_cells:
+        ws = wb[ASSESSMENT]
+        for col, value in ((layout.A_RATING, filled.ratings.get(c.statement_id)),
+                           (layout.A_RATIONALE, filled.rationale.get(c.statement_id)),
+                           (layout.A_EVIDENCE, filled.evidence.get(c.statement_id))):
+            if value is not None and value != "":
+                ws[cell(c.row, col)] = value
+        for cid, value in filled.actions.get(c.statement_id, {}).items():
+            if value is not None:
+                wb[ACTIONS][cell(c.action_row, layout.action_col(cid))] = value
+    wb.save(target)

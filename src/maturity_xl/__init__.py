@@ -20,5 +20,15 @@ def generate(*args, **kwargs):
     return _generate(*args, **kwargs)
 
 
+def __getattr__(name: str):
+    """`maturity_xl.parse`, imported when first asked for (it is a package that can be called as a function:
+    `maturity_xl.parse(path)`)."""
+    if name == "parse":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.parse")
+    raise AttributeError(f"module 'maturity_xl' has no attribute {name!r}")
+
+
 __all__ = ["__version__", "Framework", "MaturityXLError", "SpecError", "UnknownFramework", "bundled_frameworks",
-           "generate", "load_framework", "load_spec"]
+           "generate", "load_framework", "load_spec", "parse"]

@@ -168,7 +168,7 @@ class Template:
     def personalise(self, service: Service, signature: str = "") -> bytes:
         if not service.id or not service.name:
             raise ValueError("a personalised workbook needs the service's id and name")
-        # Empty values are written as "-" (see generate.EMPTY), so a template token never stands for a blank cell.
+        # Empty values are written as "-" (see layout.EMPTY), so a template token never stands for a blank cell.
         values = {TOKENS["id"]: service.id, TOKENS["name"]: service.name, TOKENS["contact"]: service.contact or EMPTY,
                   TOKENS["signature"]: signature or UNSIGNED}
         out = io.BytesIO()

@@ -171,7 +171,21 @@ READ = (
             SAVE_AS_XLSX, CRAFTED),
 )
 
+PUT_COLUMN_BACK = ("Put the column back as it was in the workbook you were sent (or copy your answers into that "
+                   "workbook) and send it again.")
+
 PARSED = (
+    _return("column-moved", _W, "the '{header}' column was expected in column {expected} but is in column {found}; "
+                                "read from there", "",
+            "A column was moved or one inserted before it (the sheet was unprotected): every answer was read by "
+            "its header."),
+    _return("header-edited", _W, "the header of column {column} (expected '{header}') was changed; read as that "
+                                 "column", "", "No other column moved, so the column is where it was."),
+    _return("column-missing", _F, "the '{header}' column is not on the sheet (no column has this header: it was "
+                                  "deleted, or moved and its header changed), so its answers cannot be read",
+            PUT_COLUMN_BACK, "Never read by position once its header is gone: its answers could be another's."),
+    _return("column-ambiguous", _F, "the '{header}' column appears more than once (columns {columns}), so its "
+                                    "answers cannot be told apart", PUT_COLUMN_BACK, EDITED),
     _return("strict-xml", _F, "the workbook was saved as 'Strict Open XML Spreadsheet'; save it as 'Excel "
                               "Workbook (.xlsx)' and send it again", SAVE_AS_XLSX, FORMAT),
     _return("no-metadata", _F, "this is not a maturity-xl assessment workbook, or its hidden metadata sheet was "

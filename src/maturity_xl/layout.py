@@ -1,7 +1,10 @@
-"""Where everything goes in a workbook: sheets, rows, columns and input cells. Pure: no I/O.
+"""Where everything goes in a workbook: sheets, rows, columns and their headers, input cells, the Start here and
+Summary blocks, chart ranges and defined names. Pure: no I/O.
 
-The generator writes what this decides, and writes this decision into the metadata sheet as a map from each
-statement id to its input cells; the parser reads that map back. So the layout is stated once, here.
+The generator writes what this decides and nothing else, and writes this decision into the metadata sheet: a map
+from each statement id to its input cells, and each column the parser reads with its header (the parser finds a
+column by its header, so a column a respondent moved is still read). So the layout is stated once, here: adding a
+column is a change to this module alone.
 """
 
 from __future__ import annotations
@@ -105,30 +108,112 @@ class AreaSpan:
     summary_row: int
 
 
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a sheet's table: what it holds, its header (the parser finds the column by it) and where."""
+
+    field: str  # what the column holds; the [columns] rows of the metadata sheet name read columns by it
+    header: str
+    col: int  # 0-based
+    width: float
+    kind: str  # how the parser reads it: id, text, rating, date, choice, person; "shown" for columns it does not
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A Summary chart: the cells it plots and where it stands."""
+
+    categories: str
+    values: str
+    row: int
+    col: int
+
+
+# The columns the generator fills on the Assessment sheet and the Action plan (before the framework's own), in
+# their usual order; a layout may add others (see Layout.assessment_column_specs).
+ASSESSMENT_FIELDS = ("statement_id", "statement_text", "rating", "level", "rationale", "evidence")
+PLAN_FIELDS = ("action_statement_id", "area", "action_text", "action_rating", "action_level", "target", "gap")
+# The Summary table's columns.
+SUMMARY_FIELDS = ("area", "statements", "rated", "mean", "lowest", "highest", "at_target")
+# The defined names the workbook's formulas use, each a column of the metadata sheet's [scale] rows.
+SCALE_NAMES = (("ScaleValues", "B"), ("ScaleLabels", "C"), ("ScaleText", "D"))
+
+
 class Layout:
-    """The plan of one framework's workbook. Rows and columns are 0-based, as xlsxwriter counts them."""
+    """The plan of one framework's workbook. Rows and columns are 0-based, as xlsxwriter counts them.
 
-    # Assessment columns
-    A_ID, A_TEXT, A_RATING, A_LEVEL, A_RATIONALE, A_EVIDENCE = range(6)
-    A_HEADER_ROW = 3
-    # Action plan columns before the framework's own
-    P_ID, P_AREA, P_TEXT, P_RATING, P_LEVEL, P_TARGET, P_GAP = range(7)
-    P_HEADER_ROW = 3
-    # Summary
-    S_HEADER_ROW = 3
+    `assessment_order` and `plan_order` put the columns in another order (each naming every field of
+    `assessment_column_specs` or `plan_column_specs` once); the metadata records each read column with its
+    header, so a parser reads a workbook laid out in any order.
+    """
 
-    def __init__(self, framework: Framework):
+    HEADER_ROW = 3  # every sheet's table header: under the title, the subtitle and a blank row
+    A_HEADER_ROW = P_HEADER_ROW = S_HEADER_ROW = HEADER_ROW
+    TITLE_ROW, SUBTITLE_ROW = 0, 1
+    # Start here: labels in A, the respondent's answers in B, under a "Your details" heading.
+    LABEL_COL, VALUE_COL, DETAILS_ROW = 0, 1, 3
+    # Summary, below the table: each level's label and how many ratings are at it (the distribution chart's data).
+    DISTRIBUTION_LABEL_COL, DISTRIBUTION_COUNT_COL = 0, 1
+
+    def __init__(self, framework: Framework, *, assessment_order: tuple[str, ...] | None = None,
+                 plan_order: tuple[str, ...] | None = None):
         self.framework = framework
         fw = framework
         self.descriptor_mode = fw.rating_mode == "descriptor"
+        self.sheets = SHEETS
+        specs = self.assessment_column_specs()
+        self.assessment_columns = _columns(assessment_order or tuple(specs), specs)
+        specs = self.plan_column_specs()
+        self.plan_columns = _columns(plan_order or tuple(specs), specs)
+        a = {c.field: c.col for c in self.assessment_columns}
+        self.A_ID, self.A_TEXT, self.A_RATING = a["statement_id"], a["statement_text"], a["rating"]
+        self.A_LEVEL, self.A_RATIONALE, self.A_EVIDENCE = a["level"], a["rationale"], a["evidence"]
+        p = {c.field: c.col for c in self.plan_columns}
+        self.P_ID, self.P_AREA, self.P_TEXT = p["action_statement_id"], p["area"], p["action_text"]
+        self.P_RATING, self.P_LEVEL, self.P_TARGET, self.P_GAP = \
+            p["action_rating"], p["action_level"], p["target"], p["gap"]
+        self._action_cols = {f[len("action."):]: col for f, col in p.items() if f.startswith("action.")}
+        # The framework's first action column (in the usual order, they follow the plan's own columns).
+        self.action_first_col = min(self._action_cols.values(), default=len(self.plan_columns))
+        self.assessment_last_col = len(self.assessment_columns) - 1
+        self.plan_last_col = len(self.plan_columns) - 1
+        # Panes freeze left of the first column after the statement's id and text.
+        self.assessment_freeze_col = max(self.A_ID, self.A_TEXT) + 1
+        self.plan_freeze_col = max(self.P_ID, self.P_AREA, self.P_TEXT) + 1
         # Start here: title, version line, then the respondent's details, then the live counter.
         self.respondent = tuple(
-            RespondentField(key, label, kind, 4 + i, help)  # type: ignore[arg-type]
+            RespondentField(key, label, kind, self.DETAILS_ROW + 1 + i, help)  # type: ignore[arg-type]
             for i, (key, label, kind, help) in enumerate(RESPONDENT_FIELDS)
         )
-        self.counter_row = 4 + len(self.respondent) + 1
+        self.counter_row = self.DETAILS_ROW + 1 + len(self.respondent) + 1
         self.start_body_row = self.counter_row + 2
+        rows, spans = self._assessment_rows()
+        self.assessment_rows = tuple(rows)
+        self.area_spans = tuple(spans)
+        self.assessment_last_row = rows[-1].row
 
+        cells: list[StatementCells] = []
+        for i, row in enumerate(x for x in rows if x.kind == "statement"):
+            st = row.statement
+            assert st is not None
+            descriptor_rows = tuple(x.row for x in rows if x.kind == "descriptor" and x.statement is st)
+            cells.append(StatementCells(st.id, st.area_id, st.group_id or "", row.row, self.P_HEADER_ROW + 1 + i,
+                                        descriptor_rows))
+        self.statement_cells = tuple(cells)
+        self.action_last_row = self.P_HEADER_ROW + len(cells)
+        self.overall_summary_row = self.S_HEADER_ROW + 1 + len(spans)
+        self.summary_columns = self._summary_columns()
+        # Below the table: a heading, one row a level counting the ratings at it, then the two charts.
+        self.distribution_heading_row = self.overall_summary_row + 2
+        self.distribution_first_row = self.distribution_heading_row + 1
+        self.distribution_last_row = self.distribution_first_row + len(fw.scale.levels) - 1
+        self._static = self._static_rows()
+        self._digest = ""
+
+    def _assessment_rows(self) -> tuple[list[AssessmentRow], list[AreaSpan]]:
+        """The Assessment's rows under its header: each area's heading, its groups' headings, its statements (and,
+        for a descriptor framework, each statement's descriptors below it); and each area's span of rows."""
+        fw = self.framework
         rows: list[AssessmentRow] = []
         spans: list[AreaSpan] = []
         r = self.A_HEADER_ROW + 1
@@ -151,23 +236,49 @@ class Layout:
                         r += 1
             spans.append(AreaSpan(area.id, area.title, first, r - 1, len(area.statements),
                                   self.S_HEADER_ROW + 1 + len(spans)))
-        self.assessment_rows = tuple(rows)
-        self.area_spans = tuple(spans)
-        self.assessment_last_row = r - 1
+        return rows, spans
 
-        cells: list[StatementCells] = []
-        for i, row in enumerate(x for x in rows if x.kind == "statement"):
-            st = row.statement
-            assert st is not None
-            descriptor_rows = tuple(x.row for x in rows if x.kind == "descriptor" and x.statement is st)
-            cells.append(StatementCells(st.id, st.area_id, st.group_id or "", row.row, self.P_HEADER_ROW + 1 + i,
-                                        descriptor_rows))
-        self.statement_cells = tuple(cells)
-        self.action_first_col = self.P_GAP + 1
-        self.action_last_row = self.P_HEADER_ROW + len(cells)
-        self.overall_summary_row = self.S_HEADER_ROW + 1 + len(spans)
-        self._static = self._static_rows()
-        self._digest = ""
+    def assessment_column_specs(self) -> dict[str, tuple[str, float, str]]:
+        """The Assessment's columns in their usual order: {field: (header, width, kind)}. A column added here is
+        written by the generator (header and width; its cells as the generator fills them) and, unless its kind
+        is "shown", recorded in the metadata with its header and read by the parser: a layout change alone."""
+        fw, scale = self.framework, self.framework.scale
+        return {
+            "statement_id": ("ID", 8, "id"),
+            "statement_text": (fw.terms.statement, 70, "text"),
+            "rating": (f"Rating ({scale.minimum}-{scale.maximum})", 9, "rating"),
+            "level": (scale.name, 18, "shown"),
+            "rationale": (fw.rationale_label, 45, "text"),
+            "evidence": (fw.evidence_label, 40, "text"),
+        }
+
+    def plan_column_specs(self) -> dict[str, tuple[str, float, str]]:
+        """The Action plan's columns in their usual order: its own, then the framework's action columns."""
+        fw = self.framework
+        descriptor_target = fw.target_mode == "next-descriptor"
+        columns = {
+            "action_statement_id": ("ID", 8, "id"),
+            "area": (fw.terms.area, 18, "shown"),
+            "action_text": (fw.terms.statement, 40, "shown"),
+            "action_rating": ("Rating", 7, "shown"),
+            "action_level": (fw.scale.name, 14, "shown"),
+            "target": ("Next statement to work towards" if descriptor_target else "Target (next level)",
+                       40 if descriptor_target else 16, "shown"),
+            "gap": ("Gap", 6, "shown"),
+        }
+        widths = {"text": 32, "person": 18, "date": 12, "choice": 14}
+        columns.update({f"action.{c.id}": (c.name, widths[c.kind], c.kind) for c in fw.action_columns})
+        return columns
+
+    def _summary_columns(self) -> tuple[Column, ...]:
+        fw, scale = self.framework, self.framework.scale
+        word = fw.terms.statement
+        target = f"At or above {scale.target} - {scale.label_of(scale.target)}"
+        columns = {"area": (fw.terms.area, 40, "shown"), "statements": (word if word.endswith("s") else word + "s",
+                                                                       11, "shown"),
+                   "rated": ("Rated", 9, "shown"), "mean": ("Mean", 9, "shown"), "lowest": ("Lowest", 9, "shown"),
+                   "highest": ("Highest", 9, "shown"), "at_target": (target, 18, "shown")}
+        return _columns(SUMMARY_FIELDS, columns)
 
     # --- references shared by generator and parser ---------------------------------------------------------
 
@@ -182,10 +293,40 @@ class Layout:
         return f"{quote_sheet(ASSESSMENT)}!${c}${span.first_row + 1}:${c}${span.last_row + 1}"
 
     def action_col(self, column_id: str) -> int:
-        for i, col in enumerate(self.framework.action_columns):
-            if col.id == column_id:
-                return self.action_first_col + i
-        raise KeyError(column_id)
+        """The Action plan column of the framework's action column `column_id` (KeyError if it has none)."""
+        return self._action_cols[column_id]
+
+    def summary_col(self, field: str) -> int:
+        return SUMMARY_FIELDS.index(field)
+
+    @property
+    def mean_chart(self) -> Chart:
+        """Each area's mean rating, as a bar chart below the distribution."""
+        sheet = quote_sheet(SUMMARY)
+        first, last = self.area_spans[0].summary_row + 1, self.area_spans[-1].summary_row + 1
+        names, means = col_letter(self.summary_col("area")), col_letter(self.summary_col("mean"))
+        return Chart(f"={sheet}!${names}${first}:${names}${last}", f"={sheet}!${means}${first}:${means}${last}",
+                     self.distribution_last_row + 2, 0)
+
+    @property
+    def distribution_chart(self) -> Chart:
+        """How many ratings are at each level: the distribution block's labels and counts."""
+        sheet = quote_sheet(SUMMARY)
+        first, last = self.distribution_first_row + 1, self.distribution_last_row + 1
+        labels, counts = col_letter(self.DISTRIBUTION_LABEL_COL), col_letter(self.DISTRIBUTION_COUNT_COL)
+        return Chart(f"={sheet}!${labels}${first}:${labels}${last}", f"={sheet}!${counts}${first}:${counts}${last}",
+                     self.distribution_last_row + 2, 3)
+
+    @property
+    def defined_names(self) -> dict[str, str]:
+        """The workbook's defined names: the scale's values, labels and "value - label" texts."""
+        first, last = self.scale_rows
+        return {name: f"={METADATA}!${col}${first + 1}:${col}${last + 1}" for name, col in SCALE_NAMES}
+
+    def choice_source(self, column_id: str) -> str:
+        """The metadata rows that hold a choice column's options, for a list too long to write inline."""
+        first, last = self.choice_rows[column_id]
+        return f"={METADATA}!$C${first + 1}:$C${last + 1}"
 
     def choice_needs_range(self, options: tuple[str, ...]) -> bool:
         joined = ",".join(options)
@@ -229,19 +370,19 @@ class Layout:
 
     def _static_rows(self) -> list[list]:
         fw = self.framework
-        rows: list[list] = [["[sheets]", "role", "name"]]
-        rows += [["sheet", role, name] for role, name in
-                 (("start", START), ("assessment", ASSESSMENT), ("actions", ACTIONS), ("summary", SUMMARY))]
+        rows: list[list] = [["[sheets]", "role", "name", "header_row"]]
+        rows += [["sheet", "start", START, self.DETAILS_ROW + 1]]
+        rows += [["sheet", role, name, self.HEADER_ROW + 1] for role, name in
+                 (("assessment", ASSESSMENT), ("actions", ACTIONS), ("summary", SUMMARY))]
         rows += [[], ["[respondent]", "field", "sheet", "cell", "kind"]]
-        rows += [["respondent", f.key, START, cell(f.row, 1), f.kind] for f in self.respondent]
-        rows += [[], ["[columns]", "field", "sheet", "column", "kind"]]
-        rows += [["column", "statement_id", ASSESSMENT, col_letter(self.A_ID), "id"],
-                 ["column", "rating", ASSESSMENT, col_letter(self.A_RATING), "rating"],
-                 ["column", "rationale", ASSESSMENT, col_letter(self.A_RATIONALE), "text"],
-                 ["column", "evidence", ASSESSMENT, col_letter(self.A_EVIDENCE), "text"],
-                 ["column", "action_statement_id", ACTIONS, col_letter(self.P_ID), "id"]]
-        rows += [["column", f"action.{c.id}", ACTIONS, col_letter(self.action_col(c.id)), c.kind]
-                 for c in fw.action_columns]
+        rows += [["respondent", f.key, START, cell(f.row, self.VALUE_COL), f.kind] for f in self.respondent]
+        # Every column the parser reads, with its header: the parser finds each by its header, so a column moved
+        # or inserted in a return is read where it is now, or named in a problem.
+        rows += [[], ["[columns]", "field", "sheet", "column", "kind", "header"]]
+        rows += [["column", c.field, ASSESSMENT, col_letter(c.col), c.kind, c.header]
+                 for c in self.assessment_columns if c.kind != "shown"]
+        rows += [["column", c.field, ACTIONS, col_letter(c.col), c.kind, c.header]
+                 for c in self.plan_columns if c.kind != "shown"]
         rows += [[], ["[scale]", "value", "label", "text"]]
         base = self.METADATA_HEAD_ROWS
         self.scale_rows = (base + len(rows), base + len(rows) + len(fw.scale.levels) - 1)
@@ -259,3 +400,10 @@ class Layout:
                   cell(c.row, self.A_RATIONALE), cell(c.row, self.A_EVIDENCE), c.action_row + 1]
                  for c in self.statement_cells]
         return rows
+
+
+def _columns(order: tuple[str, ...], columns: dict[str, tuple[str, float, str]]) -> tuple[Column, ...]:
+    """The columns in `order`, which must name each of `columns` once and nothing else."""
+    if sorted(order) != sorted(columns):
+        raise ValueError(f"a column order must name each of {', '.join(columns)} once, not {', '.join(order)}")
+    return tuple(Column(f, columns[f][0], i, columns[f][1], columns[f][2]) for i, f in enumerate(order))
