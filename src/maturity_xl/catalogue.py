@@ -329,7 +329,7 @@ STAGES: dict[str, tuple[Entry, ...]] = {
     "Signatures (collect --key)": SIGNED,
     "Which return counts (settle.py)": SETTLED,
     "The collector (collect.py)": COLLECTED,
-    "Framework specs (spec.py)": SPEC_ENTRIES,
+    "Framework specs (spec/)": SPEC_ENTRIES,
     "Generating a workbook (generate.py)": GENERATED,
 }
 ENTRIES: tuple[Entry, ...] = tuple(e for stage in STAGES.values() for e in stage)

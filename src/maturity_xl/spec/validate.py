@@ -1,22 +1,13 @@
-"""Load and validate framework spec files into the model.
-
-The validator walks the whole document and collects every problem with its path
-(`areas[2].statements[4].id`), so a programme team fixing its own spec sees all of them in one go.
-"""
+"""A spec's raw YAML tree into the model: every problem at once, each with its path
+(`areas[2].statements[4].id`), so a programme team fixing its own spec sees all of them in one go."""
 
 from __future__ import annotations
 
-import errno
-import re
 from collections.abc import Iterator
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import SpecError, SpecProblem, UnknownFramework
-from .model import (
+from ..errors import SpecError, SpecProblem
+from ..model import (
     ACTION_ROLES,
     MAX_LEVEL,
     ROLES_BY_NAME,
@@ -29,76 +20,19 @@ from .model import (
     Statement,
     Terms,
 )
-from .safeio import FileRefused, read_regular
-
-COLUMN_KINDS = ("text", "date", "choice", "person")
-RATING_MODES = ("level", "descriptor")
-TARGET_MODES = ("next-level", "next-descriptor")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# Excel's own limits for data-validation messages (MS-OI29500); XlsxWriter only warns past them.
-HELP_LIMIT = 255
-# Statement ids are written into cells and the metadata map; keep them short enough to read.
-ID_LIMIT = 40
-
-
-class _Checker:
-    """Collects problems while reading fields out of the raw YAML tree."""
-
-    def __init__(self) -> None:
-        self.problems: list[SpecProblem] = []
-
-    def add(self, code: str, path: str, message: str) -> None:
-        self.problems.append(SpecProblem(code, path, message))
-
-    def field(self, node: dict, key: str, path: str, kind: type | tuple[type, ...], *, required: bool = True,
-              default: Any = None) -> Any:
-        where = f"{path}.{key}" if path else key
-        if key not in node or node[key] is None:
-            if required:
-                self.add("missing-field", where, f"the field '{key}' is required but missing")
-            return default
-        value = node[key]
-        if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)  # versions and ids written as 2.0 or 11 without quotes
-        if not isinstance(value, kind):
-            self.add("wrong-type", where, f"expected {_kind_name(kind)}, found {_kind_name(type(value))} "
-                                          f"{_show(value)}")
-            return default
-        if isinstance(value, str) and not value.strip() and required:
-            self.add("empty-field", where, f"the field '{key}' is empty")
-            return default
-        return value.strip() if isinstance(value, str) else value
-
-    def unknown_keys(self, node: dict, allowed: set[str], path: str) -> None:
-        for key in node:
-            if key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                self.add("unknown-field", where, f"'{key}' is not a field here (allowed: {', '.join(sorted(allowed))})")
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "text", int: "a whole number", list: "a list", dict: "a mapping", float: "a number",
-             bool: "true/false", type(None): "nothing"}
-    if isinstance(kind, tuple):
-        return " or ".join(names.get(k, k.__name__) for k in kind)
-    return names.get(kind, kind.__name__)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return f"({text[:40]}...)" if len(text) > 40 else f"({text})"
-
-
-def _paragraphs(text: str) -> str:
-    """Fold YAML block text into paragraphs separated by one blank line."""
-    parts = re.split(r"\n\s*\n", text.strip())
-    return "\n\n".join(" ".join(p.split()) for p in parts)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
+from .checker import (
+    COLUMN_KINDS,
+    HELP_LIMIT,
+    ID_LIMIT,
+    ID_RE,
+    ITEM_ID_RE,
+    RATING_MODES,
+    TARGET_MODES,
+    Checker,
+    one_line,
+    paragraphs,
+    show,
+)
 
 TOP_KEYS = {"id", "title", "version", "source", "credit", "introduction", "instructions", "notes", "terms", "scale",
             "rating", "action_plan", "areas"}
@@ -106,7 +40,7 @@ TOP_KEYS = {"id", "title", "version", "source", "credit", "introduction", "instr
 
 def parse_spec(data: Any, file: str = "<spec>") -> Framework:
     """Validate a spec's YAML tree and build the Framework; raise SpecError listing every problem."""
-    c = _Checker()
+    c = Checker()
     if not isinstance(data, dict):
         raise SpecError(file, [SpecProblem("not-a-mapping", "", "the file must be a YAML mapping of fields "
                                                                     "(id, title, version, scale, areas, ...)")])
@@ -132,7 +66,7 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
     labels = {}
     for key, default in (("rationale_label", "Rationale"), ("rationale_help", ""), ("evidence_label", "Evidence"),
                          ("evidence_help", "")):
-        labels[key] = _one_line(c.field(rating, key, "rating", str, required=False, default=default))
+        labels[key] = one_line(c.field(rating, key, "rating", str, required=False, default=default))
         if key.endswith("help") and len(labels[key]) > HELP_LIMIT:
             c.add("too-long", f"rating.{key}", f"is {len(labels[key])} characters; Excel shows at most {HELP_LIMIT}")
     target_mode, columns = _action_plan(c, data)
@@ -143,34 +77,34 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
         raise SpecError(file, c.problems)
     assert scale is not None
     return Framework(
-        id=fid, title=_one_line(title), version=version, source=_one_line(source), credit=_one_line(credit),
-        introduction=_paragraphs(introduction), instructions=tuple(_one_line(s) for s in instructions),
+        id=fid, title=one_line(title), version=version, source=one_line(source), credit=one_line(credit),
+        introduction=paragraphs(introduction), instructions=tuple(one_line(s) for s in instructions),
         scale=scale, areas=tuple(areas), action_columns=tuple(columns), rating_mode=mode,
         target_mode=target_mode, rationale_label=labels["rationale_label"],
         rationale_help=labels["rationale_help"], evidence_label=labels["evidence_label"],
-        evidence_help=labels["evidence_help"], notes=tuple(_one_line(n) for n in notes), terms=terms, path=file,
+        evidence_help=labels["evidence_help"], notes=tuple(one_line(n) for n in notes), terms=terms, path=file,
     )
 
 
-def _string_list(c: _Checker, node: dict, key: str, path: str, *, required: bool) -> list[str]:
+def _string_list(c: Checker, node: dict, key: str, path: str, *, required: bool) -> list[str]:
     items = c.field(node, key, path, list, required=required, default=[])
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
-            c.add("wrong-type", f"{key}[{i}]", f"expected a line of text, found {_show(item)}")
+            c.add("wrong-type", f"{key}[{i}]", f"expected a line of text, found {show(item)}")
         else:
             out.append(item)
     return out
 
 
-def _terms(c: _Checker, data: dict) -> Terms:
+def _terms(c: Checker, data: dict) -> Terms:
     node = c.field(data, "terms", "", dict, required=False, default={})
     c.unknown_keys(node, {"area", "group", "statement"}, "terms")
     return Terms(**{k: c.field(node, k, "terms", str, required=False, default=getattr(Terms(), k))
                     for k in ("area", "group", "statement")})
 
 
-def _scale(c: _Checker, data: dict) -> Scale | None:
+def _scale(c: Checker, data: dict) -> Scale | None:
     node = c.field(data, "scale", "", dict, default=None)
     if node is None:
         return None
@@ -181,7 +115,7 @@ def _scale(c: _Checker, data: dict) -> Scale | None:
     for i, raw in enumerate(raw_levels):
         path = f"scale.levels[{i}]"
         if not isinstance(raw, dict):
-            c.add("wrong-type", path, f"expected a mapping with value, label and description, found {_show(raw)}")
+            c.add("wrong-type", path, f"expected a mapping with value, label and description, found {show(raw)}")
             continue
         c.unknown_keys(raw, {"value", "label", "description"}, path)
         value = c.field(raw, "value", path, int, default=None)
@@ -197,7 +131,7 @@ def _scale(c: _Checker, data: dict) -> Scale | None:
         if value is not None and label:
             if "," in label:
                 c.add("bad-label", f"{path}.label", "a level's label must not contain a comma")
-            levels.append(Level(value, _one_line(label), _one_line(description)))
+            levels.append(Level(value, one_line(label), one_line(description)))
     if raw_levels and len(levels) < 2:
         c.add("too-few-levels", "scale.levels", "a scale needs at least two levels")
     if not raw_levels:
@@ -221,14 +155,14 @@ def _scale(c: _Checker, data: dict) -> Scale | None:
         c.add("not-on-scale", "scale.target", f"{target} is not a level of the scale ({_values_text(values)})")
     if not levels:
         return None
-    return Scale(name=_one_line(name), levels=tuple(levels), target=target if target in values else values[-1])
+    return Scale(name=one_line(name), levels=tuple(levels), target=target if target in values else values[-1])
 
 
 def _values_text(values: list[int] | tuple[int, ...]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def _action_plan(c: _Checker, data: dict) -> tuple[str, list[ActionColumn]]:
+def _action_plan(c: Checker, data: dict) -> tuple[str, list[ActionColumn]]:
     node = c.field(data, "action_plan", "", dict, default={})
     c.unknown_keys(node, {"target", "columns"}, "action_plan")
     target = c.field(node, "target", "action_plan", str, required=False, default="next-level")
@@ -243,13 +177,13 @@ def _action_plan(c: _Checker, data: dict) -> tuple[str, list[ActionColumn]]:
     for i, raw in enumerate(raw_columns):
         path = f"action_plan.columns[{i}]"
         if not isinstance(raw, dict):
-            c.add("wrong-type", path, f"expected a mapping with id, name and kind, found {_show(raw)}")
+            c.add("wrong-type", path, f"expected a mapping with id, name and kind, found {show(raw)}")
             continue
         c.unknown_keys(raw, {"id", "name", "kind", "role", "help", "options"}, path)
         cid = c.field(raw, "id", path, str, default="")
         name = c.field(raw, "name", path, str, default="")
         kind = c.field(raw, "kind", path, str, default="text")
-        help_text = _one_line(c.field(raw, "help", path, str, required=False, default=""))
+        help_text = one_line(c.field(raw, "help", path, str, required=False, default=""))
         if kind not in COLUMN_KINDS:
             c.add("bad-choice", f"{path}.kind",
                   f"'{kind}' is not a column kind (use one of: {', '.join(COLUMN_KINDS)})")
@@ -269,14 +203,14 @@ def _action_plan(c: _Checker, data: dict) -> tuple[str, list[ActionColumn]]:
                 c.add("duplicate-id", f"{path}.id", f"'{cid}' is already used by action_plan.columns[{seen[cid]}]")
             seen.setdefault(cid, i)
         role = _role(c, raw, path, kind, roles, i)
-        columns.append(ActionColumn(cid, _one_line(name), kind if kind in COLUMN_KINDS else "text", help_text,
+        columns.append(ActionColumn(cid, one_line(name), kind if kind in COLUMN_KINDS else "text", help_text,
                                     tuple(options), role))
     if node and not raw_columns and "columns" in node:
         c.add("empty-field", "action_plan.columns", "the action plan needs at least one column")
     return target, columns
 
 
-def _role(c: _Checker, raw: dict, path: str, kind: str, roles: dict[str, int], index: int) -> str | None:
+def _role(c: Checker, raw: dict, path: str, kind: str, roles: dict[str, int], index: int) -> str | None:
     """An action column's role: one of the roles, played by one column at most, of a kind that can play it."""
     role = c.field(raw, "role", path, str, required=False, default=None)
     if role is None:
@@ -296,7 +230,7 @@ def _role(c: _Checker, raw: dict, path: str, kind: str, roles: dict[str, int], i
     return role
 
 
-def _areas(c: _Checker, data: dict, scale: Scale | None, mode: str) -> list[Area]:
+def _areas(c: Checker, data: dict, scale: Scale | None, mode: str) -> list[Area]:
     raw_areas = c.field(data, "areas", "", list, default=[])
     if "areas" in data and not raw_areas:
         c.add("empty-field", "areas", "a framework needs at least one area")
@@ -318,7 +252,7 @@ def _areas(c: _Checker, data: dict, scale: Scale | None, mode: str) -> list[Area
     for a, raw in enumerate(raw_areas):
         path = f"areas[{a}]"
         if not isinstance(raw, dict):
-            c.add("wrong-type", path, f"expected a mapping with id, title and statements, found {_show(raw)}")
+            c.add("wrong-type", path, f"expected a mapping with id, title and statements, found {show(raw)}")
             continue
         c.unknown_keys(raw, {"id", "title", "description", "statements", "groups"}, path)
         aid = c.field(raw, "id", path, str, default="")
@@ -337,23 +271,23 @@ def _areas(c: _Checker, data: dict, scale: Scale | None, mode: str) -> list[Area
             for g, graw in enumerate(c.field(raw, "groups", path, list, default=[])):
                 gpath = f"{path}.groups[{g}]"
                 if not isinstance(graw, dict):
-                    c.add("wrong-type", gpath, f"expected a mapping with id, title and statements, found {_show(graw)}")
+                    c.add("wrong-type", gpath, f"expected a mapping with id, title and statements, found {show(graw)}")
                     continue
                 c.unknown_keys(graw, {"id", "title", "statements"}, gpath)
                 gid = c.field(graw, "id", gpath, str, default="")
                 claim(gid, f"{gpath}.id")
                 gtitle = c.field(graw, "title", gpath, str, default="")
                 gstatements = list(_statements(c, graw, gpath, aid, gid, scale, mode, claim))
-                groups.append(Group(gid, _one_line(gtitle), tuple(gstatements)))
+                groups.append(Group(gid, one_line(gtitle), tuple(gstatements)))
                 statements += gstatements
         if has_statements:
             statements += _statements(c, raw, path, aid, None, scale, mode, claim)
-        areas.append(Area(aid, _one_line(title), _paragraphs(description) if description else None,
+        areas.append(Area(aid, one_line(title), paragraphs(description) if description else None,
                           tuple(statements), tuple(groups)))
     return areas
 
 
-def _statements(c: _Checker, node: dict, path: str, area_id: str, group_id: str | None, scale: Scale | None,
+def _statements(c: Checker, node: dict, path: str, area_id: str, group_id: str | None, scale: Scale | None,
                 mode: str, claim) -> Iterator[Statement]:
     raw_list = c.field(node, "statements", path, list, default=[])
     if "statements" in node and not raw_list:
@@ -361,7 +295,7 @@ def _statements(c: _Checker, node: dict, path: str, area_id: str, group_id: str 
     for s, raw in enumerate(raw_list):
         spath = f"{path}.statements[{s}]"
         if not isinstance(raw, dict):
-            c.add("wrong-type", spath, f"expected a mapping with id and text, found {_show(raw)}")
+            c.add("wrong-type", spath, f"expected a mapping with id and text, found {show(raw)}")
             continue
         c.unknown_keys(raw, {"id", "text", "title", "descriptors", "provenance"}, spath)
         sid = c.field(raw, "id", spath, str, default="")
@@ -370,11 +304,11 @@ def _statements(c: _Checker, node: dict, path: str, area_id: str, group_id: str 
         title = c.field(raw, "title", spath, str, required=False, default=None)
         provenance = c.field(raw, "provenance", spath, str, required=False, default=None)
         descriptors = _descriptors(c, raw, spath, scale, mode)
-        yield Statement(sid, _one_line(text), area_id, group_id, _one_line(title) if title else None,
-                        descriptors, _one_line(provenance) if provenance else None)
+        yield Statement(sid, one_line(text), area_id, group_id, one_line(title) if title else None,
+                        descriptors, one_line(provenance) if provenance else None)
 
 
-def _descriptors(c: _Checker, raw: dict, spath: str, scale: Scale | None, mode: str) -> tuple[tuple[int, str], ...]:
+def _descriptors(c: Checker, raw: dict, spath: str, scale: Scale | None, mode: str) -> tuple[tuple[int, str], ...]:
     node = c.field(raw, "descriptors", spath, dict, required=False, default=None)
     if mode != "descriptor":
         if node is not None:
@@ -401,7 +335,7 @@ def _descriptors(c: _Checker, raw: dict, spath: str, scale: Scale | None, mode: 
         if not isinstance(text, str) or not text.strip():
             c.add("empty-field", f"{spath}.descriptors.{key}", "the descriptor text is empty")
             continue
-        out.append((value, _one_line(text)))
+        out.append((value, one_line(text)))
     missing = [v for v in values if v not in dict(out)]
     if scale and missing:
         c.add("missing-descriptor", f"{spath}.descriptors", f"no descriptor for level(s) {_values_text(missing)}")
@@ -413,135 +347,3 @@ def _descriptors(c: _Checker, raw: dict, spath: str, scale: Scale | None, mode: 
 
 # libyaml's loader when PyYAML was built with it (its wheels are): the same safe loader, ~10x faster, which a
 # collection's start-up (every bundled spec, archived versions too) notices.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-SPEC_LIMIT = 5 * 1024 * 1024  # the largest bundled spec is ~60 KB
-NODE_LIMIT = 100_000  # values in the spec once every alias is expanded; the bundled specs have a few thousand
-
-
-def load_spec(path: str | Path) -> Framework:
-    """Read one spec file; raise SpecError naming the file and every problem in it.
-
-    The file must be a regular file of at most SPEC_LIMIT bytes (a FIFO or a device is refused, not read for
-    ever). Aliases are allowed only while the document they expand to stays under NODE_LIMIT values (an alias
-    bomb is refused before it is built), and a key given twice in one mapping is a problem, not a silent choice.
-    """
-    path = Path(path)
-    try:
-        text = read_regular(path, SPEC_LIMIT, what="the spec").decode("utf-8")
-    except FileRefused as exc:
-        if exc.errno == errno.ENOENT:
-            raise SpecError(str(path), [SpecProblem("no-file", "", "the file does not exist")]) from None
-        raise SpecError(str(path), [SpecProblem("unreadable", "", f"the file cannot be read: {exc.strerror}")]) \
-            from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(str(path), [SpecProblem("unreadable", "", f"the file cannot be read as UTF-8 text ({exc})")]) \
-            from None
-    loader = _YAML_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        problems = _tree_problems(node)
-        if problems:
-            raise SpecError(str(path), problems)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(str(path), [SpecProblem("yaml-syntax", where, f"this is not valid YAML: {problem}")]) from None
-    finally:
-        loader.dispose()
-    return parse_spec(data, str(path))
-
-
-def _tree_problems(root: yaml.Node | None) -> list[SpecProblem]:
-    """Duplicate keys (with their paths) and aliases that expand past NODE_LIMIT, found on the composed tree, where
-    an alias is one shared node: its expanded size is counted without expanding it."""
-    if root is None:
-        return []
-    problems: list[SpecProblem] = []
-    sizes: dict[int, int] = {}
-    open_: set[int] = set()
-
-    def walk(node: yaml.Node, path: str) -> int:
-        ident = id(node)
-        if ident in sizes:
-            return sizes[ident]
-        if ident in open_:
-            raise _Expansion("an alias refers to a value that contains itself")
-        open_.add(ident)
-        size = 1
-        if isinstance(node, yaml.SequenceNode):
-            for index, child in enumerate(node.value):
-                size += walk(child, f"{path}[{index}]")
-        elif isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in node.value:
-                name = key.value if isinstance(key, yaml.ScalarNode) else ""
-                where = f"{path}.{name}" if path else name
-                if isinstance(key, yaml.ScalarNode) and name != "<<":
-                    if name in seen:
-                        problems.append(SpecProblem("duplicate-key", where, f"'{name}' is given twice in this "
-                                                    f"mapping (lines {seen[name]} and {key.start_mark.line + 1}); "
-                                                    f"keep one"))
-                    seen.setdefault(name, key.start_mark.line + 1)
-                size += walk(key, where) + walk(value, where)
-        open_.discard(ident)
-        sizes[ident] = size
-        if size > NODE_LIMIT:
-            raise _Expansion(f"aliases expand the document past {NODE_LIMIT:,} values")
-        return size
-
-    try:
-        walk(root, "")
-    except _Expansion as exc:
-        return [SpecProblem("alias-expansion", "", f"{exc}; a spec needs no such thing (write the values out)")]
-    except RecursionError:
-        return [SpecProblem("too-deep", "", "the document is nested too deeply to be a spec")]
-    return problems
-
-
-class _Expansion(Exception):
-    pass
-
-
-def specs_dir() -> Path:
-    """The folder of bundled specs: inside the installed package, or the repository's own when run from source."""
-    packaged = resources.files("maturity_xl") / "framework_specs"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "framework_specs"
-
-
-def _version_key(version: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", version))
-
-
-def bundled_frameworks(include_archive: bool = False) -> list[Framework]:
-    """Every bundled framework, latest versions first by id; older versions too when asked."""
-    folder = specs_dir()
-    files = sorted(folder.glob("*.yaml"))
-    if include_archive:
-        files += sorted((folder / "archive").glob("*.yaml"))
-    return [load_spec(f) for f in files]
-
-
-def load_framework(name: str | Path, version: str | None = None) -> Framework:
-    """A framework by id (optionally a given version, searching the archive) or by the path of a spec file."""
-    as_path = Path(name)
-    if as_path.suffix.lower() in (".yaml", ".yml") or as_path.exists():
-        return load_spec(as_path)
-    folder = specs_dir()
-    candidates = [folder / f"{name}.yaml"]
-    if version is not None:
-        candidates += sorted((folder / "archive").glob(f"{name}*.yaml"))
-    for path in candidates:
-        if path.exists():
-            fw = load_spec(path)
-            if fw.id == name and (version is None or fw.version == version):
-                return fw
-    known = ", ".join(sorted({f.stem for f in folder.glob("*.yaml")}))
-    wanted = f"'{name}'" + (f" version {version}" if version else "")
-    raise UnknownFramework(f"there is no framework {wanted}; the bundled ones are: {known} "
-                           f"(or give the path of a spec file)")
