@@ -6,11 +6,10 @@ machinery are imported by the modules that need them, when they are needed.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .errors import MaturityXLError, SpecError, UnknownFramework  # noqa: E402
-from .model import Framework  # noqa: E402
-from .spec import bundled_frameworks, load_framework, load_spec  # noqa: E402
+from .errors import MaturityXLError, SpecError, UnknownFramework
+from .model import Framework
+from .spec import bundled_frameworks, load_framework, load_spec
+from .version import __version__
 
 
 def generate(*args, **kwargs):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
 from .errors import MaturityXLError, SpecError
 from .spec import bundled_frameworks, load_framework, load_spec
+from .version import __version__
 
 DEFAULT_OUT = Path("output")
 PASSWORD_ENV = "MATURITY_XL_PASSWORD"

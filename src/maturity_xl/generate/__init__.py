@@ -20,9 +20,9 @@ from typing import BinaryIO
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
 
-from .. import __version__
 from ..layout import EMPTY, UNSIGNED, Layout
 from ..model import Framework
+from ..version import __version__
 from .book import GenerationError, Service, row_height
 from .sheets import Writer
 

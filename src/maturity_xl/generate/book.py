@@ -9,9 +9,9 @@ from datetime import datetime
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .. import __version__
 from ..errors import GenerationError
 from ..layout import EMPTY, METADATA, UNSIGNED, Layout, cell
+from ..version import __version__
 
 EARLIEST_DATE = datetime(2000, 1, 1)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
-from .. import __version__
 from ..layout import ACTIONS, ASSESSMENT, START, SUMMARY, Chart, cell, col_letter, quote_sheet
 from ..model import ActionColumn, Statement
+from ..version import __version__
 from .book import EARLIEST_DATE, LATEST_DATE, Book, row_height
 
 
