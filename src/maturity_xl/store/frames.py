@@ -1,0 +1,284 @@
+"""One round of the programme store as the tidy frames the reports read, and the changes since another round.
+
+`stored_collection(store, round)` gives a Collection (its heads, file log and manifest read from the store; no
+workbook opened) whose `frames()` are a StoreFrames: the same frames, columns and dtypes as frames.Frames, each
+with a `round` column last, plus `changes()` and `statement_changes()` against a round to compare with.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+import pandas as pd
+
+from ..collect import Collection, Expected, LogEntry, service_key
+from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames
+from ..parse import Registry, default_registry
+from ..response import Action, Problem, Response
+from .store import Round, Store, decode
+
+CHANGE_COLUMNS = ["framework_id", "service_id", "service_name", "area_id", "area", "round", "last_round",
+                  "compared", "this_mean", "last_mean", "change", "direction", "respondent_changed", "respondent",
+                  "last_respondent"]
+STATEMENT_CHANGE_COLUMNS = ["framework_id", "area_id", "area", "statement_id", "statement", "round", "last_round",
+                            "compared", "improved", "same", "declined", "mean_change", "direction"]
+SAME = 1e-9  # means this close are the same (they are means of small integers)
+
+
+@dataclass(slots=True)
+class StoredCollection(Collection):
+    """A round of the store, shaped as the Collection the report writers take. Its responses are heads (who,
+    when, problems; no answers): the answers are read by its frames, straight from the store."""
+
+    store: Store | None = None
+    round: Round | None = None
+    compare: Round | None = None
+    _frames: StoreFrames | None = field(default=None, repr=False)
+
+    def frames(self) -> StoreFrames:
+        if self._frames is None:
+            self._frames = StoreFrames(self)
+        return self._frames
+
+
+def stored_collection(store: Store, round: Round, *, compare: Round | None = None, registry: Registry | None = None,
+                      today: date | None = None) -> StoredCollection:
+    """The counted responses, file log and manifest of `round`, from the store."""
+    heads = _heads(store.conn, round.id)
+    log = [LogEntry(file, status, reason, advice, sha256, size, fid, version, sid, name,
+                    date.fromisoformat(completed) if completed else None, warnings, errors, same_as)
+           for (file, status, reason, advice, sha256, size, fid, version, sid, name, completed, warnings, errors,
+                same_as) in store.query(
+               "SELECT path, status, reason, advice, sha256, size, framework_id, framework_version, service_id, "
+               "service_name, completed, warnings, errors, same_as FROM files WHERE round_id = ? ORDER BY id",
+               (round.id,))]
+    manifest = store.query("SELECT framework_id, framework_version, service_id, service_name, contact, file "
+                           "FROM manifest WHERE round_id = ? ORDER BY seq", (round.id,))
+    expected = [Expected(*row) for row in manifest] if manifest else None
+    return StoredCollection(heads, log, expected, registry or default_registry(), today or date.today(),
+                            store=store, round=round, compare=compare)
+
+
+def _heads(conn: sqlite3.Connection, round_id: int) -> list[Response]:
+    rows = conn.execute(
+        "SELECT r.id, r.file, r.framework_id, r.framework_version, r.fingerprint, r.service_id, r.service_name, "
+        "r.generated_at, r.respondent, r.area_ids FROM counted c JOIN responses r ON r.id = c.response_id "
+        "WHERE c.round_id = ? ORDER BY r.id", (round_id,)).fetchall()
+    problems: dict[int, list[Problem]] = {}
+    for response_id, severity, code, message, sheet, cell, advice in conn.execute(
+            "SELECT p.response_id, p.severity, p.code, p.message, p.sheet, p.cell, p.advice FROM counted c "
+            "JOIN problems p ON p.response_id = c.response_id WHERE c.round_id = ? ORDER BY p.response_id, p.seq",
+            (round_id,)):
+        problems.setdefault(response_id, []).append(Problem(severity, code, message, sheet, cell, advice))
+    return [Response(file, fid, version, fingerprint, sid, name, generated, respondent=decode(respondent),
+                     problems=problems.get(rid, []), area_ids=tuple(json.loads(areas)))
+            for rid, file, fid, version, fingerprint, sid, name, generated, respondent, areas in rows]
+
+
+class StoreFrames(Frames):
+    """The frames of one stored round (see frames.Frames), each with a `round` column last."""
+
+    c: StoredCollection
+
+    def __init__(self, collection: StoredCollection):
+        super().__init__(collection)
+        assert collection.store is not None and collection.round is not None
+        self.store = collection.store
+        self.round = collection.round
+        self.ids = _response_ids(self.store.conn, self.round.id)
+
+    def _with_round(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame["round"] = pd.Series([self.round.name] * len(frame), index=frame.index, dtype=object)
+        return frame
+
+    @cached_property
+    def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]]]:
+        conn = self.store.conn
+        heads = self.c.heads
+        by_id = dict(zip(self.ids, heads))
+        looks = {rid: self._lookups(self._framework(h.framework_id, h.framework_version)) for rid, h in
+                 by_id.items()}
+        known = {rid: self._framework(h.framework_id, h.framework_version) is not None for rid, h in by_id.items()}
+        with _wanted(conn, self.ids) as table:
+            rows = conn.execute(f"SELECT t.response_id, t.area_id, t.statement_id, t.rating, t.rationale, "
+                                f"t.evidence FROM {table} w JOIN ratings t ON t.response_id = w.id "
+                                f"ORDER BY w.id, t.seq").fetchall()
+            action_rows = conn.execute(f"SELECT a.response_id, a.statement_id, a.area_id, a.vals FROM {table} w "
+                                       f"JOIN actions a ON a.response_id = w.id ORDER BY w.id, a.seq").fetchall()
+            scores = conn.execute(f"SELECT r.rated, r.total, r.mean FROM {table} w JOIN responses r "
+                                  f"ON r.id = w.id ORDER BY w.id").fetchall()
+        columns: dict[str, list] = {}
+        if rows:
+            ids, area_ids, statement_ids, values, rationales, evidence = (list(c) for c in zip(*rows))
+        else:
+            ids = area_ids = statement_ids = values = rationales = evidence = []
+        heads_of = [by_id[i] for i in ids]
+        looks_of = [looks[i] for i in ids]
+        columns["framework_id"] = [h.framework_id for h in heads_of]
+        columns["framework_version"] = [h.framework_version for h in heads_of]
+        columns["service_id"] = [h.service_id for h in heads_of]
+        columns["service_name"] = [h.service_name for h in heads_of]
+        columns["area_id"] = area_ids
+        columns["area"] = [lk.areas.get(a, a) for lk, a in zip(looks_of, area_ids)]
+        columns["statement_id"] = statement_ids
+        columns["statement"] = [lk.texts.get(s, "") for lk, s in zip(looks_of, statement_ids)]
+        columns["rating"] = values
+        columns["level"] = [lk.labels.get(v) if known[i] else None for lk, v, i in zip(looks_of, values, ids)]
+        columns["rationale"] = rationales
+        columns["evidence"] = evidence
+        columns["file"] = [h.file for h in heads_of]
+        ratings = pd.DataFrame(columns if rows else [], columns=RATING_COLUMNS)
+        ratings["rating"] = ratings["rating"].astype("Int64")
+        grouped: dict[int, list[Action]] = {}
+        for rid, statement_id, area_id, vals in action_rows:
+            grouped.setdefault(rid, []).append(Action(statement_id, area_id, decode(vals)))
+        actions: list[list] = []
+        for rid, head in by_id.items():
+            if rid in grouped:
+                fw = self._framework(head.framework_id, head.framework_version)
+                actions += self._action_rows(_WithActions(head, grouped[rid]), fw)
+        action_frame = pd.DataFrame(actions, columns=ACTION_COLUMNS)
+        return self._with_round(ratings), self._with_round(action_frame), [tuple(s) for s in scores]
+
+    @cached_property
+    def responses(self) -> pd.DataFrame:
+        return self._with_round(Frames.responses.func(self))
+
+    @cached_property
+    def log(self) -> pd.DataFrame:
+        return self._with_round(Frames.log.func(self))
+
+    @cached_property
+    def problems(self) -> pd.DataFrame:
+        return self._with_round(Frames.problems.func(self))
+
+    @cached_property
+    def missing(self) -> pd.DataFrame:
+        return self._with_round(Frames.missing.func(self))
+
+    @cached_property
+    def unexpected(self) -> pd.DataFrame:
+        return self._with_round(Frames.unexpected.func(self))
+
+    def area_scores(self) -> pd.DataFrame:
+        return self._with_round(super().area_scores())
+
+    def statement_stats(self) -> pd.DataFrame:
+        return self._with_round(super().statement_stats())
+
+    @cached_property
+    def last(self) -> StoreFrames | None:
+        """The frames of the round compared with, if any."""
+        if self.c.compare is None:
+            return None
+        return stored_collection(self.store, self.c.compare, registry=self.c.registry, today=self.c.today).frames()
+
+    def _keyed(self) -> pd.DataFrame:
+        """Ratings rated, with each service's key (its id, or for an unpersonalised workbook the names typed)."""
+        keys = {h.file: service_key(h)[1] for h in self.c.heads}
+        frame = self.ratings[self.ratings["rating"].notna()]
+        return frame.assign(key=frame["file"].map(keys))
+
+    def changes(self) -> pd.DataFrame:
+        """For each service and area: this round's mean, last round's and the change, over the statements the
+        service rated in both rounds; a change of respondent flagged. Services in both rounds only."""
+        last = self.last
+        if last is None:
+            return pd.DataFrame(columns=CHANGE_COLUMNS)
+        now, before = self._keyed(), last._keyed()
+        both = now.merge(before[["framework_id", "key", "statement_id", "rating"]],
+                         on=["framework_id", "key", "statement_id"], suffixes=("", "_last"))
+        both = both.astype({"rating": float, "rating_last": float})
+        group = ["framework_id", "key", "service_id", "service_name", "area_id", "area"]
+        out = both.groupby(group, sort=False).agg(compared=("rating", "size"), this_mean=("rating", "mean"),
+                                                  last_mean=("rating_last", "mean")).reset_index()
+        out["change"] = out["this_mean"] - out["last_mean"]
+        out["direction"] = [_direction(v) for v in out["change"]]
+        who_now, who_before = _respondents(self.c.heads), _respondents(last.c.heads)
+        out["respondent"] = [who_now.get((f, k), "") for f, k in zip(out["framework_id"], out["key"])]
+        out["last_respondent"] = [who_before.get((f, k), "") for f, k in zip(out["framework_id"], out["key"])]
+        out["respondent_changed"] = [_norm(a) != _norm(b) and bool(_norm(a) or _norm(b))
+                                     for a, b in zip(out["respondent"], out["last_respondent"])]
+        out["round"], out["last_round"] = self.round.name, last.round.name
+        out["compared"] = out["compared"].astype(int)
+        return out[CHANGE_COLUMNS].reset_index(drop=True)
+
+    def statement_changes(self) -> pd.DataFrame:
+        """For each statement across services rated in both rounds: how many improved, stayed the same or
+        declined, and the mean change; the statements that moved most first."""
+        last = self.last
+        if last is None:
+            return pd.DataFrame(columns=STATEMENT_CHANGE_COLUMNS)
+        now, before = self._keyed(), last._keyed()
+        both = now.merge(before[["framework_id", "key", "statement_id", "rating"]],
+                         on=["framework_id", "key", "statement_id"], suffixes=("", "_last"))
+        delta = both["rating"].astype(float) - both["rating_last"].astype(float)
+        both = both.assign(delta=delta, improved=delta > 0, same=delta == 0, declined=delta < 0)
+        group = ["framework_id", "area_id", "area", "statement_id", "statement"]
+        out = both.groupby(group, sort=False).agg(compared=("delta", "size"), improved=("improved", "sum"),
+                                                  same=("same", "sum"), declined=("declined", "sum"),
+                                                  mean_change=("delta", "mean")).reset_index()
+        for name in ("compared", "improved", "same", "declined"):
+            out[name] = out[name].astype(int)
+        out["direction"] = [_direction(v) for v in out["mean_change"]]
+        out["round"], out["last_round"] = self.round.name, last.round.name
+        out = out.assign(moved=out["mean_change"].abs()).sort_values(
+            ["moved", "framework_id", "statement_id"], ascending=[False, True, True], kind="stable")
+        return out[STATEMENT_CHANGE_COLUMNS].reset_index(drop=True)
+
+
+class _WithActions:
+    """A head with its actions, as Frames._action_rows reads a response."""
+
+    __slots__ = ("framework_id", "service_id", "service_name", "file", "actions")
+
+    def __init__(self, head: Response, actions: list[Action]):
+        self.framework_id, self.service_id, self.service_name = head.framework_id, head.service_id, head.service_name
+        self.file, self.actions = head.file, actions
+
+
+def _response_ids(conn: sqlite3.Connection, round_id: int) -> list[int]:
+    return [row[0] for row in conn.execute("SELECT response_id FROM counted WHERE round_id = ? ORDER BY "
+                                           "response_id", (round_id,))]
+
+
+class _wanted:
+    """A temporary table of response ids, so a round's rows are read in primary-key order without a sort."""
+
+    def __init__(self, conn: sqlite3.Connection, ids: list[int]):
+        self.conn, self.ids = conn, ids
+
+    def __enter__(self) -> str:
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.wanted")
+        self.conn.executemany("INSERT INTO temp.wanted VALUES (?)", zip(self.ids))
+        return "temp.wanted"
+
+    def __exit__(self, *exc) -> None:
+        self.conn.execute("DELETE FROM temp.wanted")
+
+
+def _direction(change: float) -> str:
+    """The change in words and an arrow, so it never rests on colour alone."""
+    if change is None or pd.isna(change):
+        return ""
+    if change > SAME:
+        return f"\u25b2 up {change:+.2f}"
+    if change < -SAME:
+        return f"\u25bc down {change:+.2f}"
+    return "\u2192 same"
+
+
+def _respondents(heads: list[Response]) -> dict[tuple[str, str], str]:
+    return {(h.framework_id, service_key(h)[1]): str(h.respondent.get("completed_by") or "") for h in heads}
+
+
+def _norm(name: str) -> str:
+    return " ".join(str(name).casefold().split())
+
+
+__all__ = ["StoredCollection", "StoreFrames", "stored_collection", "CHANGE_COLUMNS", "STATEMENT_CHANGE_COLUMNS"]
