@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PINNED
+from postgres import postgres_url  # noqa: F401  (a fixture: the session's PostgreSQL server)
 from maturity_xl.batch import generate_batch
 from maturity_xl.cli import main
 from maturity_xl.collect import Collection, collect
@@ -418,3 +419,74 @@ def test_cli_collect_report_and_rounds(rounds, tmp_path):
         assert result.exit_code == 1, (args, result.output)
         assert "Traceback" not in result.output
     assert not (out / "x.xlsx").exists() and not (out / "y.xlsx").exists()
+
+
+def _exported(url: str) -> dict[str, pd.DataFrame]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t: pd.read_sql_table(t, conn) for t in ("rounds", "services", "responses", "ratings", "actions",
+                                                             "file_log")}
+    finally:
+        engine.dispose()
+
+
+def _check_export(db: Path, url: str, read_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", "--store", str(db), "--sql", url])
+    assert result.exit_code == 0, result.output
+    got = _exported(read_url)
+    assert "ratings (" in result.output
+    with Store(db) as store:
+        rounds = store.rounds()
+        for item in rounds:
+            frames = store.collection(item.name).frames()
+            key = ["service_id", "statement_id"]  # a database keeps no row order: compare sorted
+
+            def ordered(frame: pd.DataFrame, key=key) -> pd.DataFrame:
+                return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+            ratings = ordered(got["ratings"][got["ratings"]["round"] == item.name])
+            mine = ordered(frames.ratings.drop(columns="file"))
+            pd.testing.assert_frame_equal(ratings[list(mine.columns)].astype({"rating": "Int64"}), mine,
+                                          check_dtype=False)
+            actions = ordered(got["actions"][got["actions"]["round"] == item.name])
+            mine_actions = ordered(frames.actions.drop(columns="file"))
+            assert len(actions) == len(mine_actions) > 0
+            for column in ("statement_id", "action", "lead", "status", "overdue", "ownerless"):
+                assert actions[column].tolist() == mine_actions[column].tolist(), column
+            assert [d.date() if d is not None and not pd.isna(d) else None for d in actions["deadline"]] == \
+                mine_actions["deadline"].tolist()
+            counted = got["responses"][got["responses"]["counts"] & (got["responses"]["round"] == item.name)]
+            counted = counted.sort_values("response_id")
+            assert counted.service_id.tolist() == frames.responses.service_id.tolist()
+            assert counted.mean_rating.tolist() == pytest.approx(frames.responses["mean"].tolist())
+        log = got["file_log"]
+        assert len(log) == store.query("SELECT COUNT(*) FROM files")[0][0]
+        assert set(got["ratings"].service_key) <= set(got["services"].service_key)
+        assert got["rounds"]["round"].tolist() == [r.name for r in rounds]
+        assert got["rounds"]["returns_counted"].tolist() == [10, 9]
+        assert len(got["responses"]) == 20 and (~got["responses"]["counts"]).sum() == 1
+
+
+def test_export_to_sqlite_gives_tables_equal_to_the_frames(filled_store, tmp_path):
+    path, _one, _two = filled_store
+    url = f"sqlite:///{tmp_path / 'analysis.db'}"
+    _check_export(path, url, url)
+    _check_export(path, url, url)  # a second export replaces the tables, not adds to them
+
+
+def test_export_to_postgresql_gives_tables_equal_to_the_frames(filled_store, postgres_url):
+    path, _one, _two = filled_store
+    _check_export(path, postgres_url.replace("postgresql+psycopg://", "postgresql://"), postgres_url)
+
+
+def test_export_to_an_unreachable_database_says_so(filled_store, tmp_path):
+    path, _one, _two = filled_store
+    result = CliRunner().invoke(main, ["export", "--store", str(path), "--sql",
+                                       "postgresql://nobody:secret@127.0.0.1:1/none"])
+    assert result.exit_code == 1 and "refused the export" in result.output and "secret" not in result.output
+    result = CliRunner().invoke(main, ["export", "--store", str(path), "--sql", "nonsense://x"])
+    assert result.exit_code == 1 and "cannot use the database URL" in result.output

@@ -6,8 +6,8 @@
         frames = store.collection("2026").frames()   # the tidy frames, with a round column
 """
 
-from .errors import NotAStore, RoundError, StoreError, StoreLocked, StoreTooNew
+from .errors import ExportError, NotAStore, RoundError, StoreError, StoreLocked, StoreTooNew
 from .store import Added, Round, Store, check_file
 
 __all__ = ["Store", "Round", "Added", "check_file", "StoreError", "NotAStore", "StoreTooNew", "StoreLocked",
-           "RoundError"]
+           "RoundError", "ExportError"]

@@ -23,3 +23,7 @@ class StoreLocked(StoreError):
 
 class RoundError(StoreError):
     """A round that does not exist, is closed, or cannot be told for a return."""
+
+
+class ExportError(StoreError):
+    """The analyst's database could not be reached or written (nothing in it was changed)."""

@@ -137,10 +137,13 @@ class StoreFrames(Frames):
         for rid, statement_id, area_id, vals in action_rows:
             grouped.setdefault(rid, []).append(Action(statement_id, area_id, decode(vals)))
         actions: list[list] = []
+        action_ids: list[int] = []
         for rid, head in by_id.items():
             if rid in grouped:
                 fw = self._framework(head.framework_id, head.framework_version)
                 actions += self._action_rows(_WithActions(head, grouped[rid]), fw)
+                action_ids += [rid] * len(grouped[rid])
+        self.rating_ids, self.action_ids = ids, action_ids  # each row's response, for the export's keys
         action_frame = pd.DataFrame(actions, columns=ACTION_COLUMNS)
         return self._with_round(ratings), self._with_round(action_frame), [tuple(s) for s in scores]
 
