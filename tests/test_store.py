@@ -20,7 +20,6 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PINNED
-from postgres import postgres_url  # noqa: F401  (a fixture: the session's PostgreSQL server)
 from maturity_xl.batch import generate_batch
 from maturity_xl.cli import main
 from maturity_xl.collect import Collection, collect
@@ -30,6 +29,7 @@ from maturity_xl.simulate import filled_workbook, random_answers
 from maturity_xl.store import NotAStore, RoundError, Store, StoreLocked, StoreTooNew
 from maturity_xl.store import schema as store_schema
 from maturity_xl.store.frames import CHANGE_COLUMNS
+from postgres import postgres_url  # noqa: F401  (a fixture: the session's PostgreSQL server)
 
 ROOT = Path(__file__).resolve().parent.parent
 FID = "lincolnshire"
@@ -478,7 +478,7 @@ def test_export_to_sqlite_gives_tables_equal_to_the_frames(filled_store, tmp_pat
     _check_export(path, url, url)  # a second export replaces the tables, not adds to them
 
 
-def test_export_to_postgresql_gives_tables_equal_to_the_frames(filled_store, postgres_url):
+def test_export_to_postgresql_gives_tables_equal_to_the_frames(filled_store, postgres_url):  # noqa: F811
     path, _one, _two = filled_store
     _check_export(path, postgres_url.replace("postgresql+psycopg://", "postgresql://"), postgres_url)
 
