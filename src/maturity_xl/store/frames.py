@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import repeat
 
 import pandas as pd
 
@@ -95,57 +97,74 @@ class StoreFrames(Frames):
         frame["round"] = pd.Series([self.round.name] * len(frame), index=frame.index, dtype=object)
         return frame
 
+    @property
+    def _answers(self) -> _Answers:
+        """What Frames reads as (ratings, actions, scores): here each is read from the store when first asked
+        for, so a comparison's ratings do not decode its actions."""
+        return _Answers(self)
+
     @cached_property
-    def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]]]:
+    def _by_id(self) -> dict[int, Response]:
+        return dict(zip(self.ids, self.c.heads))
+
+    @cached_property
+    def ratings(self) -> pd.DataFrame:
         conn = self.store.conn
-        heads = self.c.heads
-        by_id = dict(zip(self.ids, heads))
-        looks = {rid: self._lookups(self._framework(h.framework_id, h.framework_version)) for rid, h in
-                 by_id.items()}
-        known = {rid: self._framework(h.framework_id, h.framework_version) is not None for rid, h in by_id.items()}
+        by_id = self._by_id
+        frameworks = {rid: self._framework(h.framework_id, h.framework_version) for rid, h in by_id.items()}
+        looks = {rid: self._lookups(fw) for rid, fw in frameworks.items()}
         with _wanted(conn, self.ids) as table:
             rows = conn.execute(f"SELECT t.response_id, t.area_id, t.statement_id, t.rating, t.rationale, "
                                 f"t.evidence FROM {table} w JOIN ratings t ON t.response_id = w.id "
                                 f"ORDER BY w.id, t.seq").fetchall()
-            action_rows = conn.execute(f"SELECT a.response_id, a.statement_id, a.area_id, a.vals FROM {table} w "
-                                       f"JOIN actions a ON a.response_id = w.id ORDER BY w.id, a.seq").fetchall()
-            scores = conn.execute(f"SELECT r.rated, r.total, r.mean FROM {table} w JOIN responses r "
-                                  f"ON r.id = w.id ORDER BY w.id").fetchall()
-        columns: dict[str, list] = {}
-        if rows:
-            ids, area_ids, statement_ids, values, rationales, evidence = (list(c) for c in zip(*rows))
-        else:
-            ids = area_ids = statement_ids = values = rationales = evidence = []
-        heads_of = [by_id[i] for i in ids]
-        looks_of = [looks[i] for i in ids]
-        columns["framework_id"] = [h.framework_id for h in heads_of]
-        columns["framework_version"] = [h.framework_version for h in heads_of]
-        columns["service_id"] = [h.service_id for h in heads_of]
-        columns["service_name"] = [h.service_name for h in heads_of]
+        ids, area_ids, statement_ids, values, rationales, evidence = (list(c) for c in zip(*rows)) if rows else \
+            ([], [], [], [], [], [])
+        # Per response, not per row: a response's rows share its identity and its framework's lookups.
+        counts = Counter(ids)
+        columns: dict[str, list] = {name: [] for name in RATING_COLUMNS}
+        for rid, n in counts.items():
+            head = by_id[rid]
+            for name in ("framework_id", "framework_version", "service_id", "service_name", "file"):
+                columns[name] += repeat(getattr(head, name), n)
+        looks_of = [looks[rid] for rid in ids]
         columns["area_id"] = area_ids
         columns["area"] = [lk.areas.get(a, a) for lk, a in zip(looks_of, area_ids)]
         columns["statement_id"] = statement_ids
         columns["statement"] = [lk.texts.get(s, "") for lk, s in zip(looks_of, statement_ids)]
         columns["rating"] = values
-        columns["level"] = [lk.labels.get(v) if known[i] else None for lk, v, i in zip(looks_of, values, ids)]
+        columns["level"] = [lk.labels.get(v) if frameworks[i] else None for lk, v, i in zip(looks_of, values, ids)]
         columns["rationale"] = rationales
         columns["evidence"] = evidence
-        columns["file"] = [h.file for h in heads_of]
+        self.rating_ids = ids  # each row's response, for the export's keys
         ratings = pd.DataFrame(columns if rows else [], columns=RATING_COLUMNS)
         ratings["rating"] = ratings["rating"].astype("Int64")
+        return self._with_round(ratings)
+
+    @cached_property
+    def actions(self) -> pd.DataFrame:
+        conn = self.store.conn
+        with _wanted(conn, self.ids) as table:
+            rows = conn.execute(f"SELECT a.response_id, a.statement_id, a.area_id, a.vals FROM {table} w "
+                                f"JOIN actions a ON a.response_id = w.id ORDER BY w.id, a.seq").fetchall()
+        values = decode("[" + ",".join(row[3] for row in rows) + "]") if rows else []  # one parse, not one a row
         grouped: dict[int, list[Action]] = {}
-        for rid, statement_id, area_id, vals in action_rows:
-            grouped.setdefault(rid, []).append(Action(statement_id, area_id, decode(vals)))
+        for (rid, statement_id, area_id, _vals), vals in zip(rows, values):
+            grouped.setdefault(rid, []).append(Action(statement_id, area_id, vals))
         actions: list[list] = []
         action_ids: list[int] = []
-        for rid, head in by_id.items():
+        for rid, head in self._by_id.items():
             if rid in grouped:
                 fw = self._framework(head.framework_id, head.framework_version)
                 actions += self._action_rows(_WithActions(head, grouped[rid]), fw)
                 action_ids += [rid] * len(grouped[rid])
-        self.rating_ids, self.action_ids = ids, action_ids  # each row's response, for the export's keys
-        action_frame = pd.DataFrame(actions, columns=ACTION_COLUMNS)
-        return self._with_round(ratings), self._with_round(action_frame), [tuple(s) for s in scores]
+        self.action_ids = action_ids
+        return self._with_round(pd.DataFrame(actions, columns=ACTION_COLUMNS))
+
+    @cached_property
+    def _scores(self) -> list[tuple[int, int, float | None]]:
+        with _wanted(self.store.conn, self.ids) as table:
+            return [tuple(s) for s in self.store.conn.execute(
+                f"SELECT r.rated, r.total, r.mean FROM {table} w JOIN responses r ON r.id = w.id ORDER BY w.id")]
 
     @cached_property
     def responses(self) -> pd.DataFrame:
@@ -186,16 +205,23 @@ class StoreFrames(Frames):
         frame = self.ratings[self.ratings["rating"].notna()]
         return frame.assign(key=frame["file"].map(keys))
 
+    @cached_property
+    def _both(self) -> pd.DataFrame:
+        """The ratings of statements each service rated in both rounds, this round's and last round's side by side."""
+        assert self.last is not None
+        now, before = self._keyed(), self.last._keyed()
+        both = now[["framework_id", "key", "service_id", "service_name", "area_id", "area", "statement_id",
+                    "statement", "rating"]].merge(before[["framework_id", "key", "statement_id", "rating"]],
+                                                  on=["framework_id", "key", "statement_id"], suffixes=("", "_last"))
+        return both.astype({"rating": float, "rating_last": float})
+
     def changes(self) -> pd.DataFrame:
         """For each service and area: this round's mean, last round's and the change, over the statements the
         service rated in both rounds; a change of respondent flagged. Services in both rounds only."""
         last = self.last
         if last is None:
             return pd.DataFrame(columns=CHANGE_COLUMNS)
-        now, before = self._keyed(), last._keyed()
-        both = now.merge(before[["framework_id", "key", "statement_id", "rating"]],
-                         on=["framework_id", "key", "statement_id"], suffixes=("", "_last"))
-        both = both.astype({"rating": float, "rating_last": float})
+        both = self._both
         group = ["framework_id", "key", "service_id", "service_name", "area_id", "area"]
         out = both.groupby(group, sort=False).agg(compared=("rating", "size"), this_mean=("rating", "mean"),
                                                   last_mean=("rating_last", "mean")).reset_index()
@@ -216,10 +242,8 @@ class StoreFrames(Frames):
         last = self.last
         if last is None:
             return pd.DataFrame(columns=STATEMENT_CHANGE_COLUMNS)
-        now, before = self._keyed(), last._keyed()
-        both = now.merge(before[["framework_id", "key", "statement_id", "rating"]],
-                         on=["framework_id", "key", "statement_id"], suffixes=("", "_last"))
-        delta = both["rating"].astype(float) - both["rating_last"].astype(float)
+        both = self._both
+        delta = both["rating"] - both["rating_last"]
         both = both.assign(delta=delta, improved=delta > 0, same=delta == 0, declined=delta < 0)
         group = ["framework_id", "area_id", "area", "statement_id", "statement"]
         out = both.groupby(group, sort=False).agg(compared=("delta", "size"), improved=("improved", "sum"),
@@ -232,6 +256,18 @@ class StoreFrames(Frames):
         out = out.assign(moved=out["mean_change"].abs()).sort_values(
             ["moved", "framework_id", "statement_id"], ascending=[False, True, True], kind="stable")
         return out[STATEMENT_CHANGE_COLUMNS].reset_index(drop=True)
+
+
+class _Answers:
+    """(ratings, actions, scores) of a StoreFrames, each read when indexed."""
+
+    __slots__ = ("frames",)
+
+    def __init__(self, frames: StoreFrames):
+        self.frames = frames
+
+    def __getitem__(self, index: int):
+        return (lambda: self.frames.ratings, lambda: self.frames.actions, lambda: self.frames._scores)[index]()
 
 
 class _WithActions:
