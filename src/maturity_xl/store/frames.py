@@ -144,12 +144,11 @@ class StoreFrames(Frames):
     def actions(self) -> pd.DataFrame:
         conn = self.store.conn
         with _wanted(conn, self.ids) as table:
-            rows = conn.execute(f"SELECT a.response_id, a.statement_id, a.area_id, a.vals FROM {table} w "
-                                f"JOIN actions a ON a.response_id = w.id ORDER BY w.id, a.seq").fetchall()
-        values = decode("[" + ",".join(row[3] for row in rows) + "]") if rows else []  # one parse, not one a row
-        grouped: dict[int, list[Action]] = {}
-        for (rid, statement_id, area_id, _vals), vals in zip(rows, values):
-            grouped.setdefault(rid, []).append(Action(statement_id, area_id, vals))
+            rows = conn.execute(f"SELECT a.response_id, a.plan FROM {table} w JOIN actions a ON a.response_id = w.id "
+                                f"ORDER BY w.id").fetchall()
+        plans = decode("[" + ",".join(row[1] for row in rows) + "]") if rows else []  # one parse, not one a plan
+        grouped = {rid: [Action(statement_id, area_id, vals) for statement_id, area_id, vals in plan]
+                   for (rid, _text), plan in zip(rows, plans)}
         actions: list[list] = []
         action_ids: list[int] = []
         for rid, head in self._by_id.items():

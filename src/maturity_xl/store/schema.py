@@ -10,7 +10,8 @@ Tables (one row per ...):
     files       file handed in, once per (content hash, path): its status in the file log
     responses   accepted return, with its respondent, scores and, when another counts instead, why
     ratings     statement rated in a response (ratings, rationale, evidence)
-    actions     action-plan row of a response (the framework's own columns, as JSON)
+    actions     response with an action plan: its rows as JSON, [statement id, area id, {column id: value}]
+                (the framework's own columns; one row a response, as a plan is read and written whole)
     problems    problem found in an accepted response
     counted     which response counts for each round, framework and service
     lock        the collection writing to the store now (pid, host, command), so a second one can say who
@@ -114,13 +115,9 @@ CREATE TABLE ratings (
     PRIMARY KEY (response_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE actions (
-    response_id INTEGER NOT NULL REFERENCES responses(id),
-    seq INTEGER NOT NULL,
-    statement_id TEXT NOT NULL,
-    area_id TEXT NOT NULL,
-    vals TEXT NOT NULL,
-    PRIMARY KEY (response_id, seq)
-) WITHOUT ROWID;
+    response_id INTEGER PRIMARY KEY REFERENCES responses(id),
+    plan TEXT NOT NULL
+);
 CREATE TABLE problems (
     response_id INTEGER NOT NULL REFERENCES responses(id),
     seq INTEGER NOT NULL,

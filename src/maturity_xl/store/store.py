@@ -312,7 +312,8 @@ class Store:
             run = conn.execute("INSERT INTO runs (started, command, host) VALUES (?, ?, ?)",
                                (_now(), command, socket.gethostname())).lastrowid
             file_ids, inserted, known = self._add_files(conn, collection.log, named, round_ids, fallback, run)
-            touched: set[tuple[int, str, str]] = set()
+            touched: dict[tuple[int, str, str], int] = {}
+            sha = {e.file: e.sha256 for e in collection.log}
             responses = 0
             for response in _all_responses(collection):
                 file_id = file_ids.get(response.file)
@@ -320,11 +321,11 @@ class Store:
                     continue
                 round_id = round_ids[named[response.file]]
                 key = _key(response)
-                _insert_response(conn, response, round_id, file_id, key)
-                touched.add((round_id, response.framework_id, key))
+                group = (round_id, response.framework_id, key)
+                touched[group] = _insert_response(conn, response, round_id, file_id, sha[response.file], key)
                 responses += 1
-            for group in sorted(touched):
-                _decide(conn, *group)
+            for group, response_id in sorted(touched.items()):
+                _decide(conn, *group, newest=response_id)
             if collection.expected:
                 if fallback is None:
                     raise RoundError("say which round the manifest is for with --round NAME")
@@ -372,17 +373,20 @@ class Store:
         file_ids: dict[str, int] = {}
         added_rounds: dict[str, int | None] = {}
         known = 0
-        find = "SELECT path, round_id, framework_id, framework_version, service_id, service_name FROM files " \
-               "WHERE sha256 = ? AND status != 'duplicate' ORDER BY id LIMIT 1"
         for entry in log:
-            if conn.execute("SELECT 1 FROM files WHERE sha256 = ? AND path = ?", (entry.sha256, entry.file)
-                            ).fetchone():
+            if entry.sha256:  # one look-up answers both: this very file, or the same bytes under another name
+                same = conn.execute("SELECT path, round_id, framework_id, framework_version, service_id, "
+                                    "service_name, status FROM files WHERE sha256 = ? ORDER BY id",
+                                    (entry.sha256,)).fetchall()
+            else:  # no content read (missing, ignored): known by its path alone
+                same = conn.execute("SELECT path FROM files WHERE sha256 = '' AND path = ?", (entry.file,)).fetchall()
+            if any(row[0] == entry.file for row in same):
                 known += 1
                 continue
             values = _file_values(entry)
             round_id = round_ids.get(named[entry.file]) if entry.file in named else fallback
-            earlier = conn.execute(find, (entry.sha256,)).fetchone() if entry.sha256 and entry.status not in (
-                DUPLICATE, IGNORED) else None
+            earlier = next((row for row in same if row[6] != DUPLICATE), None) \
+                if entry.sha256 and entry.status not in (DUPLICATE, IGNORED) else None
             if earlier is not None:  # the same bytes as a file an earlier collection stored
                 values.update(status=DUPLICATE, reason="the same bytes as another file", advice="",
                               same_as=earlier[0], framework_id=earlier[2], framework_version=earlier[3],
@@ -468,9 +472,11 @@ def _file_values(entry: LogEntry) -> dict:
             "errors": entry.errors, "same_as": entry.same_as}
 
 
-def encode(value: dict) -> str:
-    """A dict of cell values as JSON, dates tagged so they come back as dates."""
+def encode(value: object) -> str:
+    """Cell values as JSON, dates tagged so they come back as dates."""
     return json.dumps(value, ensure_ascii=False, default=_tag, separators=(",", ":"))
+
+
 
 
 def decode(text: str) -> dict:
@@ -494,7 +500,8 @@ def _untag(item: dict) -> object:
     return item
 
 
-def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, key: str) -> None:
+def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, sha256: str,
+                     key: str) -> int:
     respondent = r.respondent
     completed = respondent.get("date_completed")
     overall = r.overall()
@@ -504,9 +511,8 @@ def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_
         "INSERT INTO responses (round_id, file_id, sha256, service_key, framework_id, framework_version, "
         "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
         "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
-        "VALUES (?, ?, (SELECT sha256 FROM files WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?)",
-        (round_id, file_id, file_id, key, r.framework_id, r.framework_version, r.fingerprint, r.service_id,
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (round_id, file_id, sha256, key, r.framework_id, r.framework_version, r.fingerprint, r.service_id,
          r.service_name, r.generated_at, encode(respondent), str(respondent.get("organisation") or ""),
          str(respondent.get("completed_by") or ""), str(respondent.get("role") or ""),
          completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
@@ -516,18 +522,28 @@ def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_
                      [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
                       for i, x in enumerate(r.ratings)])
     if r.actions:
-        conn.executemany("INSERT INTO actions VALUES (?, ?, ?, ?, ?)",
-                         [(response_id, i, a.statement_id, a.area_id, encode(a.values))
-                          for i, a in enumerate(r.actions)])
+        # Dates tagged here, not through json's default hook: the C encoder then never calls back into Python.
+        conn.execute("INSERT INTO actions VALUES (?, ?)", (response_id, encode(
+            [[a.statement_id, a.area_id, {k: {"$date": v.isoformat()} if type(v) is date else v
+                                          for k, v in a.values.items()}] for a in r.actions])))
     if r.problems:
         conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
                           for i, p in enumerate(r.problems)])
+    return response_id
 
 
-def _decide(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str) -> None:
+def _decide(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str, newest: int) -> None:
     """Which of a service's responses in a round counts: the latest completion (then the file's modification
-    time, then the order received), as collect decides within one run. The others are set aside, with why."""
+    time, then the order received), as collect decides within one run. The others are set aside, with why.
+
+    `newest` is the last response this run added to the group: when it is the group's only one (the usual case),
+    it counts and nothing else needs reading."""
+    if conn.execute("INSERT OR IGNORE INTO counted VALUES (?, ?, ?, ?)", (round_id, framework_id, key, newest)
+                    ).rowcount and conn.execute("SELECT COUNT(*) FROM responses WHERE round_id = ? AND "
+                                                "framework_id = ? AND service_key = ?",
+                                                (round_id, framework_id, key)).fetchone()[0] == 1:
+        return
     rows = conn.execute(
         "SELECT r.id, r.date_completed, f.mtime, r.file, r.status, f.id FROM responses r JOIN files f "
         "ON f.id = r.file_id WHERE r.round_id = ? AND r.framework_id = ? AND r.service_key = ?",
