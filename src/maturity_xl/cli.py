@@ -157,9 +157,11 @@ def _checked_store(_ctx, _param, value: Path | None) -> Path | None:
         from .store import check_file
 
         try:
-            check_file(value)
+            exists = check_file(value)
         except MaturityXLError as exc:
             raise click.ClickException(str(exc)) from None
+        if not exists and not value.parent.is_dir():
+            raise click.ClickException(f"{value}: the folder {value.parent} does not exist")
     return value
 
 
