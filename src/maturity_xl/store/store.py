@@ -242,8 +242,11 @@ class Store:
         try:
             yield
         finally:
-            with self._transaction() as conn:
-                conn.execute("DELETE FROM lock WHERE pid = ? AND host = ?", me)
+            try:
+                with self._transaction() as conn:
+                    conn.execute("DELETE FROM lock WHERE pid = ? AND host = ?", me)
+            except sqlite3.Error:  # never hide why the run stopped; a lock left behind is stale once we exit
+                pass
 
     @_guarded
     def _try_lock(self, me: tuple[int, str], command: str) -> tuple | None:
