@@ -127,6 +127,7 @@ class StoreFrames(Frames):
             for name in ("framework_id", "framework_version", "service_id", "service_name", "file"):
                 columns[name] += repeat(getattr(head, name), n)
         looks_of = [looks[rid] for rid in ids]
+        area_ids, statement_ids = _shared(area_ids), _shared(statement_ids)
         columns["area_id"] = area_ids
         columns["area"] = [lk.areas.get(a, a) for lk, a in zip(looks_of, area_ids)]
         columns["statement_id"] = statement_ids
@@ -198,6 +199,20 @@ class StoreFrames(Frames):
             return None
         return stored_collection(self.store, self.c.compare, registry=self.c.registry, today=self.c.today).frames()
 
+    def _rated(self) -> pd.DataFrame:
+        """framework_id, key, statement_id and rating of every statement rated, straight from the store: all a
+        comparison needs of the round compared with, without building its whole ratings frame."""
+        by_id = self._by_id
+        with _wanted(self.store.conn, self.ids) as table:
+            rows = self.store.conn.execute(
+                f"SELECT t.response_id, t.statement_id, t.rating FROM {table} w JOIN ratings t "
+                f"ON t.response_id = w.id WHERE t.rating IS NOT NULL ORDER BY w.id, t.seq").fetchall()
+        ids, statement_ids, values = (list(c) for c in zip(*rows)) if rows else ([], [], [])
+        identity = {rid: (h.framework_id, service_key(h)[1]) for rid, h in by_id.items()}
+        return pd.DataFrame({"framework_id": [identity[i][0] for i in ids], "key": [identity[i][1] for i in ids],
+                             "statement_id": _shared(statement_ids), "rating": pd.array(values, dtype="Int64")},
+                            columns=["framework_id", "key", "statement_id", "rating"])
+
     def _keyed(self) -> pd.DataFrame:
         """Ratings rated, with each service's key (its id, or for an unpersonalised workbook the names typed)."""
         keys = {h.file: service_key(h)[1] for h in self.c.heads}
@@ -208,7 +223,7 @@ class StoreFrames(Frames):
     def _both(self) -> pd.DataFrame:
         """The ratings of statements each service rated in both rounds, this round's and last round's side by side."""
         assert self.last is not None
-        now, before = self._keyed(), self.last._keyed()
+        now, before = self._keyed(), self.last._rated()
         both = now[["framework_id", "key", "service_id", "service_name", "area_id", "area", "statement_id",
                     "statement", "rating"]].merge(before[["framework_id", "key", "statement_id", "rating"]],
                                                   on=["framework_id", "key", "statement_id"], suffixes=("", "_last"))
@@ -298,6 +313,13 @@ class _wanted:
 
     def __exit__(self, *exc) -> None:
         self.conn.execute("DELETE FROM temp.wanted")
+
+
+def _shared(texts: list[str]) -> list[str]:
+    """One string object for each distinct text (SQLite returns a new one a row): a statement id repeated across
+    ten thousand responses is held once."""
+    canonical: dict[str, str] = {}
+    return [canonical.setdefault(t, t) for t in texts]
 
 
 def _direction(change: float) -> str:
