@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from itertools import repeat
+from itertools import groupby, repeat
+from operator import attrgetter
 
 import pandas as pd
 
@@ -21,7 +22,7 @@ from ..collect import Collection, Expected, LogEntry, service_key
 from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames
 from ..parse import Registry, default_registry
 from ..response import Action, Problem, Response
-from .store import Round, Store, decode
+from .store import Round, Store, decode, decode_action
 
 CHANGE_COLUMNS = ["framework_id", "service_id", "service_name", "area_id", "area", "round", "last_round",
                   "compared", "this_mean", "last_mean", "change", "direction", "respondent_changed", "respondent",
@@ -109,54 +110,63 @@ class StoreFrames(Frames):
 
     @cached_property
     def ratings(self) -> pd.DataFrame:
-        conn = self.store.conn
         by_id = self._by_id
         frameworks = {rid: self._framework(h.framework_id, h.framework_version) for rid, h in by_id.items()}
         looks = {rid: self._lookups(fw) for rid, fw in frameworks.items()}
-        with _wanted(conn, self.ids) as table:
-            rows = conn.execute(f"SELECT t.response_id, t.area_id, t.statement_id, t.rating, t.rationale, "
-                                f"t.evidence FROM {table} w JOIN ratings t ON t.response_id = w.id "
-                                f"ORDER BY w.id, t.seq").fetchall()
-        ids, area_ids, statement_ids, values, rationales, evidence = (list(c) for c in zip(*rows)) if rows else \
-            ([], [], [], [], [], [])
-        # Per response, not per row: a response's rows share its identity and its framework's lookups.
-        counts = Counter(ids)
         columns: dict[str, list] = {name: [] for name in RATING_COLUMNS}
-        for rid, n in counts.items():
-            head = by_id[rid]
-            for name in ("framework_id", "framework_version", "service_id", "service_name", "file"):
-                columns[name] += repeat(getattr(head, name), n)
-        looks_of = [looks[rid] for rid in ids]
-        area_ids, statement_ids = _shared(area_ids), _shared(statement_ids)
-        columns["area_id"] = area_ids
-        columns["area"] = [lk.areas.get(a, a) for lk, a in zip(looks_of, area_ids)]
-        columns["statement_id"] = statement_ids
-        columns["statement"] = [lk.texts.get(s, "") for lk, s in zip(looks_of, statement_ids)]
-        columns["rating"] = values
-        columns["level"] = [lk.labels.get(v) if frameworks[i] else None for lk, v, i in zip(looks_of, values, ids)]
-        columns["rationale"] = rationales
-        columns["evidence"] = evidence
+        ids: list[int] = []
+        canonical: dict[str, str] = {}
+        share = canonical.setdefault  # one string object for each distinct id (SQLite returns a new one a row)
+        sql = ("SELECT t.response_id, t.area_id, t.statement_id, t.rating, t.rationale, t.evidence FROM {table} w "
+               "JOIN ratings t ON t.response_id = w.id ORDER BY w.id, t.seq")
+        for rows in self._chunks(sql):  # in chunks: the rows are never all held as tuples beside the columns
+            chunk_ids, area_ids, statement_ids, values, rationales, evidence = (list(c) for c in zip(*rows))
+            area_ids = [share(a, a) for a in area_ids]
+            statement_ids = [share(x, x) for x in statement_ids]
+            # Per response, not per row: a response's rows share its identity and its framework's lookups.
+            start = 0
+            for rid, n in _runs(chunk_ids):
+                head, look, known = by_id[rid], looks[rid], frameworks[rid] is not None
+                for name in ("framework_id", "framework_version", "service_id", "service_name", "file"):
+                    columns[name] += repeat(getattr(head, name), n)
+                part = slice(start, start + n)
+                columns["area"] += map(look.areas.get, area_ids[part], area_ids[part])
+                columns["statement"] += map(look.texts.get, statement_ids[part], repeat("", n))
+                columns["level"] += map(look.labels.get, values[part]) if known else repeat(None, n)
+                start += n
+            columns["area_id"] += area_ids
+            columns["statement_id"] += statement_ids
+            columns["rating"] += values
+            columns["rationale"] += rationales
+            columns["evidence"] += evidence
+            ids += chunk_ids
         self.rating_ids = ids  # each row's response, for the export's keys
-        ratings = pd.DataFrame(columns if rows else [], columns=RATING_COLUMNS)
+        ratings = pd.DataFrame(columns if ids else [], columns=RATING_COLUMNS)
+        del columns
         ratings["rating"] = ratings["rating"].astype("Int64")
         return self._with_round(ratings)
 
-    @cached_property
-    def actions(self) -> pd.DataFrame:
+    def _chunks(self, sql: str, size: int = 50_000) -> Iterator[list[tuple]]:
+        """The rows of `sql` (over the round's responses, `{table}`) a chunk at a time."""
         conn = self.store.conn
         with _wanted(conn, self.ids) as table:
-            rows = conn.execute(f"SELECT a.response_id, a.plan FROM {table} w JOIN actions a ON a.response_id = w.id "
-                                f"ORDER BY w.id").fetchall()
-        plans = decode("[" + ",".join(row[1] for row in rows) + "]") if rows else []  # one parse, not one a plan
-        grouped = {rid: [Action(statement_id, area_id, vals) for statement_id, area_id, vals in plan]
-                   for (rid, _text), plan in zip(rows, plans)}
+            cursor = conn.execute(sql.format(table=table))
+            while rows := cursor.fetchmany(size):
+                yield rows
+
+    @cached_property
+    def actions(self) -> pd.DataFrame:
+        by_id = self._by_id
         actions: list[list] = []
         action_ids: list[int] = []
-        for rid, head in self._by_id.items():
-            if rid in grouped:
+        sql = "SELECT a.response_id, a.plan FROM {table} w JOIN actions a ON a.response_id = w.id ORDER BY w.id"
+        for rows in self._chunks(sql, 2_000):
+            plans = json.loads("[" + ",".join(row[1] for row in rows) + "]")  # one parse a chunk, not one a plan
+            for (rid, _text), plan in zip(rows, plans):
+                head = by_id[rid]
                 fw = self._framework(head.framework_id, head.framework_version)
-                actions += self._action_rows(_WithActions(head, grouped[rid]), fw)
-                action_ids += [rid] * len(grouped[rid])
+                actions += self._action_rows(_WithActions(head, [Action(*decode_action(a)) for a in plan]), fw)
+                action_ids += repeat(rid, len(plan))
         self.action_ids = action_ids
         return self._with_round(pd.DataFrame(actions, columns=ACTION_COLUMNS))
 
@@ -172,7 +182,8 @@ class StoreFrames(Frames):
 
     @cached_property
     def log(self) -> pd.DataFrame:
-        return self._with_round(Frames.log.func(self))
+        fields = list(LogEntry.__dataclass_fields__)  # as Frames.log, without asdict's deep copy of every entry
+        return self._with_round(pd.DataFrame(list(map(attrgetter(*fields), self.c.log)), columns=fields))
 
     @cached_property
     def problems(self) -> pd.DataFrame:
@@ -202,15 +213,23 @@ class StoreFrames(Frames):
     def _rated(self) -> pd.DataFrame:
         """framework_id, key, statement_id and rating of every statement rated, straight from the store: all a
         comparison needs of the round compared with, without building its whole ratings frame."""
-        by_id = self._by_id
-        with _wanted(self.store.conn, self.ids) as table:
-            rows = self.store.conn.execute(
-                f"SELECT t.response_id, t.statement_id, t.rating FROM {table} w JOIN ratings t "
-                f"ON t.response_id = w.id WHERE t.rating IS NOT NULL ORDER BY w.id, t.seq").fetchall()
-        ids, statement_ids, values = (list(c) for c in zip(*rows)) if rows else ([], [], [])
-        identity = {rid: (h.framework_id, service_key(h)[1]) for rid, h in by_id.items()}
-        return pd.DataFrame({"framework_id": [identity[i][0] for i in ids], "key": [identity[i][1] for i in ids],
-                             "statement_id": _shared(statement_ids), "rating": pd.array(values, dtype="Int64")},
+        identity = {rid: (h.framework_id, service_key(h)[1]) for rid, h in self._by_id.items()}
+        frameworks: list[str] = []
+        keys: list[str] = []
+        statements: list[str] = []
+        ratings: list[int] = []
+        canonical: dict[str, str] = {}
+        sql = ("SELECT t.response_id, t.statement_id, t.rating FROM {table} w JOIN ratings t "
+               "ON t.response_id = w.id WHERE t.rating IS NOT NULL ORDER BY w.id, t.seq")
+        for rows in self._chunks(sql):
+            ids, statement_ids, values = zip(*rows)
+            for rid, n in _runs(ids):
+                frameworks += repeat(identity[rid][0], n)
+                keys += repeat(identity[rid][1], n)
+            statements += [canonical.setdefault(x, x) for x in statement_ids]
+            ratings += values
+        return pd.DataFrame({"framework_id": frameworks, "key": keys, "statement_id": statements,
+                             "rating": pd.array(ratings, dtype="Int64")},
                             columns=["framework_id", "key", "statement_id", "rating"])
 
     def _keyed(self) -> pd.DataFrame:
@@ -241,11 +260,12 @@ class StoreFrames(Frames):
                                                   last_mean=("rating_last", "mean")).reset_index()
         out["change"] = out["this_mean"] - out["last_mean"]
         out["direction"] = [_direction(v) for v in out["change"]]
-        who_now, who_before = _respondents(self.c.heads), _respondents(last.c.heads)
-        out["respondent"] = [who_now.get((f, k), "") for f, k in zip(out["framework_id"], out["key"])]
-        out["last_respondent"] = [who_before.get((f, k), "") for f, k in zip(out["framework_id"], out["key"])]
-        out["respondent_changed"] = [_norm(a) != _norm(b) and bool(_norm(a) or _norm(b))
-                                     for a, b in zip(out["respondent"], out["last_respondent"])]
+        who = _respondents(self.c.heads).merge(_respondents(last.c.heads), how="left",
+                                               on=["framework_id", "key"], suffixes=("", "_last"))
+        who = who.rename(columns={"respondent_last": "last_respondent"}).fillna({"last_respondent": ""})
+        who["respondent_changed"] = [_norm(a) != _norm(b) and bool(_norm(a) or _norm(b))
+                                     for a, b in zip(who["respondent"].tolist(), who["last_respondent"].tolist())]
+        out = out.merge(who, how="left", on=["framework_id", "key"])
         out["round"], out["last_round"] = self.round.name, last.round.name
         out["compared"] = out["compared"].astype(int)
         return out[CHANGE_COLUMNS].reset_index(drop=True)
@@ -315,13 +335,6 @@ class _wanted:
         self.conn.execute("DELETE FROM temp.wanted")
 
 
-def _shared(texts: list[str]) -> list[str]:
-    """One string object for each distinct text (SQLite returns a new one a row): a statement id repeated across
-    ten thousand responses is held once."""
-    canonical: dict[str, str] = {}
-    return [canonical.setdefault(t, t) for t in texts]
-
-
 def _direction(change: float) -> str:
     """The change in words and an arrow, so it never rests on colour alone."""
     if change is None or pd.isna(change):
@@ -333,8 +346,16 @@ def _direction(change: float) -> str:
     return "\u2192 same"
 
 
-def _respondents(heads: list[Response]) -> dict[tuple[str, str], str]:
-    return {(h.framework_id, service_key(h)[1]): str(h.respondent.get("completed_by") or "") for h in heads}
+def _respondents(heads: list[Response]) -> pd.DataFrame:
+    """Who completed each service's return: framework_id, key, respondent."""
+    return pd.DataFrame([(h.framework_id, service_key(h)[1], str(h.respondent.get("completed_by") or ""))
+                         for h in heads], columns=["framework_id", "key", "respondent"])
+
+
+def _runs(ids) -> Iterator[tuple[int, int]]:
+    """(id, how many in a row) over ids that come grouped, as a response's rows do."""
+    for rid, group in groupby(ids):
+        yield rid, sum(1 for _ in group)
 
 
 def _norm(name: str) -> str:

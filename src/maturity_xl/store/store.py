@@ -482,6 +482,23 @@ def encode(value: object) -> str:
 
 
 
+def encode_action(action) -> list:
+    """[statement id, area id, {column id: value}, {column id: "d" (date) or "t" (date and time)}]: dates as
+    ISO text named in the last item, so reading a plan back needs no hook called for every value."""
+    values = action.values
+    kinds = {k: "t" if isinstance(v, datetime) else "d" for k, v in values.items() if isinstance(v, date)}
+    if kinds:
+        values = {k: v.isoformat() if k in kinds else v for k, v in values.items()}
+    return [action.statement_id, action.area_id, values, kinds]
+
+
+def decode_action(item: list) -> tuple[str, str, dict]:
+    statement_id, area_id, values, kinds = item
+    for key, kind in kinds.items():
+        values[key] = (datetime if kind == "t" else date).fromisoformat(values[key])
+    return statement_id, area_id, values
+
+
 def decode(text: str) -> dict:
     return json.loads(text, object_hook=_untag)
 
@@ -525,10 +542,8 @@ def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_
                      [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
                       for i, x in enumerate(r.ratings)])
     if r.actions:
-        # Dates tagged here, not through json's default hook: the C encoder then never calls back into Python.
-        conn.execute("INSERT INTO actions VALUES (?, ?)", (response_id, encode(
-            [[a.statement_id, a.area_id, {k: {"$date": v.isoformat()} if type(v) is date else v
-                                          for k, v in a.values.items()}] for a in r.actions])))
+        conn.execute("INSERT INTO actions VALUES (?, ?)",
+                     (response_id, encode([encode_action(a) for a in r.actions])))
     if r.problems:
         conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
