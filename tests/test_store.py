@@ -490,3 +490,18 @@ def test_export_to_an_unreachable_database_says_so(filled_store, tmp_path):
     assert result.exit_code == 1 and "refused the export" in result.output and "secret" not in result.output
     result = CliRunner().invoke(main, ["export", "--store", str(path), "--sql", "nonsense://x"])
     assert result.exit_code == 1 and "cannot use the database URL" in result.output
+
+
+def test_cli_rounds_opens_lists_and_frees_a_lock(tmp_path):
+    db = tmp_path / "p.db"
+    runner = CliRunner()
+    result = runner.invoke(main, ["rounds", "--store", str(db)])
+    assert result.exit_code == 1 and "no programme store here" in result.output and not db.exists()
+    result = runner.invoke(main, ["rounds", "--store", str(db), "--open", "2027"])
+    assert result.exit_code == 0 and result.output.startswith("2027") and "open" in result.output
+    with Store(db) as store:
+        store.conn.execute("INSERT INTO lock VALUES (1, 99, 'far-away', 'maturity-xl collect y', '2026-11-01')")
+    result = runner.invoke(main, ["rounds", "--store", str(db), "--break-lock"])
+    assert result.exit_code == 0 and "freed the store from process 99 on far-away" in result.output
+    with Store(db) as store:
+        assert store.holder() is None
