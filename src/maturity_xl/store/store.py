@@ -318,6 +318,7 @@ class Store:
             touched: dict[tuple[int, str, str], int] = {}
             sha = {e.file: e.sha256 for e in collection.log}
             responses = 0
+            batch: list[tuple] = []
             for response in _all_responses(collection):
                 file_id = file_ids.get(response.file)
                 if file_id is None:
@@ -325,8 +326,10 @@ class Store:
                 round_id = round_ids[named[response.file]]
                 key = _key(response)
                 group = (round_id, response.framework_id, key)
-                touched[group] = _insert_response(conn, response, round_id, file_id, sha[response.file], key)
+                touched[group] = _insert_response(conn, response, round_id, file_id, sha[response.file], key,
+                                                  batch)
                 responses += 1
+            _flush(conn, batch)
             for group, response_id in sorted(touched.items()):
                 _decide(conn, *group, newest=response_id)
             if collection.expected:
@@ -521,7 +524,8 @@ def _untag(item: dict) -> object:
 
 
 def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, sha256: str,
-                     key: str) -> int:
+                     key: str, batch: list[tuple]) -> int:
+    """Insert one response; its ratings join `batch`, written many responses at a time (call _flush at the end)."""
     respondent = r.respondent
     completed = respondent.get("date_completed")
     overall = r.overall()
@@ -538,9 +542,10 @@ def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_
          completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
          json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
          WARNINGS if r.problems else ACCEPTED, warnings, errors, r.file)).lastrowid
-    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
-                      for i, x in enumerate(r.ratings)])
+    batch += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
+              for i, x in enumerate(r.ratings)]
+    if len(batch) >= RATINGS_BATCH:
+        _flush(conn, batch)
     if r.actions:
         conn.execute("INSERT INTO actions VALUES (?, ?)",
                      (response_id, encode([encode_action(a) for a in r.actions])))
@@ -549,6 +554,14 @@ def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_
                          [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
                           for i, p in enumerate(r.problems)])
     return response_id
+
+
+RATINGS_BATCH = 20_000  # rating rows written per executemany
+
+
+def _flush(conn: sqlite3.Connection, batch: list[tuple]) -> None:
+    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+    batch.clear()
 
 
 def _decide(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str, newest: int) -> None:
