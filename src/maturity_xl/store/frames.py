@@ -16,6 +16,7 @@ from functools import cached_property
 from itertools import groupby, repeat
 from operator import attrgetter
 
+import numpy as np
 import pandas as pd
 
 from ..collect import Collection, Expected, LogEntry, service_key
@@ -210,43 +211,53 @@ class StoreFrames(Frames):
             return None
         return stored_collection(self.store, self.c.compare, registry=self.c.registry, today=self.c.today).frames()
 
-    def _rated(self) -> pd.DataFrame:
-        """framework_id, key, statement_id and rating of every statement rated, straight from the store: all a
-        comparison needs of the round compared with, without building its whole ratings frame."""
-        identity = {rid: (h.framework_id, service_key(h)[1]) for rid, h in self._by_id.items()}
-        frameworks: list[str] = []
-        keys: list[str] = []
+    def _rated(self) -> tuple[list[int], list[str], list[int]]:
+        """(response id, statement id, rating) of every statement rated, straight from the store: all a comparison
+        needs of the round compared with, without building its whole ratings frame."""
+        ids: list[int] = []
         statements: list[str] = []
         ratings: list[int] = []
-        canonical: dict[str, str] = {}
         sql = ("SELECT t.response_id, t.statement_id, t.rating FROM {table} w JOIN ratings t "
                "ON t.response_id = w.id WHERE t.rating IS NOT NULL ORDER BY w.id, t.seq")
         for rows in self._chunks(sql):
-            ids, statement_ids, values = zip(*rows)
-            for rid, n in _runs(ids):
-                frameworks += repeat(identity[rid][0], n)
-                keys += repeat(identity[rid][1], n)
-            statements += [canonical.setdefault(x, x) for x in statement_ids]
+            chunk_ids, statement_ids, values = zip(*rows)
+            ids += chunk_ids
+            statements += statement_ids
             ratings += values
-        return pd.DataFrame({"framework_id": frameworks, "key": keys, "statement_id": statements,
-                             "rating": pd.array(ratings, dtype="Int64")},
-                            columns=["framework_id", "key", "statement_id", "rating"])
-
-    def _keyed(self) -> pd.DataFrame:
-        """Ratings rated, with each service's key (its id, or for an unpersonalised workbook the names typed)."""
-        keys = {h.file: service_key(h)[1] for h in self.c.heads}
-        frame = self.ratings[self.ratings["rating"].notna()]
-        return frame.assign(key=frame["file"].map(keys))
+        return ids, statements, ratings
 
     @cached_property
     def _both(self) -> pd.DataFrame:
-        """The ratings of statements each service rated in both rounds, this round's and last round's side by side."""
-        assert self.last is not None
-        now, before = self._keyed(), self.last._rated()
-        both = now[["framework_id", "key", "service_id", "service_name", "area_id", "area", "statement_id",
-                    "statement", "rating"]].merge(before[["framework_id", "key", "statement_id", "rating"]],
-                                                  on=["framework_id", "key", "statement_id"], suffixes=("", "_last"))
-        return both.astype({"rating": float, "rating_last": float})
+        """This round's ratings of the statements each service rated in both rounds, with last round's rating
+        (`rating_last`) and the service's number in `_respondents` (`svc`). Matched on integer codes (service
+        number x statement number), not by merging frames on text keys."""
+        last = self.last
+        assert last is not None
+        services: dict[tuple[str, str], int] = {}
+
+        def numbers(frames: StoreFrames) -> dict[int, int]:
+            return {rid: services.setdefault((h.framework_id, service_key(h)[1]), len(services))
+                    for rid, h in frames._by_id.items()}
+
+        now_of, before_of = numbers(self), numbers(last)
+        ratings = self.ratings
+        statement_codes, statements = pd.factorize(ratings["statement_id"])
+        width = len(statements) + 1
+        now_codes = pd.Series(self.rating_ids).map(now_of).to_numpy(dtype="int64") * width + statement_codes
+        ids, statement_ids, values = last._rated()
+        before_statements = pd.Index(statements).get_indexer(statement_ids) if ids else np.zeros(0, "int64")
+        before_codes = pd.Series(ids, dtype="int64").map(before_of).to_numpy(dtype="int64") * width + \
+            before_statements
+        before = pd.Series(np.asarray(values, dtype=float), index=before_codes)[before_statements >= 0]
+        before = before[~before.index.duplicated()]
+        rating_last = before.reindex(now_codes).to_numpy()
+        keep = ratings["rating"].notna().to_numpy() & ~np.isnan(rating_last)
+        both = ratings.loc[keep, ["framework_id", "service_id", "service_name", "area_id", "area", "statement_id",
+                                  "statement", "rating"]].astype({"rating": float})
+        both["rating_last"] = rating_last[keep]
+        both["svc"] = now_codes[keep] // width
+        self._who = (_who(now_of, self._by_id), _who(before_of, last._by_id))
+        return both.reset_index(drop=True)
 
     def changes(self) -> pd.DataFrame:
         """For each service and area: this round's mean, last round's and the change, over the statements the
@@ -255,17 +266,18 @@ class StoreFrames(Frames):
         if last is None:
             return pd.DataFrame(columns=CHANGE_COLUMNS)
         both = self._both
-        group = ["framework_id", "key", "service_id", "service_name", "area_id", "area"]
-        out = both.groupby(group, sort=False).agg(compared=("rating", "size"), this_mean=("rating", "mean"),
-                                                  last_mean=("rating_last", "mean")).reset_index()
+        out = both.groupby(["svc", "area_id"], sort=False).agg(
+            framework_id=("framework_id", "first"), service_id=("service_id", "first"),
+            service_name=("service_name", "first"), area=("area", "first"), compared=("rating", "size"),
+            this_mean=("rating", "mean"), last_mean=("rating_last", "mean")).reset_index()
         out["change"] = out["this_mean"] - out["last_mean"]
-        out["direction"] = [_direction(v) for v in out["change"]]
-        who = _respondents(self.c.heads).merge(_respondents(last.c.heads), how="left",
-                                               on=["framework_id", "key"], suffixes=("", "_last"))
-        who = who.rename(columns={"respondent_last": "last_respondent"}).fillna({"last_respondent": ""})
-        who["respondent_changed"] = [_norm(a) != _norm(b) and bool(_norm(a) or _norm(b))
-                                     for a, b in zip(who["respondent"].tolist(), who["last_respondent"].tolist())]
-        out = out.merge(who, how="left", on=["framework_id", "key"])
+        out["direction"] = [_direction(v) for v in out["change"].tolist()]
+        now, before = self._who
+        out["respondent"] = out["svc"].map(now).fillna("")
+        out["last_respondent"] = out["svc"].map(before).fillna("")
+        changed = {svc: _norm(now.get(svc, "")) != _norm(before.get(svc, "")) and
+                   bool(_norm(now.get(svc, "")) or _norm(before.get(svc, ""))) for svc in set(out["svc"].tolist())}
+        out["respondent_changed"] = out["svc"].map(changed).astype(bool)
         out["round"], out["last_round"] = self.round.name, last.round.name
         out["compared"] = out["compared"].astype(int)
         return out[CHANGE_COLUMNS].reset_index(drop=True)
@@ -279,13 +291,13 @@ class StoreFrames(Frames):
         both = self._both
         delta = both["rating"] - both["rating_last"]
         both = both.assign(delta=delta, improved=delta > 0, same=delta == 0, declined=delta < 0)
-        group = ["framework_id", "area_id", "area", "statement_id", "statement"]
-        out = both.groupby(group, sort=False).agg(compared=("delta", "size"), improved=("improved", "sum"),
-                                                  same=("same", "sum"), declined=("declined", "sum"),
-                                                  mean_change=("delta", "mean")).reset_index()
+        out = both.groupby(["framework_id", "statement_id"], sort=False).agg(
+            area_id=("area_id", "first"), area=("area", "first"), statement=("statement", "first"),
+            compared=("delta", "size"), improved=("improved", "sum"), same=("same", "sum"),
+            declined=("declined", "sum"), mean_change=("delta", "mean")).reset_index()
         for name in ("compared", "improved", "same", "declined"):
             out[name] = out[name].astype(int)
-        out["direction"] = [_direction(v) for v in out["mean_change"]]
+        out["direction"] = [_direction(v) for v in out["mean_change"].tolist()]
         out["round"], out["last_round"] = self.round.name, last.round.name
         out = out.assign(moved=out["mean_change"].abs()).sort_values(
             ["moved", "framework_id", "statement_id"], ascending=[False, True, True], kind="stable")
@@ -346,10 +358,9 @@ def _direction(change: float) -> str:
     return "\u2192 same"
 
 
-def _respondents(heads: list[Response]) -> pd.DataFrame:
-    """Who completed each service's return: framework_id, key, respondent."""
-    return pd.DataFrame([(h.framework_id, service_key(h)[1], str(h.respondent.get("completed_by") or ""))
-                         for h in heads], columns=["framework_id", "key", "respondent"])
+def _who(numbers: dict[int, int], by_id: dict[int, Response]) -> dict[int, str]:
+    """Who completed each service's return, by the service's number."""
+    return {numbers[rid]: str(h.respondent.get("completed_by") or "") for rid, h in by_id.items()}
 
 
 def _runs(ids) -> Iterator[tuple[int, int]]:
