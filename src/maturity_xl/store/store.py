@@ -68,8 +68,11 @@ def _guarded(method: Callable) -> Callable:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreLocked(f"{self.path}: the store stayed busy with another program's write ({exc}); "
                                   f"try again when it has finished") from None
-            raise NotAStore(f"{self.path}: the store could not be read ({exc}); it may be damaged: restore it "
-                            f"from a backup") from None
+            if "malformed" not in str(exc) and "not a database" not in str(exc):  # disk full, read-only, ...
+                raise StoreError(f"{self.path}: the store could not be written or read ({exc}); nothing was "
+                                 f"changed") from None
+            raise NotAStore(f"{self.path}: the store is damaged ({exc}); nothing was changed: restore it from a "
+                            f"backup") from None
         except sqlite3.DatabaseError as exc:
             raise NotAStore(f"{self.path}: the store is damaged ({exc}); nothing was changed: restore it from a "
                             f"backup") from None
