@@ -158,18 +158,21 @@ class StoreFrames(Frames):
     @cached_property
     def actions(self) -> pd.DataFrame:
         by_id = self._by_id
-        actions: list[list] = []
+        parts: list[pd.DataFrame] = []
         action_ids: list[int] = []
         sql = "SELECT a.response_id, a.plan FROM {table} w JOIN actions a ON a.response_id = w.id ORDER BY w.id"
         for rows in self._chunks(sql, 2_000):
             plans = json.loads("[" + ",".join(row[1] for row in rows) + "]")  # one parse a chunk, not one a plan
+            actions: list[list] = []
             for (rid, _text), plan in zip(rows, plans):
                 head = by_id[rid]
                 fw = self._framework(head.framework_id, head.framework_version)
                 actions += self._action_rows(_WithActions(head, [Action(*decode_action(a)) for a in plan]), fw)
                 action_ids += repeat(rid, len(plan))
+            parts.append(pd.DataFrame(actions, columns=ACTION_COLUMNS))  # a chunk's rows freed as it goes
         self.action_ids = action_ids
-        return self._with_round(pd.DataFrame(actions, columns=ACTION_COLUMNS))
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame([], columns=ACTION_COLUMNS)
+        return self._with_round(frame)
 
     @cached_property
     def _scores(self) -> list[tuple[int, int, float | None]]:
