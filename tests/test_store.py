@@ -505,3 +505,15 @@ def test_cli_rounds_opens_lists_and_frees_a_lock(tmp_path):
     assert result.exit_code == 0 and "freed the store from process 99 on far-away" in result.output
     with Store(db) as store:
         assert store.holder() is None
+
+
+def test_an_action_plan_keeps_its_dates_and_texts():
+    from datetime import datetime
+
+    from maturity_xl.response import Action
+    from maturity_xl.store.store import decode_action, encode_plan
+
+    plan = [Action("1.1", "a1", {"action": "Train staff \u2013 \"all\"", "due": date(2027, 3, 1), "lead": None,
+                                 "at": datetime(2027, 1, 2, 3, 4), "note": "2027-03-01"})]
+    back = [Action(*decode_action(item)) for item in __import__("json").loads(encode_plan(plan))]
+    assert back == plan and type(back[0].values["due"]) is date and back[0].values["note"] == "2027-03-01"

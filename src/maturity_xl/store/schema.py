@@ -11,7 +11,8 @@ Tables (one row per ...):
     responses   accepted return, with its respondent, scores and, when another counts instead, why
     ratings     statement rated in a response (ratings, rationale, evidence)
     actions     response with an action plan: its rows as JSON, [statement id, area id, {column id: value}]
-                (the framework's own columns; one row a response, as a plan is read and written whole)
+                (the framework's own columns; dates as NUL + ISO text; one row a response, as a plan is read
+                and written whole)
     problems    problem found in an accepted response
     counted     which response counts for each round, framework and service
     lock        the collection writing to the store now (pid, host, command), so a second one can say who

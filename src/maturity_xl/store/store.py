@@ -488,20 +488,27 @@ def encode(value: object) -> str:
 
 
 
-def encode_action(action) -> list:
-    """[statement id, area id, {column id: value}, {column id: "d" (date) or "t" (date and time)}]: dates as
-    ISO text named in the last item, so reading a plan back needs no hook called for every value."""
-    values = action.values
-    kinds = {k: "t" if isinstance(v, datetime) else "d" for k, v in values.items() if isinstance(v, date)}
-    if kinds:
-        values = {k: v.isoformat() if k in kinds else v for k, v in values.items()}
-    return [action.statement_id, action.area_id, values, kinds]
+def encode_plan(actions) -> str:
+    """An action plan as JSON: [[statement id, area id, {column id: value}], ...]. A date is written as text
+    after a NUL ("\\u0000" + ISO date; U+0001 for a date and time): XML cannot hold a NUL, so no value read
+    from a workbook starts with one, and only dates call back into Python while encoding."""
+    return json.dumps([[a.statement_id, a.area_id, a.values] for a in actions], ensure_ascii=False,
+                      default=_dated, separators=(",", ":"))
+
+
+def _dated(value: object) -> str:
+    if isinstance(value, datetime):
+        return "\x01" + value.isoformat()
+    if isinstance(value, date):
+        return "\x00" + value.isoformat()
+    raise TypeError(f"a value of type {type(value).__name__} cannot be stored")
 
 
 def decode_action(item: list) -> tuple[str, str, dict]:
-    statement_id, area_id, values, kinds = item
-    for key, kind in kinds.items():
-        values[key] = (datetime if kind == "t" else date).fromisoformat(values[key])
+    statement_id, area_id, values = item
+    for key, value in values.items():
+        if type(value) is str and value and value[0] <= "\x01":
+            values[key] = (datetime if value[0] == "\x01" else date).fromisoformat(value[1:])
     return statement_id, area_id, values
 
 
@@ -550,8 +557,7 @@ def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_
     if len(batch) >= RATINGS_BATCH:
         _flush(conn, batch)
     if r.actions:
-        conn.execute("INSERT INTO actions VALUES (?, ?)",
-                     (response_id, encode([encode_action(a) for a in r.actions])))
+        conn.execute("INSERT INTO actions VALUES (?, ?)", (response_id, encode_plan(r.actions)))
     if r.problems:
         conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
