@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
 import shutil
@@ -515,5 +516,5 @@ def test_an_action_plan_keeps_its_dates_and_texts():
 
     plan = [Action("1.1", "a1", {"action": "Train staff \u2013 \"all\"", "due": date(2027, 3, 1), "lead": None,
                                  "at": datetime(2027, 1, 2, 3, 4), "note": "2027-03-01"})]
-    back = [Action(*decode_action(item)) for item in __import__("json").loads(encode_plan(plan))]
+    back = [Action(*decode_action(item)) for item in json.loads(encode_plan(plan))]
     assert back == plan and type(back[0].values["due"]) is date and back[0].values["note"] == "2027-03-01"
