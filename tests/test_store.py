@@ -295,14 +295,14 @@ def test_a_damaged_store_is_refused_without_changes(rounds, tmp_path):
 
 
 def test_a_failed_run_leaves_the_store_as_it_was(rounds, tmp_path, monkeypatch):
-    from maturity_xl.store import store as store_module
+    from maturity_xl.store import writing as store_module
 
     path = tmp_path / "p.db"
     with Store(path) as store:
         store.add(_collect(rounds.one, rounds), round="2025")
     before = _counts(path)
     calls = []
-    real = store_module._insert_response
+    real = store_module.insert_response
 
     def fail_on_the_third(*args):
         calls.append(1)
@@ -310,7 +310,7 @@ def test_a_failed_run_leaves_the_store_as_it_was(rounds, tmp_path, monkeypatch):
             raise OSError("disk full")
         return real(*args)
 
-    monkeypatch.setattr(store_module, "_insert_response", fail_on_the_third)
+    monkeypatch.setattr(store_module, "insert_response", fail_on_the_third)
     with Store(path) as store, pytest.raises(OSError):
         store.add(_collect(rounds.two, rounds), round="2026")
     assert _counts(path) == before
@@ -323,13 +323,13 @@ import sys, time
 sys.path.insert(0, {src!r})
 from maturity_xl.collect import collect
 from maturity_xl.store import Store
-from maturity_xl.store import store as module
-real = module._insert_response
+from maturity_xl.store import writing as module
+real = module.insert_response
 def slow(*args):
     real(*args)
     print("inside", flush=True)
     time.sleep(60)
-module._insert_response = slow
+module.insert_response = slow
 with Store({db!r}) as store:
     store.add(collect([{inbox!r}], workers=1), round="2026")
 """
@@ -512,7 +512,7 @@ def test_an_action_plan_keeps_its_dates_and_texts():
     from datetime import datetime
 
     from maturity_xl.response import Action
-    from maturity_xl.store.store import decode_action, encode_plan
+    from maturity_xl.store.codec import decode_action, encode_plan
 
     plan = [Action("1.1", "a1", {"action": "Train staff \u2013 \"all\"", "due": date(2027, 3, 1), "lead": None,
                                  "at": datetime(2027, 1, 2, 3, 4), "note": "2027-03-01"})]

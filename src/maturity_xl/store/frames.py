@@ -23,7 +23,8 @@ from ..collect import Collection, Expected, LogEntry, service_key
 from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames
 from ..parse import Registry, default_registry
 from ..response import Action, Problem, Response
-from .store import Round, Store, decode, decode_action
+from .codec import decode, decode_action
+from .store import Round, Store
 
 CHANGE_COLUMNS = ["framework_id", "service_id", "service_name", "area_id", "area", "round", "last_round",
                   "compared", "this_mean", "last_mean", "change", "direction", "respondent_changed", "respondent",

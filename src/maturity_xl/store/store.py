@@ -7,7 +7,6 @@ Collecting the same files again adds nothing: a file is known by its content has
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3
@@ -21,19 +20,13 @@ from functools import wraps
 from pathlib import Path
 
 from ..collect import (
-    ACCEPTED,
     DUPLICATE,
     IGNORED,
-    REJECTED,
-    SUPERSEDED,
-    WARNINGS,
     Collection,
-    Expected,
     LogEntry,
-    SpilledResponses,
-    service_key,
 )
-from ..response import Response
+from . import writing
+from .codec import decode, decode_action, encode, encode_plan
 from .errors import NotAStore, RoundError, StoreError, StoreLocked, StoreTooNew
 from .schema import APPLICATION_ID, HEADER, migrate, schema_version
 
@@ -304,10 +297,10 @@ class Store:
 
     @_guarded
     def _add(self, collection: Collection, default: str | None, manifests: list[str | Path], command: str) -> Added:
-        heads = _all_heads(collection)
+        heads = writing.all_heads(collection)
         named = {r.file: (getattr(r, "round", "") or default or "") for r in heads}
         self._check_rounds(named, default, collection)
-        fingerprints = _manifest_fingerprints(manifests)
+        fingerprints = writing.manifest_fingerprints(manifests)
         with self._transaction() as conn:
             if default:
                 conn.execute("INSERT OR IGNORE INTO rounds (name, opened) VALUES (?, ?)", (default, _now()))
@@ -322,19 +315,19 @@ class Store:
             sha = {e.file: e.sha256 for e in collection.log}
             responses = 0
             batch: list[tuple] = []
-            for response in _all_responses(collection):
+            for response in writing.all_responses(collection):
                 file_id = file_ids.get(response.file)
                 if file_id is None:
                     continue
                 round_id = round_ids[named[response.file]]
-                key = _key(response)
+                key = writing.response_key(response)
                 group = (round_id, response.framework_id, key)
-                touched[group] = _insert_response(conn, response, round_id, file_id, sha[response.file], key,
+                touched[group] = writing.insert_response(conn, response, round_id, file_id, sha[response.file], key,
                                                   batch)
                 responses += 1
-            _flush(conn, batch)
+            writing.flush(conn, batch)
             for group, response_id in sorted(touched.items()):
-                _decide(conn, *group, newest=response_id)
+                writing.decide(conn, *group, newest=response_id)
             if collection.expected:
                 if fallback is None:
                     raise RoundError("say which round the manifest is for with --round NAME")
@@ -392,7 +385,7 @@ class Store:
             if any(row[0] == entry.file for row in same):
                 known += 1
                 continue
-            values = _file_values(entry)
+            values = writing.file_values(entry)
             round_id = round_ids.get(named[entry.file]) if entry.file in named else fallback
             earlier = next((row for row in same if row[6] != DUPLICATE), None) \
                 if entry.sha256 and entry.status not in (DUPLICATE, IGNORED) else None
@@ -446,172 +439,4 @@ def _now(when: datetime | None = None) -> str:
     return (when or datetime.now().astimezone()).isoformat(timespec="seconds")
 
 
-def _key(response: Response) -> str:
-    return service_key(response)[1]
-
-
-def _all_heads(collection: Collection) -> list[Response]:
-    """Every accepted response's head, including those another return from the same service superseded."""
-    responses = collection.responses
-    if isinstance(responses, SpilledResponses):
-        return list(responses.added_heads)
-    return list(responses)
-
-
-def _all_responses(collection: Collection) -> Iterator[Response]:
-    responses = collection.responses
-    if isinstance(responses, SpilledResponses):
-        return responses.every()
-    return iter(responses)
-
-
-def _mtime(name: str) -> float:
-    try:
-        return os.stat(name.split("!", 1)[0]).st_mtime
-    except OSError:
-        return 0.0
-
-
-def _file_values(entry: LogEntry) -> dict:
-    return {"sha256": entry.sha256, "file": entry.file, "status": entry.status, "reason": entry.reason,
-            "advice": entry.advice, "size": entry.size, "mtime": _mtime(entry.file),
-            "framework_id": entry.framework_id, "framework_version": entry.framework_version,
-            "service_id": entry.service_id, "service_name": entry.service_name,
-            "completed": entry.completed.isoformat() if entry.completed else None, "warnings": entry.warnings,
-            "errors": entry.errors, "same_as": entry.same_as}
-
-
-def encode(value: object) -> str:
-    """Cell values as JSON, dates tagged so they come back as dates."""
-    return json.dumps(value, ensure_ascii=False, default=_tag, separators=(",", ":"))
-
-
-
-
-def encode_plan(actions) -> str:
-    """An action plan as JSON: [[statement id, area id, {column id: value}], ...]. A date is written as text
-    after a NUL ("\\u0000" + ISO date; U+0001 for a date and time): XML cannot hold a NUL, so no value read
-    from a workbook starts with one, and only dates call back into Python while encoding."""
-    return json.dumps([[a.statement_id, a.area_id, a.values] for a in actions], ensure_ascii=False,
-                      default=_dated, separators=(",", ":"))
-
-
-def _dated(value: object) -> str:
-    if isinstance(value, datetime):
-        return "\x01" + value.isoformat()
-    if isinstance(value, date):
-        return "\x00" + value.isoformat()
-    raise TypeError(f"a value of type {type(value).__name__} cannot be stored")
-
-
-def decode_action(item: list) -> tuple[str, str, dict]:
-    statement_id, area_id, values = item
-    for key, value in values.items():
-        if type(value) is str and value and value[0] <= "\x01":
-            values[key] = (datetime if value[0] == "\x01" else date).fromisoformat(value[1:])
-    return statement_id, area_id, values
-
-
-def decode(text: str) -> dict:
-    return json.loads(text, object_hook=_untag)
-
-
-def _tag(value: object) -> dict:
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    raise TypeError(f"a value of type {type(value).__name__} cannot be stored")
-
-
-def _untag(item: dict) -> object:
-    if len(item) == 1:
-        if "$date" in item:
-            return date.fromisoformat(item["$date"])
-        if "$datetime" in item:
-            return datetime.fromisoformat(item["$datetime"])
-    return item
-
-
-def _insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, sha256: str,
-                     key: str, batch: list[tuple]) -> int:
-    """Insert one response; its ratings join `batch`, written many responses at a time (call _flush at the end)."""
-    respondent = r.respondent
-    completed = respondent.get("date_completed")
-    overall = r.overall()
-    warnings = sum(p.severity == "warning" for p in r.problems)
-    errors = sum(p.severity == "error" for p in r.problems)
-    response_id = conn.execute(
-        "INSERT INTO responses (round_id, file_id, sha256, service_key, framework_id, framework_version, "
-        "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
-        "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (round_id, file_id, sha256, key, r.framework_id, r.framework_version, r.fingerprint, r.service_id,
-         r.service_name, r.generated_at, encode(respondent), str(respondent.get("organisation") or ""),
-         str(respondent.get("completed_by") or ""), str(respondent.get("role") or ""),
-         completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
-         json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
-         WARNINGS if r.problems else ACCEPTED, warnings, errors, r.file)).lastrowid
-    batch += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
-              for i, x in enumerate(r.ratings)]
-    if len(batch) >= RATINGS_BATCH:
-        _flush(conn, batch)
-    if r.actions:
-        conn.execute("INSERT INTO actions VALUES (?, ?)", (response_id, encode_plan(r.actions)))
-    if r.problems:
-        conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
-                          for i, p in enumerate(r.problems)])
-    return response_id
-
-
-RATINGS_BATCH = 20_000  # rating rows written per executemany
-
-
-def _flush(conn: sqlite3.Connection, batch: list[tuple]) -> None:
-    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-    batch.clear()
-
-
-def _decide(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str, newest: int) -> None:
-    """Which of a service's responses in a round counts: the latest completion (then the file's modification
-    time, then the order received), as collect decides within one run. The others are set aside, with why.
-
-    `newest` is the last response this run added to the group: when it is the group's only one (the usual case),
-    it counts and nothing else needs reading."""
-    if conn.execute("INSERT OR IGNORE INTO counted VALUES (?, ?, ?, ?)", (round_id, framework_id, key, newest)
-                    ).rowcount and conn.execute("SELECT COUNT(*) FROM responses WHERE round_id = ? AND "
-                                                "framework_id = ? AND service_key = ?",
-                                                (round_id, framework_id, key)).fetchone()[0] == 1:
-        return
-    rows = conn.execute(
-        "SELECT r.id, r.date_completed, f.mtime, r.file, r.status, f.id FROM responses r JOIN files f "
-        "ON f.id = r.file_id WHERE r.round_id = ? AND r.framework_id = ? AND r.service_key = ?",
-        (round_id, framework_id, key)).fetchall()
-    rows.sort(key=lambda t: (t[1] or "", t[2], t[0]))
-    winner = rows[-1]
-    conn.execute("INSERT OR REPLACE INTO counted VALUES (?, ?, ?, ?)", (round_id, framework_id, key, winner[0]))
-    conn.execute("UPDATE responses SET set_aside = NULL WHERE id = ?", (winner[0],))
-    conn.execute("UPDATE files SET status = ?, same_as = '', reason = '' WHERE id = ? AND status = ?",
-                 (winner[4], winner[5], SUPERSEDED))
-    completed = f", completed {winner[1]}" if winner[1] else ""
-    reason = f"the same service returned again later ({winner[3]}{completed})"
-    for response_id, *_middle, file_id in rows[:-1]:
-        conn.execute("UPDATE responses SET set_aside = ? WHERE id = ?", (reason, response_id))
-        conn.execute("UPDATE files SET status = ?, same_as = ?, reason = ? WHERE id = ?",
-                     (SUPERSEDED, winner[3], reason, file_id))
-
-
-def _manifest_fingerprints(paths: list[str | Path]) -> dict[tuple[str, str], str]:
-    import csv
-
-    out: dict[tuple[str, str], str] = {}
-    for path in paths:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
-                if row.get("service_id"):
-                    out[(row.get("framework_id", ""), row["service_id"])] = row.get("fingerprint") or ""
-    return out
-
-
-__all__ = ["Store", "Round", "Added", "check_file", "encode", "decode", "Expected", "REJECTED"]
+__all__ = ["Store", "Round", "Added", "check_file", "encode", "decode", "encode_plan", "decode_action"]
