@@ -198,11 +198,110 @@ def bench_feedback(fw, n: int, work: Path) -> None:
         f"(HTML and PDF together {html + pdf:.0f} s)")
 
 
+STORE_REPORT_CHILD = """
+import json, sys, time
+sys.path.insert(0, {src!r})
+start = time.perf_counter()
+from pathlib import Path
+from maturity_xl.store import Store
+from maturity_xl.store.reporting import round_collection, write_reports
+with Store({db!r}, create=False) as store:
+    c = round_collection(store)
+    f = c.frames()
+    f.ratings, f.actions, f.responses, f.changes(), f.statement_changes()
+    frames = time.perf_counter()
+    written = write_reports(store, Path({out!r}) / "report.xlsx", html=Path({out!r}) / "report.html",
+                            csv_dir=Path({out!r}) / "csv")
+end = time.perf_counter()
+peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) // 1024
+print(json.dumps({{"frames": frames - start, "total": end - start, "peak_mb": peak, "returns": written.responses,
+                   "compare": written.compare.name if written.compare else None}}))
+"""
+
+STORE_COLLECT_CHILD = """
+import json, sys, time
+sys.path.insert(0, {src!r})
+from maturity_xl.collect import collect
+from maturity_xl.store import Store
+start = time.perf_counter()
+c = collect([{folder!r}], workers={workers})
+collected = time.perf_counter()
+added = len(c.responses)
+if {db!r}:
+    with Store({db!r}) as store:
+        added = store.add(c, round="bench").responses
+end = time.perf_counter()
+print(json.dumps({{"collect": collected - start, "store": end - collected, "responses": added}}))
+"""
+
+
+def bench_store(fw, services: int, rounds: int, returns: int, work: Path) -> None:
+    """The programme store: filled with `rounds` rounds of `services` services (answers made in memory, not
+    workbooks); `report` of the latest round with its comparison; `collect --store` against `collect`."""
+    from datetime import date
+
+    from maturity_xl.collect import ACCEPTED, Collection, LogEntry
+    from maturity_xl.parse import default_registry
+    from maturity_xl.response import Action, Rating, Response
+    from maturity_xl.store import Store
+
+    db = work / "programme.db"
+    area_of = {st.id: area.id for area in fw.areas for st in area.statements}
+    rng = random.Random(5)
+    fill = 0.0
+    for number in range(rounds):
+        responses, log = [], []
+        for i in range(services):
+            answers = random_answers(fw, rng, completed_on=date(2022 + number, 10, 1))
+            name = f"round-{number}/S{i:05d}.xlsx"
+            responses.append(Response(
+                name, fw.id, fw.version, fw.fingerprint, f"S{i:05d}", f"Service number {i}",
+                respondent=answers.respondent, area_ids=tuple(a.id for a in fw.areas),
+                ratings=[Rating(st, area_of[st], v, answers.rationale.get(st, ""), answers.evidence.get(st, ""))
+                         for st, v in answers.ratings.items()],
+                actions=[Action(st, area_of[st], values) for st, values in answers.actions.items()]))
+            log.append(LogEntry(name, ACCEPTED, sha256=f"{number:02d}{i:062d}", size=50_000, framework_id=fw.id,
+                                framework_version=fw.version, service_id=f"S{i:05d}"))
+        start = time.perf_counter()
+        with Store(db) as store:
+            store.add(Collection(responses, log, None, default_registry()), round=f"{2022 + number}")
+        fill += time.perf_counter() - start
+    size = db.stat().st_size + sum(p.stat().st_size for p in work.glob("programme.db-*"))
+    row(f"store: add {rounds} rounds x {services:,} services x {len(fw.statements)} statements",
+        f"{fill:.1f} s, {fill / rounds / services * 1000:.2f} ms a return",
+        f"({rounds * services * len(fw.statements):,} rating rows; store {size / 1e6:.0f} MB)")
+    out = work / "store-report"
+    out.mkdir(exist_ok=True)
+    code = STORE_REPORT_CHILD.format(src=str(ROOT / "src"), db=str(db), out=str(out))
+    f = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True
+                                  ).stdout.strip().splitlines()[-1])
+    assert f["returns"] == services and f["compare"], f
+    row(f"report --store: latest round with its comparison ({services:,} services)",
+        f"{f['total']:.1f} s, peak {f['peak_mb']} MB",
+        f"(frames and changes from the store {f['frames']:.1f} s; target 30 s and 500 MB)")
+    folder = work / "store-returns"
+    synthesise(fw, returns, folder)
+    runs = {}
+    for db_name in ("", str(work / "c.db"), ""):  # without, with, without again (the disk cache warm for both)
+        code = STORE_COLLECT_CHILD.format(src=str(ROOT / "src"), folder=str(folder), workers=os.cpu_count() or 1,
+                                          db=db_name)
+        runs[db_name] = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                  check=True).stdout.strip().splitlines()[-1])
+        assert runs[db_name]["responses"] == returns, runs[db_name]
+    plain, with_store = runs[""]["collect"], runs[str(work / "c.db")]
+    total = with_store["collect"] + with_store["store"]
+    row(f"collect --store of {returns:,} returns", f"{total:.1f} s against {plain:.1f} s without the store",
+        f"(adding to the store {with_store['store']:.1f} s, +{(total / plain - 1) * 100:.0f}%; target +20%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a first look")
     parser.add_argument("--framework", default="coventry-warwickshire", help="the framework returns are made from")
     parser.add_argument("--feedback", type=int, metavar="N", help="only the feedback packs, for N services")
+    parser.add_argument("--store", type=int, nargs=3, metavar=("ROUNDS", "SERVICES", "RETURNS"),
+                        help="only the programme store: e.g. --store 5 10000 10000 (5 rounds of 10,000 services, "
+                             "and collect --store of 10,000 returns)")
     args = parser.parse_args()
     small, big = (200, 1000) if args.quick else (1000, 10000)
     fw = load_framework(args.framework)
@@ -212,21 +311,21 @@ def main() -> None:
         work = Path(tmp)
         if args.feedback:
             bench_feedback(fw, args.feedback, work)
-            print("| measure | figure | note |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |"
-                                                                          for a, b, c in ROWS))
-            return
-        bench_generate()
-        bench_mailmerge(fw, small, 20 if args.quick else 100, work)
-        print(f"synthesising {big:,} returns...", file=sys.stderr, flush=True)
-        all_paths = synthesise(fw, big, work / "returns-big")
-        small_dir = work / "returns-small"
-        small_dir.mkdir()
-        for path in all_paths[:small]:
-            os.link(path, small_dir / path.name)
-        one = bench_collect(small_dir, small, work)
-        bench_baselines(all_paths[:small], 50 if args.quick else 200, one["parse"] / small)
-        bench_collect(work / "returns-big", big, work)
-        bench_startup(work, fw.id)
+        elif args.store:
+            bench_store(fw, args.store[1], args.store[0], args.store[2], work)
+        else:
+            bench_generate()
+            bench_mailmerge(fw, small, 20 if args.quick else 100, work)
+            print(f"synthesising {big:,} returns...", file=sys.stderr, flush=True)
+            all_paths = synthesise(fw, big, work / "returns-big")
+            small_dir = work / "returns-small"
+            small_dir.mkdir()
+            for path in all_paths[:small]:
+                os.link(path, small_dir / path.name)
+            one = bench_collect(small_dir, small, work)
+            bench_baselines(all_paths[:small], 50 if args.quick else 200, one["parse"] / small)
+            bench_collect(work / "returns-big", big, work)
+            bench_startup(work, fw.id)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"returns made from {fw.id} {fw.version} ({len(fw.statements)} statements); "
           f"run {datetime.now().date().isoformat()}\n")

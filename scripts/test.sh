@@ -33,6 +33,8 @@ command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || 
 command -v ssconvert >/dev/null 2>&1 || need_apt+=(gnumeric)
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# PostgreSQL: the store's export is tested against a real server the tests start (tests/postgres.py).
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt_install "${need_apt[@]}" fonts-dejavu-core fonts-liberation
 fi

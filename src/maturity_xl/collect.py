@@ -160,6 +160,16 @@ class SpilledResponses(Sequence[Response]):
     def heads(self) -> list[Response]:
         return self._heads
 
+    @property
+    def added_heads(self) -> list[Response]:
+        """Every accepted response's head, the superseded ones too, in the order they arrived."""
+        return self._added
+
+    def every(self) -> Iterator[Response]:
+        """Every accepted response, the superseded ones too (the programme store keeps them all)."""
+        for number in range(len(self._spans)):
+            yield self._load(number)
+
     def __len__(self) -> int:
         return len(self._order)
 

@@ -1,0 +1,58 @@
+"""How the store writes values JSON cannot hold: dates in a respondent's details and in action plans."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+
+def encode(value: object) -> str:
+    """Cell values as JSON, dates tagged so they come back as dates."""
+    return json.dumps(value, ensure_ascii=False, default=_tag, separators=(",", ":"))
+
+
+
+
+def encode_plan(actions) -> str:
+    """An action plan as JSON: [[statement id, area id, {column id: value}], ...]. A date is written as text
+    after a NUL ("\\u0000" + ISO date; U+0001 for a date and time): XML cannot hold a NUL, so no value read
+    from a workbook starts with one, and only dates call back into Python while encoding."""
+    return json.dumps([[a.statement_id, a.area_id, a.values] for a in actions], ensure_ascii=False,
+                      default=_dated, separators=(",", ":"))
+
+
+def _dated(value: object) -> str:
+    if isinstance(value, datetime):
+        return "\x01" + value.isoformat()
+    if isinstance(value, date):
+        return "\x00" + value.isoformat()
+    raise TypeError(f"a value of type {type(value).__name__} cannot be stored")
+
+
+def decode_action(item: list) -> tuple[str, str, dict]:
+    statement_id, area_id, values = item
+    for key, value in values.items():
+        if type(value) is str and value and value[0] <= "\x01":
+            values[key] = (datetime if value[0] == "\x01" else date).fromisoformat(value[1:])
+    return statement_id, area_id, values
+
+
+def decode(text: str) -> dict:
+    return json.loads(text, object_hook=_untag)
+
+
+def _tag(value: object) -> dict:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"a value of type {type(value).__name__} cannot be stored")
+
+
+def _untag(item: dict) -> object:
+    if len(item) == 1:
+        if "$date" in item:
+            return date.fromisoformat(item["$date"])
+        if "$datetime" in item:
+            return datetime.fromisoformat(item["$datetime"])
+    return item

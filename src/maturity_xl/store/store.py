@@ -1,0 +1,445 @@
+"""The programme store: every round's returns in one SQLite file, added to by each collection.
+
+A collection is added in one transaction, under a lock row that names the process holding it, so an interrupted
+or failed run leaves the store exactly as it was and a second collection can say who it is waiting for.
+Collecting the same files again adds nothing: a file is known by its content hash and path.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+
+from ..collect import (
+    DUPLICATE,
+    IGNORED,
+    Collection,
+    LogEntry,
+)
+from . import writing
+from .codec import decode, decode_action, encode, encode_plan
+from .errors import NotAStore, RoundError, StoreError, StoreLocked, StoreTooNew
+from .schema import APPLICATION_ID, HEADER, migrate, schema_version
+
+DEFAULT_WAIT = 60.0  # seconds a collection waits for another to finish before it says who holds the store
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    name: str
+    opened: str
+    closed: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What one collection added to the store."""
+
+    files: int
+    responses: int
+    known: int  # files already in the store (same content and path): nothing added for them
+    rounds: tuple[str, ...]
+
+
+def _guarded(method: Callable) -> Callable:
+    """SQLite's own errors as the store's: a damaged file, or a lock SQLite itself timed out on."""
+    @wraps(method)
+    def call(self: Store, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreLocked(f"{self.path}: the store stayed busy with another program's write ({exc}); "
+                                  f"try again when it has finished") from None
+            if "malformed" not in str(exc) and "not a database" not in str(exc):  # disk full, read-only, ...
+                raise StoreError(f"{self.path}: the store could not be written or read ({exc}); nothing was "
+                                 f"changed") from None
+            raise NotAStore(f"{self.path}: the store is damaged ({exc}); nothing was changed: restore it from a "
+                            f"backup") from None
+        except sqlite3.DatabaseError as exc:
+            raise NotAStore(f"{self.path}: the store is damaged ({exc}); nothing was changed: restore it from a "
+                            f"backup") from None
+    return call
+
+
+def check_file(path: Path) -> bool:
+    """Whether `path` holds a store this maturity-xl can open (False: there is no file yet). Reads only the
+    SQLite header, so a file that is not a store is refused without being touched.
+
+    Raises:
+        NotAStore: not SQLite, empty, or another program's database.
+        StoreTooNew: written by a newer maturity-xl.
+    """
+    if not path.exists():
+        return False
+    if path.is_dir():
+        raise NotAStore(f"{path} is a folder, not a programme store")
+    with open(path, "rb") as fh:
+        head = fh.read(100)
+    if not head:
+        raise NotAStore(f"{path} is an empty file, not a programme store: give the path of the store, or a new "
+                        f"file name to start one")
+    if not head.startswith(HEADER) or len(head) < 100:
+        raise NotAStore(f"{path} is not a programme store (not an SQLite database); nothing was changed")
+    version = int.from_bytes(head[60:64], "big")
+    application = int.from_bytes(head[68:72], "big")
+    if application != APPLICATION_ID:
+        raise NotAStore(f"{path} is an SQLite database of another program, not a maturity-xl programme store; "
+                        f"nothing was changed")
+    _check_version(path, version)
+    return True
+
+
+def _check_version(path: Path, version: int) -> None:
+    if version > schema_version():
+        raise StoreTooNew(f"{path} was written by a newer maturity-xl (store version {version}; this one reads up "
+                          f"to {schema_version()}): upgrade maturity-xl to use it")
+
+
+class Store:
+    """An open programme store. Use as a context manager, or call close()."""
+
+    def __init__(self, path: str | Path, *, create: bool = True, wait: float = DEFAULT_WAIT):
+        self.path = Path(path)
+        self.wait = wait
+        exists = check_file(self.path)
+        if not exists and not create:
+            raise NotAStore(f"{self.path}: there is no programme store here (collect with --store to start one)")
+        if not exists and not self.path.parent.is_dir():
+            raise StoreError(f"{self.path}: the folder {self.path.parent} does not exist")
+        try:
+            # SQLite's own wait covers short writes (opening a round); a collection's long write is waited for
+            # through the lock row, which names its holder.
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=min(max(wait, 1.0), 5.0),
+                                        check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise NotAStore(f"{self.path}: cannot open the store ({exc})") from None
+        try:
+            self._prepare(exists)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    @_guarded
+    def _prepare(self, exists: bool) -> None:
+        if exists:  # the header can lag a write still in the WAL: ask SQLite too, before anything is written
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            application = self.conn.execute("PRAGMA application_id").fetchone()[0]
+            if application != APPLICATION_ID:
+                raise NotAStore(f"{self.path} is not a maturity-xl programme store")
+            _check_version(self.path, version)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        # WAL with synchronous NORMAL: a crash of the program (or a kill) never loses a committed collection;
+        # a power cut may lose the last one but never damages the file.
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # Rounds
+
+    @_guarded
+    def rounds(self) -> list[Round]:
+        return [Round(*row) for row in self.conn.execute("SELECT id, name, opened, closed FROM rounds ORDER BY id")]
+
+    def round(self, name: str | None = None) -> Round:
+        """The round called `name`, or the latest one opened.
+
+        Raises:
+            RoundError: there is no such round (or no round at all).
+        """
+        rounds = self.rounds()
+        if not rounds:
+            raise RoundError(f"{self.path}: the store holds no rounds yet (collect with --store and --round NAME)")
+        if name is None:
+            return rounds[-1]
+        for item in rounds:
+            if item.name == name:
+                return item
+        raise RoundError(f"{self.path}: there is no round '{name}' in the store (it has: "
+                         f"{', '.join(r.name for r in rounds)})")
+
+    def previous(self, current: Round) -> Round | None:
+        """The round opened before `current`, if any."""
+        earlier = [r for r in self.rounds() if r.id < current.id]
+        return earlier[-1] if earlier else None
+
+    @_guarded
+    def open_round(self, name: str, when: datetime | None = None) -> Round:
+        """Open a new round (an existing one of that name is returned as it is)."""
+        name = name.strip()
+        if not name:
+            raise RoundError("a round needs a name (for example the year: --round 2026)")
+        with self._transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO rounds (name, opened) VALUES (?, ?)", (name, _now(when)))
+        return self.round(name)
+
+    @_guarded
+    def close_round(self, name: str, when: datetime | None = None) -> Round:
+        """Close a round: no further return is added to it."""
+        found = self.round(name)
+        with self._transaction() as conn:
+            conn.execute("UPDATE rounds SET closed = ? WHERE id = ? AND closed IS NULL", (_now(when), found.id))
+        return self.round(name)
+
+    # The lock
+
+    @contextmanager
+    def locked(self, command: str) -> Iterator[None]:
+        """Hold the store's lock row while a collection writes; wait up to `wait` seconds for another holder.
+
+        A holder on this computer whose process has gone (killed, crashed) is stale and taken over.
+        """
+        deadline = time.monotonic() + self.wait
+        me = (os.getpid(), socket.gethostname())
+        while True:
+            holder = self._try_lock(me, command)
+            if holder is None:
+                break
+            if time.monotonic() >= deadline:
+                pid, host, held_command, since = holder
+                raise StoreLocked(
+                    f"{self.path} is being written by another collection: process {pid} on {host}, since {since} "
+                    f"({held_command}). Waited {self.wait:.0f} s; try again when it has finished. If that process "
+                    f"is no longer running, free the store with `maturity-xl rounds --store {self.path} "
+                    f"--break-lock`.")
+            time.sleep(min(0.5, max(0.05, self.wait / 20)))
+        try:
+            yield
+        finally:
+            try:
+                with self._transaction() as conn:
+                    conn.execute("DELETE FROM lock WHERE pid = ? AND host = ?", me)
+            except sqlite3.Error:  # never hide why the run stopped; a lock left behind is stale once we exit
+                pass
+
+    @_guarded
+    def _try_lock(self, me: tuple[int, str], command: str) -> tuple | None:
+        # Read first, outside any transaction: the holder is inside its long write transaction, which a WAL
+        # reader never waits for.
+        row = self.conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
+        if row is not None and not _stale(row[0], row[1]):
+            return row
+        try:
+            with self._transaction() as conn:
+                row = conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
+                if row is not None and not _stale(row[0], row[1]):
+                    return row
+                conn.execute("INSERT OR REPLACE INTO lock (id, pid, host, command, since) VALUES (1, ?, ?, ?, ?)",
+                             (*me, command[:500], _now()))
+        except sqlite3.OperationalError as exc:  # another collection took the lock and began writing meanwhile
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            held = self.conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
+            return held or (0, "?", "a write that began before the lock was taken", _now())
+        return None
+
+    @_guarded
+    def holder(self) -> tuple | None:
+        """(pid, host, command, since) of the collection writing now, or None."""
+        return self.conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
+
+    @_guarded
+    def break_lock(self) -> tuple | None:
+        """Remove the lock row (for a holder on another computer that is known to have stopped)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
+            conn.execute("DELETE FROM lock")
+        return row
+
+    # Adding a collection
+
+    def add(self, collection: Collection, *, round: str | None = None, manifests: Iterable[str | Path] = (),
+            command: str | None = None) -> Added:
+        """Add a collection's files and responses (and the manifest it was checked against) to the store.
+
+        Each accepted return goes to the round its workbook names, else to `round` (opened if new). Which
+        response counts for each service and round is decided again over everything the store holds.
+
+        Raises:
+            RoundError: a return's round is not in the store or is closed, or no round was given; nothing is added.
+            StoreLocked: another collection held the store for longer than the wait.
+        """
+        command = command or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        with self.locked(command):
+            return self._add(collection, round, list(manifests), command)
+
+    @_guarded
+    def _add(self, collection: Collection, default: str | None, manifests: list[str | Path], command: str) -> Added:
+        heads = writing.all_heads(collection)
+        named = {r.file: (getattr(r, "round", "") or default or "") for r in heads}
+        self._check_rounds(named, default, collection)
+        fingerprints = writing.manifest_fingerprints(manifests)
+        with self._transaction() as conn:
+            if default:
+                conn.execute("INSERT OR IGNORE INTO rounds (name, opened) VALUES (?, ?)", (default, _now()))
+            round_ids = dict(conn.execute("SELECT name, id FROM rounds"))
+            used = set(named.values())
+            fallback = round_ids.get(default) if default else (
+                round_ids.get(next(iter(used))) if len(used) == 1 else None)
+            run = conn.execute("INSERT INTO runs (started, command, host) VALUES (?, ?, ?)",
+                               (_now(), command, socket.gethostname())).lastrowid
+            file_ids, inserted, known = self._add_files(conn, collection.log, named, round_ids, fallback, run)
+            touched: dict[tuple[int, str, str], int] = {}
+            sha = {e.file: e.sha256 for e in collection.log}
+            responses = 0
+            batch: list[tuple] = []
+            for response in writing.all_responses(collection):
+                file_id = file_ids.get(response.file)
+                if file_id is None:
+                    continue
+                round_id = round_ids[named[response.file]]
+                key = writing.response_key(response)
+                group = (round_id, response.framework_id, key)
+                touched[group] = writing.insert_response(conn, response, round_id, file_id, sha[response.file], key,
+                                                  batch)
+                responses += 1
+            writing.flush(conn, batch)
+            for group, response_id in sorted(touched.items()):
+                writing.decide(conn, *group, newest=response_id)
+            if collection.expected:
+                if fallback is None:
+                    raise RoundError("say which round the manifest is for with --round NAME")
+                start = conn.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM manifest WHERE round_id = ?",
+                                     (fallback,)).fetchone()[0]
+                conn.executemany(  # a service listed again keeps its place, with the newer details
+                    "INSERT INTO manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                    "framework_version = excluded.framework_version, service_name = excluded.service_name, "
+                    "contact = excluded.contact, file = excluded.file, fingerprint = excluded.fingerprint",
+                    [(fallback, e.framework_id, e.framework_version, e.service_id, e.service_name, e.contact,
+                      e.file, fingerprints.get((e.framework_id, e.service_id), ""), start + i)
+                     for i, e in enumerate(collection.expected)])
+            conn.execute("UPDATE runs SET finished = ?, files_added = ?, responses_added = ? WHERE id = ?",
+                         (_now(), inserted, responses, run))
+        return Added(inserted, responses, known, tuple(sorted(n for n in used if n)))
+
+    def _check_rounds(self, named: dict[str, str], default: str | None, collection: Collection) -> None:
+        rounds = {r.name: r for r in self.rounds()}
+        if default and default in rounds and rounds[default].closed:
+            raise RoundError(f"round '{default}' was closed on {rounds[default].closed}: returns can no longer be "
+                             f"added to it (open a new round with --round NEW-NAME)")
+        problems = []
+        for file, name in named.items():
+            if not name:
+                problems.append(f"{file}: its workbook names no round; give one with --round NAME")
+            elif name == default:
+                continue
+            elif name not in rounds:
+                problems.append(f"{file}: its workbook is for round '{name}', which is not in the store (collect "
+                                f"it with --round {name} to open that round)")
+            elif rounds[name].closed:
+                problems.append(f"{file}: its workbook is for round '{name}', closed on {rounds[name].closed}")
+        if collection.expected and not default and len(set(named.values())) != 1:
+            problems.append("the manifest (--expected) belongs to one round: give it with --round NAME")
+        if problems:
+            shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+            raise RoundError(f"{self.path}: nothing was added; {len(problems)} problem"
+                             f"{'s' if len(problems) != 1 else ''} with rounds:\n" +
+                             "\n".join(f"  - {p}" for p in shown))
+
+    def _add_files(self, conn: sqlite3.Connection, log: list[LogEntry], named: dict[str, str],
+                   round_ids: dict[str, int], fallback: int | None, run: int) -> tuple[dict[str, int], int, int]:
+        """Insert the log's new files; returns {file: id} of those that bring a response, how many were inserted
+        and how many were known already."""
+        file_ids: dict[str, int] = {}
+        added_rounds: dict[str, int | None] = {}
+        known = 0
+        for entry in log:
+            if entry.sha256:  # one look-up answers both: this very file, or the same bytes under another name
+                same = conn.execute("SELECT path, round_id, framework_id, framework_version, service_id, "
+                                    "service_name, status FROM files WHERE sha256 = ? ORDER BY id",
+                                    (entry.sha256,)).fetchall()
+            else:  # no content read (missing, ignored): known by its path alone
+                same = conn.execute("SELECT path FROM files WHERE sha256 = '' AND path = ?", (entry.file,)).fetchall()
+            if any(row[0] == entry.file for row in same):
+                known += 1
+                continue
+            values = writing.file_values(entry)
+            round_id = round_ids.get(named[entry.file]) if entry.file in named else fallback
+            earlier = next((row for row in same if row[6] != DUPLICATE), None) \
+                if entry.sha256 and entry.status not in (DUPLICATE, IGNORED) else None
+            if earlier is not None:  # the same bytes as a file an earlier collection stored
+                values.update(status=DUPLICATE, reason="the same bytes as another file", advice="",
+                              same_as=earlier[0], framework_id=earlier[2], framework_version=earlier[3],
+                              service_id=earlier[4], service_name=earlier[5], completed=None, warnings=0, errors=0,
+                              code="", rated=0, statements=0)
+                round_id = earlier[1]
+            elif entry.status == DUPLICATE:
+                round_id = added_rounds.get(entry.same_as, fallback)
+            file_id = conn.execute(
+                "INSERT INTO files (run_id, round_id, sha256, path, status, reason, advice, size, mtime, "
+                "framework_id, framework_version, service_id, service_name, completed, warnings, errors, same_as, "
+                "code, rated, statements) "
+                "VALUES (:run, :round, :sha256, :file, :status, :reason, :advice, :size, :mtime, :framework_id, "
+                ":framework_version, :service_id, :service_name, :completed, :warnings, :errors, :same_as, :code, "
+                ":rated, :statements)",
+                {**values, "run": run, "round": round_id}).lastrowid
+            added_rounds[entry.file] = round_id
+            if earlier is None and entry.file in named:
+                file_ids[entry.file] = file_id
+        return file_ids, len(added_rounds), known
+
+    # Reading
+
+    @_guarded
+    def query(self, sql: str, parameters: tuple | dict = ()) -> list[tuple]:
+        return self.conn.execute(sql, parameters).fetchall()
+
+    def collection(self, round: str | None = None, *, registry=None, today: date | None = None):
+        """One round as a Collection whose frames() come from the store (no workbook is opened)."""
+        from .frames import stored_collection
+
+        return stored_collection(self, self.round(round), registry=registry, today=today)
+
+
+def _stale(pid: int, host: str) -> bool:
+    """A lock left by a process on this computer that no longer runs."""
+    if host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return True  # our own row, left by an earlier store object in this process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _now(when: datetime | None = None) -> str:
+    return (when or datetime.now().astimezone()).isoformat(timespec="seconds")
+
+
+__all__ = ["Store", "Round", "Added", "check_file", "encode", "decode", "encode_plan", "decode_action"]

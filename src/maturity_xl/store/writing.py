@@ -1,0 +1,153 @@
+"""Writing one collection into the store: its files, responses, ratings and plans, and which response counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from ..collect import SUPERSEDED, Collection, LogEntry, SpilledResponses, service_key
+from ..response import Problem, Response
+from ..settle import CONFLICT, Candidate, settle, signed_ok, status
+from .codec import encode, encode_plan
+
+
+def response_key(response: Response) -> str:
+    return service_key(response)[1]
+
+
+def all_heads(collection: Collection) -> list[Response]:
+    """Every accepted response's head, including those another return from the same service superseded."""
+    responses = collection.responses
+    if isinstance(responses, SpilledResponses):
+        return list(responses.added_heads)
+    return list(responses)
+
+
+def all_responses(collection: Collection) -> Iterator[Response]:
+    responses = collection.responses
+    if isinstance(responses, SpilledResponses):
+        return responses.every()
+    return iter(responses)
+
+
+def _mtime(name: str) -> float:
+    try:
+        return os.stat(name.split("!", 1)[0]).st_mtime
+    except OSError:
+        return 0.0
+
+
+def file_values(entry: LogEntry) -> dict:
+    return {"sha256": entry.sha256, "file": entry.file, "status": entry.status, "reason": entry.reason,
+            "advice": entry.advice, "size": entry.size, "mtime": _mtime(entry.file),
+            "framework_id": entry.framework_id, "framework_version": entry.framework_version,
+            "service_id": entry.service_id, "service_name": entry.service_name,
+            "completed": entry.completed.isoformat() if entry.completed else None, "warnings": entry.warnings,
+            "errors": entry.errors, "same_as": entry.same_as, "code": entry.code, "rated": entry.rated,
+            "statements": entry.statements}
+
+
+
+def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, sha256: str,
+                     key: str, batch: list[tuple]) -> int:
+    """Insert one response; its ratings join `batch`, written many responses at a time (call _flush at the end)."""
+    respondent = r.respondent
+    completed = respondent.get("date_completed")
+    overall = r.overall()
+    warnings = sum(p.severity == "warning" for p in r.problems)
+    errors = sum(p.severity == "error" for p in r.problems)
+    response_id = conn.execute(
+        "INSERT INTO responses (round_id, file_id, sha256, service_key, framework_id, framework_version, "
+        "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
+        "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (round_id, file_id, sha256, key, r.framework_id, r.framework_version, r.fingerprint, r.service_id,
+         r.service_name, r.generated_at, encode(respondent), str(respondent.get("organisation") or ""),
+         str(respondent.get("completed_by") or ""), str(respondent.get("role") or ""),
+         completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
+         json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
+         status(r, overall.rated, overall.total), warnings, errors, r.file)).lastrowid
+    batch += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
+              for i, x in enumerate(r.ratings)]
+    if len(batch) >= RATINGS_BATCH:
+        flush(conn, batch)
+    if r.actions:
+        conn.execute("INSERT INTO actions VALUES (?, ?)", (response_id, encode_plan(r.actions)))
+    if r.problems:
+        conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
+                          for i, p in enumerate(r.problems)])
+    return response_id
+
+
+RATINGS_BATCH = 20_000  # rating rows written per executemany
+
+
+def flush(conn: sqlite3.Connection, batch: list[tuple]) -> None:
+    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+    batch.clear()
+
+
+def decide(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str, newest: int) -> None:
+    """Which of a service's responses in a round counts, by collect's own rule (settle.py) over every response
+    the store holds for it; the others are set aside, with why (a conflict of organisations counts none).
+
+    `newest` is the last response this run added to the group: when it is the group's only one (the usual case),
+    it counts and nothing else needs reading."""
+    if conn.execute("INSERT OR IGNORE INTO counted VALUES (?, ?, ?, ?)", (round_id, framework_id, key, newest)
+                    ).rowcount and conn.execute("SELECT COUNT(*) FROM responses WHERE round_id = ? AND "
+                                                "framework_id = ? AND service_key = ?",
+                                                (round_id, framework_id, key)).fetchone()[0] == 1:
+        return
+    candidates = _candidates(conn, round_id, framework_id, key)
+    winner, outcomes = settle(candidates.values())
+    conn.execute("DELETE FROM counted WHERE round_id = ? AND framework_id = ? AND service_key = ?",
+                 (round_id, framework_id, key))
+    if winner is not None:
+        conn.execute("INSERT INTO counted VALUES (?, ?, ?, ?)", (round_id, framework_id, key, winner.number))
+        conn.execute("UPDATE responses SET set_aside = NULL WHERE id = ?", (winner.number,))
+        conn.execute("UPDATE files SET status = (SELECT status FROM responses WHERE id = ?), same_as = '', "
+                     "reason = '' WHERE id = (SELECT file_id FROM responses WHERE id = ?) AND status IN (?, ?)",
+                     (winner.number, winner.number, SUPERSEDED, CONFLICT))
+    for outcome in outcomes:
+        conn.execute("UPDATE responses SET set_aside = ? WHERE id = ?", (outcome.reason, outcome.number))
+        conn.execute("UPDATE files SET status = ?, same_as = ?, reason = ? WHERE id = (SELECT file_id FROM "
+                     "responses WHERE id = ?)", (outcome.status, outcome.winner_file, outcome.reason, outcome.number))
+
+
+def _candidates(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str) -> dict[int, Candidate]:
+    """A service's stored responses in a round, with what settle.py ranks them by (their respondent and the
+    codes of their problems; their answers are not read)."""
+    out: dict[int, Candidate] = {}
+    for rid, file, sha, organisation, completed_by, completed, rated in conn.execute(
+            "SELECT id, file, sha256, organisation, completed_by, date_completed, rated FROM responses "
+            "WHERE round_id = ? AND framework_id = ? AND service_key = ? ORDER BY id", (round_id, framework_id, key)):
+        respondent = {"organisation": organisation, "completed_by": completed_by,
+                      "date_completed": date.fromisoformat(completed) if completed else None}
+        response = Response(file, framework_id=framework_id, respondent=respondent)
+        out[rid] = Candidate(rid, response, file, sha, rated, True)
+    marks = ",".join("?" * len(out))
+    for rid, severity, code in conn.execute(f"SELECT response_id, severity, code FROM problems WHERE response_id "
+                                            f"IN ({marks})", list(out)):
+        out[rid].response.problems.append(Problem(severity, code, ""))
+    for candidate in out.values():
+        candidate.signed_ok = signed_ok(candidate.response, True)
+    return out
+
+
+def manifest_fingerprints(paths: list[str | Path]) -> dict[tuple[str, str], str]:
+    import csv
+
+    out: dict[tuple[str, str], str] = {}
+    for path in paths:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("service_id"):
+                    out[(row.get("framework_id", ""), row["service_id"])] = row.get("fingerprint") or ""
+    return out
+
+
