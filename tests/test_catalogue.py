@@ -344,7 +344,7 @@ def _collected(monkeypatch, folder: Path) -> Seen:
     seen |= {("return", p.code, p.severity) for r in collect(files[:1], workers=1, today=date(2001, 1, 1)).heads
              for p in r.problems}
     with monkeypatch.context() as m:
-        m.setattr(collect_module, "MAX_FILE_BYTES", 10)
+        m.setattr(collect_module.sources, "MAX_FILE_BYTES", 10)
         seen |= _logged(collect(files[:1], workers=1))
     with monkeypatch.context() as m:
         def refused(_self):
@@ -357,9 +357,9 @@ def _collected(monkeypatch, folder: Path) -> Seen:
             def failing(*_args, error=error, **_kwargs):
                 raise error("on purpose")
 
-            m.setattr(collect_module, "parse", failing)
+            m.setattr(collect_module.workers, "parse", failing)
             seen |= _logged(collect(files[:1], workers=1))
-    real_parse = collect_module.parse
+    real_parse = collect_module.workers.parse
 
     def hostile(data, *, name, **kwargs):  # runs in forked workers: one file hangs, one kills its reader
         if name == str(files[0]):
@@ -369,7 +369,7 @@ def _collected(monkeypatch, folder: Path) -> Seen:
         return real_parse(data, name=name, **kwargs)
 
     with monkeypatch.context() as m:
-        m.setattr(collect_module, "parse", hostile)
+        m.setattr(collect_module.workers, "parse", hostile)
         log = collect(files, workers=2, limits=Limits(seconds=1)).log
     assert [e.code for e in log[:2]] == ["too-slow", "reader-crashed"], log[:2]
     return seen | _logged_entries(log)

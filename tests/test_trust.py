@@ -60,7 +60,7 @@ def no_reading(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("a return was read")
 
-    monkeypatch.setattr(collect_module, "_parse_all", refuse)
+    monkeypatch.setattr(collect_module, "parse_all", refuse)
 
 
 def run_cli(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:

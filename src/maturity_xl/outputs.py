@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -250,6 +251,8 @@ def _only(folder: Path, names: set[str]) -> bool:
 def terminating_cleanly() -> Iterator[None]:
     """SIGTERM raises SystemExit(143) instead of killing at once, so `finally` blocks remove temporary files."""
     def stop(signum, _frame):
+        print(f"stopped (signal {signum}) while writing the reports: each report is left as it was",
+              file=sys.stderr)
         raise SystemExit(128 + signum)
 
     try:

@@ -1,0 +1,102 @@
+"""A collection: the responses that count, the log that accounts for every file, and the manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..parse import Registry, default_registry
+from ..response import Response
+from ..settle import STATUSES
+from .spill import SpilledResponses
+
+
+@dataclass(slots=True)
+class LogEntry:
+    file: str
+    status: str
+    reason: str = ""
+    advice: str = ""
+    code: str = ""  # the catalogue's code for the reason a file was rejected
+    sha256: str = ""
+    size: int = 0
+    framework_id: str = ""
+    framework_version: str = ""
+    service_id: str = ""
+    service_name: str = ""
+    completed: date | None = None
+    warnings: int = 0
+    errors: int = 0
+    same_as: str = ""  # the file this one duplicates, or the one that superseded it
+    rated: int = 0  # statements rated, of `statements`
+    statements: int = 0
+
+
+@dataclass(slots=True)
+class Expected:
+    framework_id: str
+    framework_version: str
+    service_id: str
+    service_name: str
+    contact: str
+    file: str
+
+
+@dataclass(slots=True)
+class Collection:
+    responses: Sequence[Response]
+    log: list[LogEntry]
+    expected: list[Expected] | None = None
+    registry: Registry = field(default_factory=default_registry)
+    today: date = field(default_factory=date.today)
+    notices: list[str] = field(default_factory=list)  # what the team should know about the run as a whole
+
+    @property
+    def heads(self) -> Sequence[Response]:
+        """The accepted responses' identities, respondents and problems, without reading their answers back
+        from disk (for a list of responses, the responses themselves)."""
+        responses = self.responses
+        return responses.heads if isinstance(responses, SpilledResponses) else responses
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for entry in self.log:
+            out[entry.status] += 1
+        return out
+
+    def chase(self) -> list:
+        """The expected services to chase: missing, rejected, blank, incomplete or in conflict (chase.py)."""
+        from ..chase import chase_list
+
+        return chase_list(self)
+
+    @property
+    def missing(self) -> list[Expected]:
+        """Services in the manifest with no return that counts for that framework (a blank one does not)."""
+        if self.expected is None:
+            return []
+        got = {(r.framework_id, r.service_id) for r in self.heads}
+        return [e for e in self.expected if (e.framework_id, e.service_id) not in got]
+
+    @property
+    def unexpected(self) -> list[Response]:
+        """Accepted returns from services the manifest does not list."""
+        if self.expected is None:
+            return []
+        known = {(e.framework_id, e.service_id) for e in self.expected}
+        return [r for r in self.heads if (r.framework_id, r.service_id) not in known]
+
+    def frames(self):
+        """The tidy pandas frames; imported lazily so the CLI's other commands start fast."""
+        from ..frames import Frames
+
+        return Frames(self, LogEntry.__dataclass_fields__)
+
+
+def read_manifest(paths: Iterable[str | Path] | str | Path) -> list[Expected]:
+    """The services expected to return, from one or more manifest.csv files the mail-merge wrote."""
+    from ..manifest import read_manifests
+
+    return read_manifests(paths)
