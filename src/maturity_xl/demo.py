@@ -54,11 +54,14 @@ def run_demo(out_dir: Path, seed: int = 2026) -> Iterator[str]:
             if i in missing:
                 continue
             blank = (folder / row["file"]).read_bytes()
-            answers = random_answers(fw, rng, completed_on=date(2026, 10, 1 + i))
+            # Most services rate every statement; every fifth leaves some for later (an incomplete return).
+            answers = random_answers(fw, rng, completed_on=date(2026, 10, 1 + i),
+                                     completion=0.7 if i % 5 == 4 else 1.0)
             (target / row["file"]).write_bytes(filled_workbook(fw, blank, answers))
         yield f"simulated {len(sent) - len(missing)} returns for {fw.id} in {target} ({len(missing)} not returned)"
     _messy_extras(returns, rng)
-    yield "added the usual litter: a duplicate attachment, a resubmission, a covering note and an Excel lock file"
+    yield "added the usual litter: a duplicate attachment, a resubmission, a workbook returned blank, a covering note " \
+          "and an Excel lock file"
     collection = collect([returns], expected=manifests, today=TODAY)
     write_workbook(collection, out_dir / "report.xlsx")
     write_html(collection, out_dir / "report.html")
@@ -85,4 +88,9 @@ def _messy_extras(returns: Path, rng: random.Random) -> None:
         (returns / "lincolnshire" / f"{first[1].stem} - updated.xlsx").write_bytes(
             filled_workbook(fw, blank, again))
         (returns / "lincolnshire" / f"~${first[0].name}").write_bytes(b"\x00" * 162)
+    sent = sorted((returns.parent / "mailmerge" / "coventry-warwickshire").glob("*.xlsx"))
+    back = {p.name for p in (returns / "coventry-warwickshire").glob("*.xlsx")}
+    unreturned = [p for p in sent if p.name not in back]
+    if unreturned:  # a service that sends its workbook back as it was sent
+        shutil.copy(unreturned[0], returns / "coventry-warwickshire" / unreturned[0].name)
     (returns / "covering note.txt").write_text("Please find our self-assessment attached.\n", encoding="utf-8")

@@ -55,6 +55,12 @@ _worker_password: str | None = None
 def _worker_init(registry: Registry, limits: Limits, password: str | None = None) -> None:
     global _worker_registry, _worker_password
     _worker_registry, _worker_password = registry, password
+    import signal
+
+    # A forked worker inherits the collecting process's SIGTERM handler (which raises, to unwind it): a worker
+    # stopped by SIGTERM when the pool is shut down just ends, without a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the collecting process's to handle
     _die_with_parent()
     try:
         import resource
