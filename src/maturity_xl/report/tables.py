@@ -7,6 +7,7 @@ of its own.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -168,10 +169,28 @@ def overview_rows(collection: Collection) -> list[dict[str, object]]:
     return rows
 
 
+_ONCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _once(frames: Frames, name: str) -> pd.DataFrame:
+    """frames.<name>(), computed once per frames for every block of every report (each groups every rating)."""
+    try:
+        done = _ONCE.setdefault(frames, {})
+    except TypeError:  # not weakly referable: compute each time
+        return getattr(frames, name)()
+    if name not in done:
+        done[name] = getattr(frames, name)()
+    return done[name]
+
+
+def area_scores(frames: Frames) -> pd.DataFrame:
+    return _once(frames, "area_scores")
+
+
 def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     """One framework's service x area means (columns are area ids), plus rated, total and overall mean, and each
     area's statements rated and sent (columns `rated:<area id>`, `total:<area id>`)."""
-    scores = frames.area_scores()
+    scores = area_scores(frames)
     scores = scores[scores.framework_id == info.id]
     ratings = frames.ratings[frames.ratings.framework_id == info.id]
     areas = [a for a, _ in info.areas]
@@ -181,13 +200,16 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     keys = ["service_id", "service_name"]
     # Whole-frame operations, not a loop over services: a regional collection has thousands of them.
-    wide = scores.groupby([*keys, "area_id"], sort=False)["mean"].first().unstack("area_id")
-    wide = wide.reindex(columns=areas)
+    # One pivot for the means and the counts: each (service, area) is one row of area_scores already.
+    one = scores.drop_duplicates([*keys, "area_id"])  # an area retitled between versions is still one area
+    table = one.set_index([*keys, "area_id"])[["mean", "rated", "total"]].unstack("area_id")
+    wide = table["mean"].reindex(columns=areas)
     wide.columns = list(areas)
-    per_area = scores.groupby([*keys, "area_id"], sort=False)[["rated", "total"]].first().unstack("area_id")
+    per_area = pd.concat({kind: table[kind].reindex(columns=areas).fillna(0).astype(int)
+                          for kind in ("rated", "total")}, axis=1)
     per_area.columns = [f"{kind}:{a}" for kind, a in per_area.columns]
-    per_area = per_area.reindex(columns=counts).fillna(0).astype(int)
-    sums = scores.groupby(keys, sort=False)[["rated", "total"]].sum()
+    per_area = per_area[counts]
+    sums = pd.DataFrame({"rated": per_area[counts[0::2]].sum(axis=1), "total": per_area[counts[1::2]].sum(axis=1)})
     overall = ratings.groupby(keys, sort=False)["rating"].mean().rename("mean")
     out = wide.join(sums).join(overall).join(per_area).reset_index()
     out["rated"] = out["rated"].astype(int)
@@ -198,7 +220,7 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 def area_means(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     """Each area's mean across services and how many services rated it: AREA_MEANS_ARE."""
-    scores = frames.area_scores()
+    scores = area_scores(frames)
     scores = scores[scores.framework_id == info.id]
     rows = []
     for aid, title in info.areas:
@@ -221,7 +243,7 @@ def level_distribution(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 def statement_table(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     """One framework's statement_stats with a count column for every level of its scale, weakest first."""
-    stats = frames.statement_stats()
+    stats = _once(frames, "statement_stats")
     stats = stats[stats.framework_id == info.id].copy()
     for value, _ in info.levels:
         column = f"level_{value}"
