@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..collect import DUPLICATE, IGNORED, REJECTED, SUPERSEDED, Collection
-from ..settle import BLANK, COUNTED
 from ..frames import Frames
+from ..settle import BLANK, COUNTED
 from .common import text
 
 NOT_A_LEAGUE_TABLE = ("Self-assessments are not league tables: each service rated itself against its own "
