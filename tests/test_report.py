@@ -182,6 +182,10 @@ def test_actions_flagged_with_real_dates(wb):
     deadline = overdue[names.index("Deadline")]
     assert deadline.value == datetime(2026, 1, 5) and deadline.number_format == "dd/mm/yyyy"
     assert overdue[0].fill.fgColor.rgb.endswith("FDD9B5")
+    # The flagged actions come first, and are what the sheet prints (the header line says so).
+    assert [r["Flag"] for r in rows][:2] in (["Overdue", "No lead"], ["No lead", "Overdue"])
+    assert ws.print_area.endswith(f"${header + 2}")
+    assert "the 2 flagged" in ws.oddHeader.left.text
 
 
 def test_excel_tables_for_the_tidy_frames(wb, collection):
@@ -318,8 +322,8 @@ def test_framework_missing_from_the_registry_falls_back_to_the_data(collection, 
     write_html(mixed, tmp_path / "r.html")
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Scores"]
     header = [c for c in _cells(ws) if c.value == "Service ID"][1].row
-    assert [c.value for c in ws[header]][:3] == ["Service ID", "Service", "zz"]
-    assert ws.cell(header + 1, 3).value == pytest.approx(2.5)
+    assert [c.value for c in ws[header]][:4] == ["Service ID", "Service", "In words", "zz"]
+    assert ws.cell(header + 1, 4).value == pytest.approx(2.5)
     assert "Elsewhere" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 

@@ -189,7 +189,7 @@ def _chase_sheet(s: Sheet, collection: Collection) -> None:
 def _scores_sheet(s: Sheet, frames: Frames, infos: list[FrameworkInfo]) -> None:
     """Each service's own profile: mean per area, coloured and with the number shown."""
     s.put(0, 0, "Mean rating per area, for each service", s.fmt["title"])
-    s.widths([14, 34] + [14] * 12)
+    s.widths([12, 30, 34] + [14] * 12)
     s.note(1, NOT_A_LEAGUE_TABLE, last_col=7)
     s.printable()
     s.ws.freeze_panes(0, 2)
@@ -209,29 +209,30 @@ def _heatmap_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int) -> i
     areas = [a for a, _ in info.areas]
     titles = [t for _, t in info.areas]
     n = len(areas)
-    mean_col, words_col = 2 + n, 3 + n
-    s.header(row, ["Service ID", "Service", *titles, "Overall mean", "In words", "Rated", "Total"])
+    # The row's colours in words come right after the service (one fixed, wide column for every framework),
+    # then the area means and the overall mean side by side under one colour scale.
+    words_col, mean_col = 2, 3 + n
+    s.header(row, ["Service ID", "Service", "In words", *titles, "Overall mean", "Rated", "Total"])
     first = row + 1
     counted = _counted_formats(s)
-    low_col, high_col = _col(2), _col(1 + n)
+    low_col, high_col = _col(3), _col(2 + n)
     names = f"${low_col}${row + 1}:${high_col}${row + 1}"  # the area titles in the header row
-    mean_fmt, int_fmt = s.fmt["mean"], s.fmt["int"]
+    mean_fmt, int_fmt, words_fmt = s.fmt["mean"], s.fmt["int"], s.fmt["words"]
     for i, item in enumerate(table.to_dict("records")):
         r = first + i
         s.row(r, [item["service_id"], item["service_name"]])
         for j, aid in enumerate(areas):
-            s.put(r, 2 + j, item[aid], counted(item[f"rated:{aid}"], item[f"total:{aid}"]))
+            s.put(r, 3 + j, item[aid], counted(item[f"rated:{aid}"], item[f"total:{aid}"]))
         s.put(r, mean_col, item["mean"], mean_fmt)
         cells = f"{low_col}{r + 1}:{high_col}{r + 1}"
         overall = f"{_col(mean_col)}{r + 1}"
         formula = (f'=IF({overall}="","not rated",{_level_choice(info, overall)}&"; lowest: "'
                    f'&INDEX({names},MATCH(MIN({cells}),{cells},0))&" ("&TEXT(MIN({cells}),"0.0")&")")')
-        s.ws.write_formula(r, words_col, formula, s.fmt["wrap"], _row_words(item, areas, titles, info))
-        s.row(r, [item["rated"], item["total"]], int_fmt, col=words_col + 1)
+        s.ws.write_formula(r, words_col, formula, words_fmt, _row_words(item, areas, titles, info))
+        s.row(r, [item["rated"], item["total"]], int_fmt, col=mean_col + 1)
     last = first + len(table) - 1
     if len(table):
-        # One scale over the area means and the overall mean, which sit side by side.
-        s.ws.conditional_format(first, 2, last, mean_col, _colour_scale(info))
+        s.ws.conditional_format(first, 3, last, mean_col, _colour_scale(info))
     return max(last, first)
 
 
@@ -257,7 +258,7 @@ def _colour_key(s: Sheet, info: FrameworkInfo, row: int) -> int:
     mid = (info.low + info.high) / 2
     s.put(row, 0, "Key: colour shows the mean on the scale", s.fmt["aside"])
     for j, (value, colour) in enumerate(((info.low, LOW), (mid, MID), (info.high, HIGH))):
-        s.put(row, 2 + j, f"{_level_words(info, value)}", s.key_format(colour))
+        s.put(row, 3 + j, f"{_level_words(info, value)}", s.key_format(colour))
     s.put(row + 1, 0, "Each area: the mean rating, with statements rated / statements in the area in brackets.",
           s.fmt["aside"])
     return row + 2
@@ -442,22 +443,23 @@ def _flag(item: dict) -> str:
 
 
 def _actions_sheet(s: Sheet, frames: Frames) -> None:
-    """Every action, with the overdue and ownerless ones flagged in words and by fill.
-
-    Past DETAIL_LIMIT actions (a regional collection) the flagged ones come first, so none of them is among the
-    rows left to the CSV export.
-    """
+    """Every action, the overdue and ownerless ones first, flagged in words and by fill; only they print."""
     s.put(0, 0, "Actions", s.fmt["title"])
     s.widths([width for _, _, width in ACTION_SHEET] + [16])
     s.note(1, "Overdue: the deadline has passed and the status is not done. "
               "No lead: nobody is named to lead it.", 6, 1)
-    s.printable((3, 3))
     s.header(3, ACTION_HEADERS)
     actions = frames.actions
-    if len(actions) > DETAIL_LIMIT:
-        flagged = actions.overdue.astype(bool) | actions.ownerless.astype(bool)
-        actions = pd.concat([actions[flagged], actions[~flagged]])
-        actions = _capped(s, actions, 2)
+    # The flagged actions first: they are what a reader acts on, what the sheet prints, and none of them is
+    # among the rows past DETAIL_LIMIT left to the CSV export.
+    flagged = actions.overdue.astype(bool) | actions.ownerless.astype(bool)
+    actions = pd.concat([actions[flagged], actions[~flagged]])
+    actions = _capped(s, actions, 2)
+    shown = min(int(flagged.sum()), len(actions))
+    s.printable((3, 3))
+    s.ws.print_area(0, 0, 3 + max(shown, 1), len(ACTION_HEADERS) - 1)
+    s.ws.set_header(f"&LActions: the {shown:,} flagged (overdue or with no lead) are printed; all "
+                    f"{len(frames.actions):,} are on screen and in the CSV export")
     records = (dict(zip(actions.columns, values)) for values in zip(*(actions[c].tolist() for c in actions.columns)))
     fmt = s.fmt
     plain = [fmt["date" if field in _DATED else "wrap"] for field in ACTION_FIELDS]
