@@ -189,7 +189,7 @@ def _chase_sheet(s: Sheet, collection: Collection) -> None:
 def _scores_sheet(s: Sheet, frames: Frames, infos: list[FrameworkInfo]) -> None:
     """Each service's own profile: mean per area, coloured and with the number shown."""
     s.put(0, 0, "Mean rating per area, for each service", s.fmt["title"])
-    s.widths([12, 30, 34] + [14] * 12)
+    s.widths([12, 30, 44] + [14] * 12)
     s.note(1, NOT_A_LEAGUE_TABLE, last_col=7)
     s.printable()
     s.ws.freeze_panes(0, 2)
@@ -335,7 +335,7 @@ def _area_means_block(s: Sheet, wb: xlsxwriter.Workbook, frames: Frames, info: F
         s.put(first + i, 1, item.mean, s.fmt["mean"])
         s.put(first + i, 2, item.services, s.fmt["int"])
     last = first + max(len(means), 1) - 1
-    s.put(last + 1, 0, AREA_MEANS_ARE[0].upper() + AREA_MEANS_ARE[1:] + ".", s.fmt["aside"])
+    s.note(last + 1, AREA_MEANS_ARE[0].upper() + AREA_MEANS_ARE[1:] + ".", last_col=2, lines=3)
     chart = wb.add_chart({"type": "bar"})
     chart.add_series({"name": "Mean of service means", "categories": [s.ws.name, first, 0, last, 0],
                       "values": [s.ws.name, first, 1, last, 1], "fill": {"color": "#4A6FA5"},
