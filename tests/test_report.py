@@ -322,8 +322,8 @@ def test_framework_missing_from_the_registry_falls_back_to_the_data(collection, 
     write_html(mixed, tmp_path / "r.html")
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Scores"]
     header = [c for c in _cells(ws) if c.value == "Service ID"][1].row
-    assert [c.value for c in ws[header]][:4] == ["Service ID", "Service", "In words", "zz"]
-    assert ws.cell(header + 1, 4).value == pytest.approx(2.5)
+    assert [c.value for c in ws[header]][:3] == ["Service ID", "Service", "zz"]
+    assert ws.cell(header + 1, 3).value == pytest.approx(2.5)
     assert "Elsewhere" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 

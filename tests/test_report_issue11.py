@@ -224,8 +224,8 @@ def test_heatmap_has_a_key_and_rated_counts(wb, outputs):
     key = [c for c in cells if c.value in ("0 \u2013 None", "1.5", "3 \u2013 All")]
     assert [c.fill.fgColor.rgb[-6:] for c in key] == ["F4A582", "F7F7F7", "92C5DE"]
     s2 = next(c for c in cells if c.value == "S2")
-    assert ws.cell(s2.row, 4).number_format == '0.0" (2/2)"'
-    assert ws.cell(s2.row, 5).value is None and ws.cell(s2.row, 5).number_format == '0.0" (0/1)"'
+    assert ws.cell(s2.row, 3).number_format == '0.0" (2/2)"'
+    assert ws.cell(s2.row, 4).value is None and ws.cell(s2.row, 4).number_format == '0.0" (0/1)"'
     page = (outputs / "report.html").read_text(encoding="utf-8")
     assert "2.0<br><small>2/2</small>" in page and "statements rated / statements in the area" in page
     charts = wb["Charts"]
@@ -259,7 +259,7 @@ def test_both_reports_show_the_same_numbers(wb, collection):
         sid = texts[0]
         xl = next(r for r in ws.iter_rows(min_row=header[0].row + 1) if r[0].value == sid)
         shown = [excel_shows(c.value, c.number_format) if c.value is not None else "\u2013"
-                 for c in xl[3:columns.index("Overall mean") + 1]]
+                 for c in (*xl[2:4], xl[columns.index("Overall mean")])]
         assert texts[2:4] + texts[-1:] == shown, sid
     charts = wb["Charts"]
     head = next(r for r in charts.iter_rows() if r[0].value == "Area")

@@ -167,12 +167,13 @@ def _html_headline(collection: Collection, frames: Frames, infos: list[Framework
                             [[m.framework_id, m.title, m.services, f"{m.rated:,} of {m.statements:,}",
                               mean_text(m.mean_of_ratings), mean_text(m.mean_of_services)]
                              for m in means.itertuples(index=False)], numeric=range(2, 6)))
-    rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], r["incomplete"], r["blank"],
-             _dash(r["missing"]), r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
+    rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], _dash(r["missing"]),
+             r["incomplete"], r["blank"], r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
             for r in overview_rows(collection)]
     parts.append("<h3>Returns per framework</h3>")
-    parts.append(_table(["Framework", "Title", "Expected", "Received", "Of which incomplete", "Returned blank",
-                         "Missing", "Rejected", "Duplicates", "Superseded", "Ignored"], rows, numeric=range(2, 11)))
+    parts.append(_table(["Framework", "Title", "Expected", "Received", "Missing", "Of which incomplete",
+                         "Returned blank", "Rejected", "Duplicates", "Superseded", "Ignored"], rows,
+                        numeric=range(2, 11)))
     return "\n".join(parts)
 
 

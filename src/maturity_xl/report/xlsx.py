@@ -72,9 +72,9 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     wb.close()
 
 
-OVERVIEW_HEADERS = ["Framework", "Title", "Expected", "Received", "Of which incomplete", "Returned blank",
-                    "Missing", "Rejected", "Duplicates", "Superseded", "Ignored"]
-OVERVIEW_KEYS = ["framework", "title", "expected", "received", "incomplete", "blank", "missing", "rejected",
+OVERVIEW_HEADERS = ["Framework", "Title", "Expected", "Received", "Missing", "Of which incomplete",
+                    "Returned blank", "Rejected", "Duplicates", "Superseded", "Ignored"]
+OVERVIEW_KEYS = ["framework", "title", "expected", "received", "missing", "incomplete", "blank", "rejected",
                  "duplicates", "superseded", "ignored"]
 
 
@@ -189,7 +189,12 @@ def _chase_sheet(s: Sheet, collection: Collection) -> None:
 def _scores_sheet(s: Sheet, frames: Frames, infos: list[FrameworkInfo]) -> None:
     """Each service's own profile: mean per area, coloured and with the number shown."""
     s.put(0, 0, "Mean rating per area, for each service", s.fmt["title"])
-    s.widths([12, 30, 44] + [14] * 12)
+    s.widths([14, 34] + [14] * 12)
+    # Each framework's In words column is wide, unless another framework has a figure in that column.
+    figures = {c for info in infos for c in range(2, 5 + len(info.areas))}
+    for info in infos:
+        if 5 + len(info.areas) not in figures:
+            s.ws.set_column(5 + len(info.areas), 5 + len(info.areas), 44)
     s.note(1, NOT_A_LEAGUE_TABLE, last_col=7)
     s.printable()
     s.ws.freeze_panes(0, 2)
@@ -202,38 +207,37 @@ def _scores_sheet(s: Sheet, frames: Frames, infos: list[FrameworkInfo]) -> None:
 
 def _heatmap_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int) -> int:
     """One framework's services x areas: each mean with (statements rated/in the area) in its cell, coloured on
-    the scale, a key to the colours, and each row's colours said in words."""
+    the scale, each row's colours said in words, and a key to the colours under the table."""
     table = heatmap(frames, info)
     s.put(row, 0, f"{info.title} ({info.id} {info.version}): scale {info.low} to {info.high}", s.fmt["h2"])
-    row = _colour_key(s, info, row + 1)
     areas = [a for a, _ in info.areas]
     titles = [t for _, t in info.areas]
     n = len(areas)
-    # The row's colours in words come right after the service (one fixed, wide column for every framework),
-    # then the area means and the overall mean side by side under one colour scale.
-    words_col, mean_col = 2, 3 + n
-    s.header(row, ["Service ID", "Service", "In words", *titles, "Overall mean", "Rated", "Total"])
-    first = row + 1
+    mean_col, words_col = 4 + n, 5 + n
+    s.header(row + 1, ["Service ID", "Service", *titles, "Rated", "Total", "Overall mean", "In words"])
+    first = row + 2
     counted = _counted_formats(s)
-    low_col, high_col = _col(3), _col(2 + n)
-    names = f"${low_col}${row + 1}:${high_col}${row + 1}"  # the area titles in the header row
+    low_col, high_col = _col(2), _col(1 + n)
+    names = f"${low_col}${row + 2}:${high_col}${row + 2}"  # the area titles in the header row
     mean_fmt, int_fmt, words_fmt = s.fmt["mean"], s.fmt["int"], s.fmt["words"]
     for i, item in enumerate(table.to_dict("records")):
         r = first + i
         s.row(r, [item["service_id"], item["service_name"]])
         for j, aid in enumerate(areas):
-            s.put(r, 3 + j, item[aid], counted(item[f"rated:{aid}"], item[f"total:{aid}"]))
+            s.put(r, 2 + j, item[aid], counted(item[f"rated:{aid}"], item[f"total:{aid}"]))
+        s.row(r, [item["rated"], item["total"]], int_fmt, col=2 + n)
         s.put(r, mean_col, item["mean"], mean_fmt)
         cells = f"{low_col}{r + 1}:{high_col}{r + 1}"
         overall = f"{_col(mean_col)}{r + 1}"
         formula = (f'=IF({overall}="","not rated",{_level_choice(info, overall)}&"; lowest: "'
                    f'&INDEX({names},MATCH(MIN({cells}),{cells},0))&" ("&TEXT(MIN({cells}),"0.0")&")")')
         s.ws.write_formula(r, words_col, formula, words_fmt, _row_words(item, areas, titles, info))
-        s.row(r, [item["rated"], item["total"]], int_fmt, col=mean_col + 1)
     last = first + len(table) - 1
     if len(table):
-        s.ws.conditional_format(first, 3, last, mean_col, _colour_scale(info))
-    return max(last, first)
+        # The In words formula reads both coloured ranges: the area means and the overall mean.
+        s.ws.conditional_format(first, 2, last, 1 + n, _colour_scale(info))
+        s.ws.conditional_format(first, mean_col, last, mean_col, _colour_scale(info))
+    return _colour_key(s, info, max(last, first) + 1)
 
 
 def _col(index: int) -> str:
@@ -254,14 +258,15 @@ def _colour_scale(info: FrameworkInfo) -> dict:
 
 
 def _colour_key(s: Sheet, info: FrameworkInfo, row: int) -> int:
-    """The key to the colour scale, in cells filled with its three colours and labelled with their values."""
+    """The key to the colour scale, in cells filled with its three colours and labelled with their values;
+    returns its last row."""
     mid = (info.low + info.high) / 2
-    s.put(row, 0, "Key: colour shows the mean on the scale", s.fmt["aside"])
+    s.put(row, 1, "Key: colour shows the mean on the scale", s.fmt["aside"])
     for j, (value, colour) in enumerate(((info.low, LOW), (mid, MID), (info.high, HIGH))):
-        s.put(row, 3 + j, f"{_level_words(info, value)}", s.key_format(colour))
-    s.put(row + 1, 0, "Each area: the mean rating, with statements rated / statements in the area in brackets.",
+        s.put(row, 2 + j, f"{_level_words(info, value)}", s.key_format(colour))
+    s.put(row + 1, 1, "Each area: the mean rating, with statements rated / statements in the area in brackets.",
           s.fmt["aside"])
-    return row + 2
+    return row + 1
 
 
 def _level_words(info: FrameworkInfo, value: float) -> str:
