@@ -29,7 +29,7 @@ TODAY = date(2026, 11, 22)
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "http://example.com",
            "<script>alert(1)</script>"]
 SHEETS = ["Overview", "Chase", "Scores", "Charts", "Statements", "Actions", "Text", "Missing", "File log",
-          "Data ratings", "Data actions", "Data responses", "Data log", "Data problems"]
+          "Data ratings", "Data actions", "Data responses", "Data problems"]
 
 
 def _response(sid: str, name: str, ratings: dict[str, int | None], actions: list[dict] = (),
@@ -192,7 +192,7 @@ def test_excel_tables_for_the_tidy_frames(wb, collection):
     frames = collection.frames()
     names = set()
     for sheet, frame in [("Data ratings", frames.ratings), ("Data actions", frames.actions),
-                         ("Data responses", frames.responses), ("Data log", frames.log)]:
+                         ("Data responses", frames.responses)]:
         ws = wb[sheet]
         (name,) = ws.tables
         table = ws.tables[name]
@@ -200,7 +200,15 @@ def test_excel_tables_for_the_tidy_frames(wb, collection):
         assert [c.name for c in table.tableColumns] == list(frame.columns)
         assert [c.value for c in ws[1]] == list(frame.columns)
         assert table.ref == f"A1:{openpyxl.utils.get_column_letter(len(frame.columns))}{len(frame) + 1}"
-    assert len(names) == 4
+    assert len(names) == 3
+    # The log is one table, on the File log sheet: its rows are written once, with readable headers.
+    ws = wb["File log"]
+    table = ws.tables["tbl_log"]
+    assert [c.name for c in table.tableColumns] == list(report.xlsx.LOG_HEADERS.values())
+    assert set(report.xlsx.LOG_HEADERS) == set(frames.log.columns)
+    assert table.ref == f"A3:Q{3 + len(frames.log)}"
+    statuses = [ws.cell(4 + i, 2).value for i in range(len(frames.log))]
+    assert statuses == list(frames.log.status)
     ws = wb["Data ratings"]
     assert {c.value for c in _cells(ws)} >= set(HOSTILE)
 

@@ -272,7 +272,7 @@ def test_both_reports_show_the_same_numbers(wb, collection):
 # 5. Printing gives the summaries.
 
 def test_data_sheets_print_their_header_only(wb):
-    for name in ("Data ratings", "Data log", "Text", "File log"):
+    for name in ("Data ratings", "Data problems", "Text", "File log"):
         ws = wb[name]
         assert ws.print_area, name
         last_row = int(re.findall(r"\$(\d+)", ws.print_area[0] if isinstance(ws.print_area, list)

@@ -31,7 +31,8 @@ from .tables import (
     statement_table,
 )
 
-DATA_FRAMES = ("ratings", "actions", "responses", "log", "problems")
+# The log is not among them: the File log sheet is its table (tbl_log), so its rows are written once.
+DATA_FRAMES = ("ratings", "actions", "responses", "problems")
 # Detail sheets (text, data tables) hold at most this many rows: past it a workbook takes minutes to write and
 # is slow to open; the CSV export always has every row.
 DETAIL_LIMIT = 50_000
@@ -529,22 +530,30 @@ def _missing_sheet(s: Sheet, frames: Frames) -> None:
 
 LOG_HEADERS = {"file": "File", "status": "Status", "reason": "Reason", "advice": "What the sender should do",
                "service_id": "Service ID", "service_name": "Service", "framework_id": "Framework",
-               "framework_version": "Version", "completed": "Completed", "warnings": "Warnings",
-               "errors": "Errors", "same_as": "Same as / superseded by", "size": "Bytes", "sha256": "SHA-256"}
+               "framework_version": "Version", "completed": "Completed", "rated": "Statements rated",
+               "statements": "Statements", "warnings": "Warnings", "errors": "Errors",
+               "same_as": "Same as / superseded by", "code": "Problem code", "size": "Bytes", "sha256": "SHA-256"}
+LOG_WIDTHS = [40, 20, 40, 40, 12, 24, 16, 8, 11, 10, 10, 9, 8, 30, 16, 10, 66]
 
 
 def _log_sheet(s: Sheet, frames: Frames) -> None:
-    """Every file handed in and what became of it, so nothing is silently dropped."""
+    """Every file handed in and what became of it, so nothing is silently dropped: one Excel table (tbl_log)
+    that is both the page to read and the data for pivots, so the log is written once, not twice."""
     s.put(0, 0, "File log", s.fmt["title"])
-    s.widths([40, 20, 40, 40, 12, 24, 16, 8, 11, 9, 8, 30, 10, 66])
-    s.not_printed(2, len(LOG_HEADERS) - 1, len(frames.log), "File log")
-    s.header(2, LOG_HEADERS.values())
-    for i, item in enumerate(frames.log.to_dict("records")):
-        s.row(3 + i, [item[c] for c in LOG_HEADERS], s.fmt["wrap"])
-        s.fit(3 + i, [item[c] for c in LOG_HEADERS if c != "sha256"])
-        s.put(3 + i, 8, item["completed"], s.fmt["date"])
-    if len(frames.log):
-        s.ws.autofilter(2, 0, 2 + len(frames.log), len(LOG_HEADERS) - 1)
+    s.widths(LOG_WIDTHS)
+    log = frames.log
+    s.not_printed(2, len(LOG_HEADERS) - 1, len(log), "File log")
+    wrap = s.fmt["wrap"]
+    columns = [log[c].tolist() if c in log else [""] * len(log) for c in LOG_HEADERS]
+    completed = list(LOG_HEADERS).index("completed")
+    for i, values in enumerate(zip(*columns)):
+        s.row(3 + i, values, wrap)
+        s.fit(3 + i, values[:-1])  # the SHA-256 column is wide enough for its one line
+        s.put(3 + i, completed, values[completed], s.fmt["date"])
+    # Declared with its headers only: the cells are written by type above, so returned text stays text.
+    s.ws.add_table(2, 0, 2 + max(len(log), 1), len(LOG_HEADERS) - 1,
+                   {"name": "tbl_log", "style": "Table Style Light 9",
+                    "columns": [{"header": h, "header_format": s.fmt["header"]} for h in LOG_HEADERS.values()]})
     s.ws.freeze_panes(3, 1)
 
 
