@@ -152,7 +152,7 @@ def formats(wb: xlsxwriter.Workbook) -> dict[str, object]:
         "aside": add({"italic": True, "font_color": "#555555"}),
         "header": add({"bold": True, "bg_color": "#E7E6E6", "border": 1, "text_wrap": True, "valign": "top"}),
         "wrap": add({"text_wrap": True, "valign": "top"}),
-        "words": add({"font_size": 9, "valign": "top", "shrink": True}),
+        "words": add({"valign": "top"}),  # not wrapped: it runs on into the empty cells to its right
         "date": add({"num_format": "dd/mm/yyyy", "valign": "top"}),
         "left_date": add({"num_format": "dd/mm/yyyy", "align": "left"}),
         "mean": add({"num_format": "0.0", "border": 1, "align": "center", "valign": "top"}),
