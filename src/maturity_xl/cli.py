@@ -297,7 +297,7 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     finally:
         if bar:
             bar.close()
-    _summary(collection)
+    _collect_summary(collection)
     reports = [str(p) for p in written.files if csv_dir is None or p.parent != csv_dir]
     click.echo("wrote " + ", ".join(reports) +
                (f", CSVs in {csv_dir}" if csv_dir else ""))
@@ -305,7 +305,7 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
         raise click.ClickException("\n".join(written.notes))
 
 
-def _summary(collection) -> None:
+def _collect_summary(collection) -> None:
     """What `collect` found, in words: files by status, blank and incomplete returns, who is missing, notices."""
     from .report.tables import headline
 
