@@ -28,8 +28,8 @@ from maturity_xl.spec import parse_spec
 TODAY = date(2026, 11, 22)
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "http://example.com",
            "<script>alert(1)</script>"]
-SHEETS = ["Overview", "Scores", "Charts", "Statements", "Actions", "Text", "Missing", "File log",
-          "Data ratings", "Data actions", "Data responses", "Data log", "Data problems"]
+SHEETS = ["Overview", "Chase", "Scores", "Charts", "Statements", "Actions", "Text", "Missing", "File log",
+          "Data ratings", "Data actions", "Data responses", "Data problems"]
 
 
 def _response(sid: str, name: str, ratings: dict[str, int | None], actions: list[dict] = (),
@@ -105,6 +105,10 @@ def test_hostile_text_is_inert_text(wb, outputs):
     for ws in wb.worksheets:
         assert not ws._hyperlinks, ws.title
         for cell in _cells(ws):
+            if cell.data_type == "f":  # the report's own formulas: the colours said in words, and nothing else
+                assert cell.value.startswith("=IF("), cell.value
+                assert not any(h in cell.value for h in HOSTILE if len(h) > 2), cell.value
+                continue
             if cell.value in HOSTILE or str(cell.value).startswith(("=", "@", "+")):
                 assert cell.data_type == "s", (ws.title, cell.coordinate, cell.value)
                 found.add(cell.value)
@@ -113,7 +117,8 @@ def test_hostile_text_is_inert_text(wb, outputs):
         for name in zf.namelist():
             if name.startswith("xl/worksheets/"):
                 xml = zf.read(name).decode()
-                assert "<f>" not in xml and "<hyperlink" not in xml, name
+                assert "<hyperlink" not in xml, name
+                assert all(f.startswith("IF(") for f in re.findall(r"<f>([^<]*)</f>", xml)), name
 
 
 def test_overview_counts_add_up(wb, collection):
@@ -150,7 +155,9 @@ def test_heatmap_equals_area_scores(wb, collection):
     assert ws.cell(rows["S2"], columns["Rated"]).value == 2
     assert ws.cell(rows["S2"], columns["Total"]).value == 3
     assert ws.conditional_formatting  # the colour scale, with the numbers in the cells
-    assert ws.cell(rows["S1"], columns["Area one"]).number_format == "0.0"
+    # The mean is the cell's number; its format shows the statements rated / in the area beside it.
+    assert ws.cell(rows["S2"], columns["Area one"]).number_format == '0.0" (1/2)"'
+    assert ws.cell(rows["S1"], columns["Overall mean"]).number_format == "0.0"
 
 
 def test_statements_weakest_first_with_level_headers(wb):
@@ -158,8 +165,8 @@ def test_statements_weakest_first_with_level_headers(wb):
     header = _find(ws, "Statement ID").row
     names = [c.value for c in ws[header] if c.value]
     assert names == ["Statement ID", "Area", "Statement", "0 \u2013 None", "1 \u2013 Some", "2 \u2013 Most",
-                     "3 \u2013 All", "Rated", "Mean"]
-    means = [ws.cell(r, len(names)).value for r in range(header + 1, header + 4)]
+                     "3 \u2013 All", "Rated", "Mean", "Nearest level"]
+    means = [ws.cell(r, len(names) - 1).value for r in range(header + 1, header + 4)]
     assert means == sorted(means) and means[0] == pytest.approx(1.0)
 
 
@@ -175,13 +182,17 @@ def test_actions_flagged_with_real_dates(wb):
     deadline = overdue[names.index("Deadline")]
     assert deadline.value == datetime(2026, 1, 5) and deadline.number_format == "dd/mm/yyyy"
     assert overdue[0].fill.fgColor.rgb.endswith("FDD9B5")
+    # The flagged actions come first, and are what the sheet prints (the header line says so).
+    assert [r["Flag"] for r in rows][:2] in (["Overdue", "No lead"], ["No lead", "Overdue"])
+    assert ws.print_area.endswith(f"${header + 2}")
+    assert "the 2 flagged" in ws.oddHeader.left.text
 
 
 def test_excel_tables_for_the_tidy_frames(wb, collection):
     frames = collection.frames()
     names = set()
     for sheet, frame in [("Data ratings", frames.ratings), ("Data actions", frames.actions),
-                         ("Data responses", frames.responses), ("Data log", frames.log)]:
+                         ("Data responses", frames.responses)]:
         ws = wb[sheet]
         (name,) = ws.tables
         table = ws.tables[name]
@@ -189,7 +200,15 @@ def test_excel_tables_for_the_tidy_frames(wb, collection):
         assert [c.name for c in table.tableColumns] == list(frame.columns)
         assert [c.value for c in ws[1]] == list(frame.columns)
         assert table.ref == f"A1:{openpyxl.utils.get_column_letter(len(frame.columns))}{len(frame) + 1}"
-    assert len(names) == 4
+    assert len(names) == 3
+    # The log is one table, on the File log sheet: its rows are written once, with readable headers.
+    ws = wb["File log"]
+    table = ws.tables["tbl_log"]
+    assert [c.name for c in table.tableColumns] == list(report.xlsx.LOG_HEADERS.values())
+    assert set(report.xlsx.LOG_HEADERS) == set(frames.log.columns)
+    assert table.ref == f"A3:Q{3 + len(frames.log)}"
+    statuses = [ws.cell(4 + i, 2).value for i in range(len(frames.log))]
+    assert statuses == list(frames.log.status)
     ws = wb["Data ratings"]
     assert {c.value for c in _cells(ws)} >= set(HOSTILE)
 
@@ -207,7 +226,7 @@ def test_charts_exist_with_their_numbers(outputs, wb):
         xml = "".join(zf.read(n).decode() for n in charts)
     assert len(charts) == 2 and "<c:barChart>" in xml and '<c:grouping val="percentStacked"/>' in xml
     ws = wb["Charts"]
-    header = _find(ws, "Mean").row
+    header = _find(ws, "Mean of service means").row
     assert ws.cell(header + 1, 1).value == "Area one"
     assert ws.cell(header + 1, 2).value == pytest.approx((1.5 + 1 + 2) / 3)
 
@@ -237,7 +256,8 @@ def test_html_is_escaped_self_contained_and_headlined(outputs, collection):
     assert "<script" not in page.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;Riverside&lt;/b&gt; &amp; Co" in page
     figures = dict(re.findall(r'id="n-(\w+)">([^<]*)<', page))
-    assert figures == {"expected": "4", "received": "3", "missing": "2", "rejected": "1"}
+    assert figures == {"expected": "4", "received": "3", "complete": "3", "incomplete": "0", "blank": "0",
+                       "missing": "2", "rejected": "1", "rate": "50%"}
     assert "not league tables" in page
     assert "@media print" in page and "<svg" in page
     text = "".join(parsed.text)
@@ -247,7 +267,7 @@ def test_html_is_escaped_self_contained_and_headlined(outputs, collection):
 def test_csvs_defuse_formulas(outputs):
     _folder, paths = outputs
     assert {p.name for p in paths} == {"ratings.csv", "actions.csv", "responses.csv", "log.csv",
-                                       "problems.csv", "missing.csv", "unexpected.csv"}
+                                       "problems.csv", "missing.csv", "unexpected.csv", "chase.csv"}
     seen = set()
     for path in paths:
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")

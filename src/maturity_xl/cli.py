@@ -258,6 +258,10 @@ def _checked_store(_ctx, _param, value: Path | None) -> Path | None:
               help="A manifest.csv from the mail-merge (repeatable): lists who has not returned. A manifest re-saved "
                    "by Excel (CSV in any encoding or delimiter, or .xlsx) is read too.")
 @click.option("--csv-dir", type=click.Path(path_type=Path, file_okay=False), help="Also export the tidy tables as CSV.")
+@click.option("--chase", "chase_csv", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the chasing list (with --expected; default: chase.csv beside the report): every "
+                   "expected service missing, rejected, blank, incomplete or in conflict, with its contact and what "
+                   "to ask for, ready for a mail merge.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date overdue actions are judged "
               "against (default: today).")
 @click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -271,8 +275,9 @@ def _checked_store(_ctx, _param, value: Path | None) -> Path | None:
 @click.option("--round", "round_name", default=None, help="With --store: the round these returns belong to "
               "(opened if new), for workbooks that do not name theirs.")
 def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, expected: tuple[Path, ...],
-                    csv_dir: Path | None, today, key_file: Path | None, open_password: str | None,
-                    ask_open_password: bool, store: Path | None, round_name: str | None) -> None:
+                    csv_dir: Path | None, chase_csv: Path | None, today, key_file: Path | None,
+                    open_password: str | None, ask_open_password: bool, store: Path | None,
+                    round_name: str | None) -> None:
     """Collect returned workbooks from PATHS (files, folders, .zip archives) into consolidated reports.
 
     Outputs are checked against the inputs, and --expected is read, before any return is; an earlier report is
@@ -280,12 +285,17 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     """
     from .collect import collect
     from .manifest import read_manifests
-    from .outputs import check_outputs, terminating_cleanly, write_reports
+    from .outputs import check_outputs, terminating_cleanly, write_file, write_reports
+    from .report import write_chase_csv
 
+    if chase_csv is not None and not expected:
+        raise click.UsageError("--chase needs --expected: the chasing list is made from the manifest")
+    if expected and chase_csv is None:
+        chase_csv = output.with_name("chase.csv")
     open_password = _password(open_password, ask_open_password, "Password to open the returns", confirm=False)
     bar = None
     try:
-        check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir}, paths, expected)
+        check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir, "--chase": chase_csv}, paths, expected)
         if expected:
             read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
         key = _key(key_file)
@@ -298,6 +308,10 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
             bar = None
         with terminating_cleanly():  # a SIGTERM while writing removes the temporary files on its way out
             written = write_reports(collection, output, html, csv_dir)
+            if chase_csv is not None:
+                path, note = write_file(chase_csv, lambda tmp: write_chase_csv(collection, tmp), "the chasing list")
+                written.files.append(path)
+                written.notes += [note] if note else []
     except MaturityXLError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -305,16 +319,35 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
             bar.close()
     if store:
         _add_to_store(store, collection, round_name, expected)
-    counts = collection.counts()
-    click.echo(f"{plural(len(collection.log), 'file')}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
-    if collection.expected is not None:
-        click.echo(f"{plural(len(collection.missing), 'expected return')} missing, "
-                   f"{len(collection.unexpected)} from services not in the manifest")
+    _collect_summary(collection)
     reports = [str(p) for p in written.files if csv_dir is None or p.parent != csv_dir]
     click.echo("wrote " + ", ".join(reports) +
                (f", CSVs in {csv_dir}" if csv_dir else ""))
     if written.notes:
         raise click.ClickException("\n".join(written.notes))
+
+
+def _collect_summary(collection) -> None:
+    """What `collect` found, in words: files by status, blank and incomplete returns, who is missing, notices."""
+    from .report.tables import headline
+
+    counts = collection.counts()
+    click.echo(f"{plural(len(collection.log), 'file')}: " + ", ".join(f"{n:,} {s}" for s, n in counts.items() if n))
+    h = headline(collection)
+    click.echo(f"{plural(h.complete, 'return')} complete, {h.incomplete:,} incomplete (not every statement rated: "
+               f"the file log says how many of each), {h.blank:,} returned blank (not counted as returned)")
+    if collection.expected is not None:
+        click.echo(f"{plural(len(collection.missing), 'expected return')} missing, "
+                   f"{plural(len(collection.unexpected), 'return')} from services not in the manifest")
+        chase = collection.chase()
+        if chase:
+            states = {}
+            for row in chase:
+                states[row.state] = states.get(row.state, 0) + 1
+            click.echo(f"{plural(len(chase), 'service')} to chase: " +
+                       ", ".join(f"{n:,} {state}" for state, n in states.items()))
+    for notice in collection.notices:
+        click.echo(f"note: {notice}")
 
 
 def _count_inputs(paths: tuple[Path, ...]) -> int:

@@ -60,8 +60,8 @@ def run_demo(out_dir: Path, seed: int = 2026) -> Iterator[str]:
             (target / row["file"]).write_bytes(filled_workbook(fw, blank, answers))
         yield f"simulated {len(sent) - len(missing)} returns for {fw.id} in {target} ({len(missing)} not returned)"
     _messy_extras(returns, rng)
-    yield "added the usual litter: a duplicate attachment, a resubmission, a workbook returned blank, a covering note " \
-          "and an Excel lock file"
+    yield ("added the usual litter: a duplicate attachment, a resubmission, a workbook returned blank, a covering "
+           "note and an Excel lock file")
     collection = collect([returns], expected=manifests, today=TODAY)
     write_workbook(collection, out_dir / "report.xlsx")
     write_html(collection, out_dir / "report.html")

@@ -15,7 +15,7 @@ their scores are not comparable as a league table.
 
 from __future__ import annotations
 
-from .csv import CSV_FRAMES, defuse, write_csvs
+from .csv import CSV_FRAMES, defuse, write_chase_csv, write_csvs
 from .html import render_html, write_html
 from .tables import (
     NO_RETURNS,
@@ -32,4 +32,4 @@ from .xlsx import DETAIL_LIMIT, write_workbook
 
 __all__ = ["CSV_FRAMES", "DETAIL_LIMIT", "NOT_A_LEAGUE_TABLE", "NO_RETURNS", "FrameworkInfo",
            "area_means", "defuse", "framework_infos", "heatmap", "level_distribution", "overview_rows",
-           "render_html", "statement_table", "write_csvs", "write_html", "write_workbook"]
+           "render_html", "statement_table", "write_chase_csv", "write_csvs", "write_html", "write_workbook"]

@@ -1,15 +1,28 @@
 """The tidy frames as CSV files (UTF-8 with a byte-order mark, which Excel needs to read them as UTF-8): every
-row, however many, with text a spreadsheet would run as a formula defused (CWE-1236)."""
+row, however many, with text a spreadsheet would run as a formula defused (CWE-1236). The chasing list is one
+of them, and is also written on its own (chase.csv beside the report) for a mail merge.
+
+Numbers are written whole, not rounded: a rounded figure is only ever shown, by common.rounded's one rule."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..chase import chase_frame
 from ..collect import Collection
 from ..csvsafe import defuse_frame as defuse
 from .common import atomic_write
 
-CSV_FRAMES = ("ratings", "actions", "responses", "log", "problems", "missing", "unexpected")
+CSV_FRAMES = ("ratings", "actions", "responses", "log", "problems", "missing", "unexpected", "chase")
+
+
+def write_chase_csv(collection: Collection, path: Path) -> None:
+    """The chasing list alone, defused, as one CSV a mail merge reads (header only when nobody is to chase)."""
+    _to_csv(defuse(chase_frame(collection)), Path(path))
+
+
+def _to_csv(frame, path: Path) -> None:
+    frame.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
 
 
 def write_csvs(collection: Collection, folder: Path) -> list[Path]:
@@ -20,8 +33,7 @@ def write_csvs(collection: Collection, folder: Path) -> list[Path]:
     paths = []
     for name in CSV_FRAMES:
         target = folder / f"{name}.csv"
-        safe = defuse(getattr(frames, name))
-        atomic_write(target, lambda tmp, frame=safe: frame.to_csv(tmp, index=False, encoding="utf-8-sig",
-                                                             date_format="%Y-%m-%d"))
+        safe = defuse(chase_frame(collection) if name == "chase" else getattr(frames, name))
+        atomic_write(target, lambda tmp, frame=safe: _to_csv(frame, tmp))
         paths.append(target)
     return paths

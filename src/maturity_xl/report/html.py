@@ -9,17 +9,34 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..chase import chase_frame
 from ..collect import REJECTED, Collection
 from ..frames import Frames
 from ..model import ROLES_BY_NAME
-from .common import HIGH, LOW, MID, atomic_write, blank, colour, escaped, fmt_date, level_colour, mean_text
+from .common import (
+    HIGH,
+    LOW,
+    MID,
+    atomic_write,
+    blank,
+    colour,
+    escaped,
+    fmt_date,
+    level_colour,
+    mean_text,
+    rounded,
+)
 from .svg import area_means_bars, level_stack
 from .tables import (
+    AREA_MEANS_ARE,
+    BLANK_DOES_NOT_COUNT,
     NO_RETURNS,
     NOT_A_LEAGUE_TABLE,
     FrameworkInfo,
     area_means,
     framework_infos,
+    framework_means,
+    headline,
     heatmap,
     overview_rows,
     statement_table,
@@ -57,7 +74,7 @@ table.heat td:nth-child(2) { min-width: 12em; }
 .dist small { color: var(--muted); }
 svg { max-width: 100%; height: auto; }
 svg text { font-family: inherit; }
-@page { size: A4; margin: 14mm; }
+@page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -79,7 +96,9 @@ def render_html(collection: Collection) -> str:
     """The HTML report as a string; every piece of returned text is escaped."""
     frames = collection.frames()
     infos = framework_infos(collection, frames)
-    body = [_html_headline(collection)]
+    body = [_html_headline(collection, frames, infos)]
+    if collection.expected is not None:
+        body.append(_html_chase(collection))
     body += [_html_framework(frames, info) for info in infos]
     body += [_html_actions(frames), _html_missing(collection, frames), _html_log(collection)]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -114,27 +133,67 @@ class _Markup:
     attrs: str = ""
 
 
-def _html_headline(collection: Collection) -> str:
-    expected = len(collection.expected) if collection.expected is not None else None
-    figures = [("expected", "expected", "\u2013" if expected is None else expected),
-               ("received", "received", len(collection.heads)),
-               ("missing", "missing", "\u2013" if expected is None else len(collection.missing)),
-               ("rejected", "files rejected", collection.counts()[REJECTED])]
+def _html_headline(collection: Collection, frames: Frames, infos: list[FrameworkInfo]) -> str:
+    h = headline(collection)
+    known = h.expected is not None
+    rate = h.response_rate
+    figures = [("expected", "expected", h.expected if known else "\u2013"),
+               ("received", "returned (complete or not)", h.returned),
+               ("complete", "returned complete", h.complete),
+               ("incomplete", "returned incomplete", h.incomplete),
+               ("blank", "returned blank (not counted)", h.blank),
+               ("missing", "missing", h.missing if known else "\u2013"),
+               ("rejected", "files rejected", h.rejected),
+               ("rate", "response rate", f"{rounded(rate * 100, 0)}%" if rate is not None else "\u2013")]
     stats = "".join(f'<div class="stat"><span class="n" id="n-{key}">{escaped(n)}</span>{escaped(label)}</div>'
                     for key, label, n in figures)
     parts = ["<h1>Self-assessment returns</h1>",
              f'<p class="muted">Run date {fmt_date(collection.today)}</p>',
-             f'<p class="note">{escaped(NOT_A_LEAGUE_TABLE)}</p>', f'<div class="stats">{stats}</div>']
-    if expected is None:
+             f'<p class="note">{escaped(NOT_A_LEAGUE_TABLE)}</p>', f'<div class="stats">{stats}</div>',
+             f'<p class="muted">{escaped(BLANK_DOES_NOT_COUNT)} The response rate counts the expected services '
+             f'with a return that counts, complete or not.</p>']
+    if not known:
         parts.append('<p class="muted">No manifest was given, so expected and missing returns are not '
                      'known.</p>')
     if not collection.heads:
         parts.append(f"<p><strong>{escaped(NO_RETURNS)}</strong></p>")
+    for note in collection.notices:
+        parts.append(f'<p class="note"><strong>Note:</strong> {escaped(note)}</p>')
+    means = framework_means(frames, infos)
+    if len(means):
+        parts.append("<h3>Means per framework</h3>")
+        parts.append(_table(["Framework", "Title", "Services", "Statements rated", "Mean of all ratings",
+                             "Mean of the services' means"],
+                            [[m.framework_id, m.title, m.services, f"{m.rated:,} of {m.statements:,}",
+                              mean_text(m.mean_of_ratings), mean_text(m.mean_of_services)]
+                             for m in means.itertuples(index=False)], numeric=range(2, 6)))
     rows = [[r["framework"], r["title"], _dash(r["expected"]), r["received"], _dash(r["missing"]),
-             r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
+             r["incomplete"], r["blank"], r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
             for r in overview_rows(collection)]
-    parts.append(_table(["Framework", "Title", "Expected", "Received", "Missing", "Rejected", "Duplicates",
-                         "Superseded", "Ignored"], rows, numeric=range(2, 9)))
+    parts.append("<h3>Returns per framework</h3>")
+    parts.append(_table(["Framework", "Title", "Expected", "Received", "Missing", "Of which incomplete",
+                         "Returned blank", "Rejected", "Duplicates", "Superseded", "Ignored"], rows,
+                        numeric=range(2, 11)))
+    return "\n".join(parts)
+
+
+CHASE_COLUMNS = {"framework_id": "Framework", "service_id": "Service ID", "service_name": "Service",
+                 "contact": "Contact", "state": "State", "reason": "Reason", "ask": "What to ask for"}
+
+
+def _html_chase(collection: Collection) -> str:
+    """The chasing list: every expected service the team still needs a (complete) return from."""
+    frame = chase_frame(collection)
+    parts = ['<h2 class="flow" id="chase">Chasing list</h2>']
+    if frame.empty:
+        parts.append('<p class="muted">Nobody to chase: every service in the manifest has returned a complete '
+                     'workbook.</p>')
+        return "\n".join(parts)
+    counts = frame.state.value_counts()
+    parts.append("<p>" + escaped(", ".join(f"{n} {state}" for state, n in counts.items())) +
+                 ". The same list is chase.csv, ready for a mail merge.</p>")
+    parts.append(_table(list(CHASE_COLUMNS.values()),
+                        zip(*(frame[c].tolist() for c in CHASE_COLUMNS)), cls="chase"))
     return "\n".join(parts)
 
 
@@ -145,7 +204,9 @@ def _dash(value: object) -> object:
 def _html_framework(frames: Frames, info: FrameworkInfo) -> str:
     return "\n".join([
         f"<h2>{escaped(info.title)} <span class=\"muted\">({escaped(info.id)} {escaped(info.version)})</span></h2>",
-        "<h3>Mean of each area across services</h3>", area_means_bars(area_means(frames, info), info),
+        "<h3>Mean of each area across services</h3>",
+        f'<p class="muted">{escaped(AREA_MEANS_ARE[0].upper() + AREA_MEANS_ARE[1:])}.</p>',
+        area_means_bars(area_means(frames, info), info),
         "<h3>Each service's own profile: mean rating per area</h3>", _html_heatmap(frames, info),
         "<h3>Weakest statements</h3>", _html_weakest(frames, info)])
 
@@ -155,22 +216,24 @@ def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
     areas = [a for a, _ in info.areas]
     rows = []
     for item in table.to_dict("records"):
-        cells = [_heat_cell(item[a], info) for a in areas]
+        cells = [_heat_cell(item[a], info, item[f"rated:{a}"], item[f"total:{a}"]) for a in areas]
         rows.append([item["service_id"], item["service_name"], *cells,
                      f"{item['rated']}/{item['total']}", _heat_cell(item["mean"], info)])
     n = len(areas)
     legend = (f'<p class="legend">Colour shows the mean on the scale {info.low} to {info.high}:'
               f'<span class="key" style="background:{LOW}"></span>{info.low}'
               f'<span class="key" style="background:{MID}"></span>{escaped((info.low + info.high) / 2)}'
-              f'<span class="key" style="background:{HIGH}"></span>{info.high}</p>')
+              f'<span class="key" style="background:{HIGH}"></span>{info.high}. '
+              'Under each mean: statements rated / statements in the area.</p>')
     return legend + _table(["Service ID", "Service", *[t for _, t in info.areas], "Rated", "Overall"], rows,
                            numeric=range(2, n + 4), cls="heat")
 
 
-def _heat_cell(value: object, info: FrameworkInfo) -> _Markup:
+def _heat_cell(value: object, info: FrameworkInfo, rated: int | None = None, total: int | None = None) -> _Markup:
+    count = "" if rated is None else f"<br><small>{int(rated)}/{int(total)}</small>"
     if blank(value):
-        return _Markup("\u2013")
-    return _Markup(mean_text(value), f' style="background:{colour(float(value), info.low, info.high)}"')
+        return _Markup("\u2013" + count)
+    return _Markup(mean_text(value) + count, f' style="background:{colour(float(value), info.low, info.high)}"')
 
 
 def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:

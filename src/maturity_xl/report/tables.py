@@ -7,12 +7,14 @@ of its own.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ..collect import DUPLICATE, IGNORED, REJECTED, SUPERSEDED, Collection
 from ..frames import Frames
+from ..settle import BLANK, COUNTED
 from .common import text
 
 NOT_A_LEAGUE_TABLE = ("Self-assessments are not league tables: each service rated itself against its own "
@@ -20,6 +22,11 @@ NOT_A_LEAGUE_TABLE = ("Self-assessments are not league tables: each service rate
                       "service's own profile, not a ranking of services.")
 NO_RETURNS = "No accepted returns yet: there is nothing to summarise until completed workbooks are collected."
 NOT_IDENTIFIED = "(not identified)"
+# What the area means show, said the same way in the workbook's chart and the page's.
+AREA_MEANS_ARE = ("each area's mean is the mean of the services' own area means (each service counts once, "
+                  "however many statements it rated)")
+BLANK_DOES_NOT_COUNT = ("A workbook returned blank (no statement rated) does not count as returned: the service "
+                        "is still missing and is on the chasing list.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +87,59 @@ def _framework_title(collection: Collection, fid: str) -> str:
     return fid or NOT_IDENTIFIED
 
 
+def incomplete(entry) -> bool:
+    """A return that counts but leaves some statements unrated (whatever else its status says)."""
+    return entry.status in COUNTED and entry.rated < entry.statements
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The run in a handful of figures: what the first sheet and the top of the page say."""
+
+    expected: int | None  # None without a manifest
+    returned: int  # returns that count (complete or not); a blank one does not
+    complete: int
+    incomplete: int
+    blank: int
+    missing: int | None
+    rejected: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Expected services with a return that counts, as a share of those expected."""
+        if not self.expected:
+            return None
+        return (self.expected - (self.missing or 0)) / self.expected
+
+
+def headline(collection: Collection) -> Headline:
+    counts = collection.counts()
+    partial = sum(incomplete(e) for e in collection.log)
+    returned = len(collection.heads)
+    expected = None if collection.expected is None else len(collection.expected)
+    return Headline(expected, returned, returned - partial, partial, counts[BLANK],
+                    None if expected is None else len(collection.missing), counts[REJECTED])
+
+
+def framework_means(frames: Frames, infos: list[FrameworkInfo]) -> pd.DataFrame:
+    """Per framework: services, statements rated of those sent, the mean of every rating, and the mean of the
+    services' own means (each service counts once)."""
+    ratings = frames.ratings
+    rows = []
+    for info in infos:
+        mine = ratings[ratings.framework_id == info.id]
+        per_service = mine.groupby("service_id", sort=False)["rating"].mean().dropna()
+        rated = int(mine.rating.notna().sum())
+        rows.append([info.id, info.title, int(mine.service_id.nunique()), rated, len(mine),
+                     float(mine.rating.mean()) if rated else None,
+                     float(per_service.mean()) if len(per_service) else None])
+    return pd.DataFrame(rows, columns=["framework_id", "title", "services", "rated", "statements",
+                                       "mean_of_ratings", "mean_of_services"])
+
+
 def overview_rows(collection: Collection) -> list[dict[str, object]]:
-    """Per framework: returns expected, received, missing, and what became of the other files.
+    """Per framework: returns expected, received (of which incomplete), returned blank, missing, and what became
+    of the other files.
 
     Duplicates carry no framework in the log, so they are counted under the file they copy. Files that could
     not be identified (unreadable, ignored) get their own row, so the status columns add up to the whole log.
@@ -100,32 +158,60 @@ def overview_rows(collection: Collection) -> list[dict[str, object]]:
         statuses = [e.status for e in collection.log if fid_of(e) == fid]
         expected = None if collection.expected is None else \
             sum(e.framework_id == fid for e in collection.expected)
+        entries = [e for e in collection.log if fid_of(e) == fid]
         rows.append({
             "framework": fid or NOT_IDENTIFIED, "title": _framework_title(collection, fid) if fid else "",
             "expected": expected, "received": sum(r.framework_id == fid for r in collection.heads),
+            "incomplete": sum(incomplete(e) for e in entries), "blank": statuses.count(BLANK),
             "missing": None if expected is None else sum(m.framework_id == fid for m in collection.missing),
             "rejected": statuses.count(REJECTED), "duplicates": statuses.count(DUPLICATE),
             "superseded": statuses.count(SUPERSEDED), "ignored": statuses.count(IGNORED)})
     return rows
 
 
+_ONCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _once(frames: Frames, name: str) -> pd.DataFrame:
+    """frames.<name>(), computed once per frames for every block of every report (each groups every rating)."""
+    try:
+        done = _ONCE.setdefault(frames, {})
+    except TypeError:  # not weakly referable: compute each time
+        return getattr(frames, name)()
+    if name not in done:
+        done[name] = getattr(frames, name)()
+    return done[name]
+
+
+def area_scores(frames: Frames) -> pd.DataFrame:
+    return _once(frames, "area_scores")
+
+
 def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
-    """One framework's service x area means (columns are area ids), plus rated, total and overall mean."""
-    scores = frames.area_scores()
+    """One framework's service x area means (columns are area ids), plus rated, total and overall mean, and each
+    area's statements rated and sent (columns `rated:<area id>`, `total:<area id>`)."""
+    scores = area_scores(frames)
     scores = scores[scores.framework_id == info.id]
     ratings = frames.ratings[frames.ratings.framework_id == info.id]
     areas = [a for a, _ in info.areas]
-    columns = ["service_id", "service_name", *areas, "rated", "total", "mean"]
+    counts = [f"{kind}:{a}" for a in areas for kind in ("rated", "total")]
+    columns = ["service_id", "service_name", *areas, "rated", "total", "mean", *counts]
     if scores.empty:
         return pd.DataFrame(columns=columns)
     keys = ["service_id", "service_name"]
     # Whole-frame operations, not a loop over services: a regional collection has thousands of them.
-    wide = scores.groupby([*keys, "area_id"], sort=False)["mean"].first().unstack("area_id")
-    wide = wide.reindex(columns=areas)
+    # One pivot for the means and the counts: each (service, area) is one row of area_scores already.
+    one = scores.drop_duplicates([*keys, "area_id"])  # an area retitled between versions is still one area
+    table = one.set_index([*keys, "area_id"])[["mean", "rated", "total"]].unstack("area_id")
+    wide = table["mean"].reindex(columns=areas)
     wide.columns = list(areas)
-    sums = scores.groupby(keys, sort=False)[["rated", "total"]].sum()
+    per_area = pd.concat({kind: table[kind].reindex(columns=areas).fillna(0).astype(int)
+                          for kind in ("rated", "total")}, axis=1)
+    per_area.columns = [f"{kind}:{a}" for kind, a in per_area.columns]
+    per_area = per_area[counts]
+    sums = pd.DataFrame({"rated": per_area[counts[0::2]].sum(axis=1), "total": per_area[counts[1::2]].sum(axis=1)})
     overall = ratings.groupby(keys, sort=False)["rating"].mean().rename("mean")
-    out = wide.join(sums).join(overall).reset_index()
+    out = wide.join(sums).join(overall).join(per_area).reset_index()
     out["rated"] = out["rated"].astype(int)
     out["total"] = out["total"].astype(int)
     out["mean"] = out["mean"].astype(float)
@@ -133,8 +219,8 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 
 def area_means(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
-    """Each area's mean across services (each service counts once) and how many services rated it."""
-    scores = frames.area_scores()
+    """Each area's mean across services and how many services rated it: AREA_MEANS_ARE."""
+    scores = area_scores(frames)
     scores = scores[scores.framework_id == info.id]
     rows = []
     for aid, title in info.areas:
@@ -157,7 +243,7 @@ def level_distribution(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 def statement_table(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     """One framework's statement_stats with a count column for every level of its scale, weakest first."""
-    stats = frames.statement_stats()
+    stats = _once(frames, "statement_stats")
     stats = stats[stats.framework_id == info.id].copy()
     for value, _ in info.levels:
         column = f"level_{value}"
