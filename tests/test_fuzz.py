@@ -25,7 +25,7 @@ import corpus
 from maturity_xl.errors import MaturityXLError
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, START, Layout, cell
 from maturity_xl.parse import parse
-from maturity_xl.reader import open_workbook
+from maturity_xl.reading import open_workbook
 from maturity_xl.response import Response
 from maturity_xl.simulate import patch_cells
 

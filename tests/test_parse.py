@@ -251,7 +251,7 @@ def _blank(value):
 
 def _both_metadata_reads(data: bytes):
     from maturity_xl.parse import _Parser, default_registry
-    from maturity_xl.reader import open_workbook
+    from maturity_xl.reading import open_workbook
 
     wb = open_workbook(data)
     try:

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from .parse import Registry, default_registry, parse
-from .reader import ReadError, check_zip, read_member
+from .reading import ReadError, check_zip, read_member
 from .response import Response
 
 ACCEPTED, WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, IGNORED = (

@@ -29,7 +29,7 @@ from .layout import (
     cell,
 )
 from .model import MAX_LEVEL, Framework, Level, Scale
-from .reader import INFLATE_ERRORS, Cell, ReadError, Workbook, open_workbook, split_ref
+from .reading import INFLATE_ERRORS, Cell, ReadError, Workbook, open_workbook, split_ref
 from .response import Action, Problem, Rating, Response
 from .sniff import sniff_open
 
