@@ -71,6 +71,14 @@ CELLS = {
     "line ends in a value": b'<c r="A1" t="str"><v>a\r\nb</v></c>',
     "blank boolean": b'<c r="A1" t="b"/><c r="B1" t="b"><v></v></c>',
     "inline rich text": b'<c r="A1" t="inlineStr"><is><r><rPr><color rgb="FF0000"/></rPr><t>red</t></r></is></c>',
+    # Found by tests/test_reading_property.py: each of these was read differently by the two paths.
+    "prefixed cell": b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="A1"><x:v>7</x:v>'
+                     b'</x:c>',
+    "inline with a phonetic run": b'<c r="A1" t="inlineStr"><is><r><t>a</t></r><rPh sb="0" eb="1"><t>x</t></rPh>'
+                                  b'</is></c>',
+    "spaced end tags": b'<c r="A1" t="str"><f>B1</f ><v >x</v\n></c><c r="B1" t="inlineStr"><is><t>y</t\n></is></c>',
+    "attributes holding >": b'<c r="A1" t="str"><f a="x>y">B1</f><v b=">">2</v></c>',
+    "blank text and error cells": b'<c r="A1" t="str"/><c r="B1" t="e"/><c r="C1" t="inlineStr"/><c r="D1" t="d"/>',
 }
 
 
@@ -84,6 +92,26 @@ def test_fast_path_reads_what_expat_reads(name):
     assert values(wb.lookup("S", [(0, 0)])) == {k: v for k, v in expected.items() if k == (0, 0)}
     formulas = {pos: cell.formula for pos, cell in parse_sheet(sheet, wb.shared_strings).items()}
     assert {pos: cell.formula for pos, cell in workbook(sheet, strings).cells("S").items()} == formulas
+
+
+def test_a_row_without_its_number_is_the_row_after_the_last():
+    """r is optional on <row>: the first row without one is row 1 (expat's reader once made it row 2)."""
+    sheet = MAIN + b"<row><c><v>1</v></c></row><row><c/><c><v>2</v></c></row>" + END
+    assert values(parse_sheet(sheet, list)) == {(0, 0): 1.0, (1, 0): None, (1, 1): 2.0}
+
+
+@pytest.mark.parametrize("text", [b"&#1;", b"&#x1F;", b"&#xFFFE;", b"\x01", b"\x0b", b"a]]>b", "\ufffe".encode()])
+def test_text_no_xml_may_hold_is_refused_on_both_paths(text):
+    """A control character (literal or by reference), U+FFFE or "]]>" in text: expat refuses the part; the fast path
+    once read it (found by tests/test_reading_property.py)."""
+    sheet = MAIN + b'<row r="1"><c r="A1" t="str"><v>' + text + b"</v></c></row>" + END
+    strings = SST + b"<si><t>" + text + b"</t></si></sst>"
+    for read in (lambda: workbook(sheet).cells("S"), lambda: parse_sheet(sheet, list),
+                 lambda: list(workbook(MAIN + END, strings).shared_strings()),
+                 lambda: parse_shared_strings(strings)):
+        with pytest.raises(ReadError) as info:
+            read()
+        assert info.value.code == "bad-xml"
 
 
 def test_shared_strings_with_an_unusual_entry_tag_keep_their_order():
@@ -105,6 +133,9 @@ SST_SHAPES = {
     "processing instruction": b"<si><t>a</t></si><?x <si><t>EVIL</t></si>?><si><t>b</t></si>",
     "nested entry": b"<si><t>a</t><si><t>b</t></si></si><si><t>c</t></si>",
     "line ends": b"<si><t>a\r\nb</t></si>",
+    "spaced end tags": b"<si\n  ><t\n  >a</t\n  ></si\n  >",
+    "attribute holding >": b'<si><t a=">">a</t></si><si><t>b</t></si>',
+    "prefixed phonetic run": b'<si><t>a</t><x:rPh xmlns:x="' + MAIN_NS + b'"><x:t>x</x:t></x:rPh></si>',
 }
 
 

@@ -42,8 +42,8 @@ def parse_shared_strings(data: bytes, part: str = "") -> list[str]:
 def parse_sheet(data: bytes, shared, columns: frozenset[int] | None = None,
                  part: str = "") -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
-    st = {"ref": None, "t": "n", "in": None, "v": [], "f": [], "is": [], "row": 0, "col": -1, "has_f": False,
-          "count": 0}
+    st = {"t": "n", "in": None, "v": [], "f": [], "is": [], "row": -1, "col": -1, "has_f": False, "count": 0,
+          "phonetic": 0}
 
     def start(tag, attrs):
         local = tag.rsplit("}", 1)[-1]
@@ -62,12 +62,12 @@ def parse_sheet(data: bytes, shared, columns: frozenset[int] | None = None,
             r = attrs.get("r", "")
             st["row"] = int(r) - 1 if r.isascii() and r.isdigit() and len(r) <= 7 else st["row"] + 1
             st["col"] = -1
-        elif local in ("v", "f", "t"):
+        elif local in ("v", "f", "t") and not st["phonetic"]:
             st["in"] = local
             if local == "f":
                 st["has_f"] = True
-        elif local in ("rPh",):
-            st["in"] = "skip"
+        elif local == "rPh":  # a phonetic run's text (a reading aid) is not the cell's text
+            st["phonetic"] += 1
 
     def end(tag):
         local = tag.rsplit("}", 1)[-1]
@@ -77,8 +77,10 @@ def parse_sheet(data: bytes, shared, columns: frozenset[int] | None = None,
                 raise too_many_cells()
             if columns is None or st["col"] in columns:
                 cells[(st["row"], st["col"])] = _cell(st, shared)
-        elif local in ("v", "f", "t", "rPh"):
+        elif local in ("v", "f", "t"):
             st["in"] = None
+        elif local == "rPh":
+            st["phonetic"] -= 1
 
     def chars(text):
         where = st["in"]

@@ -18,13 +18,21 @@ from .cells import MAX_CELLS, Cell, excel_unescape, kind_name, too_many_cells, t
 from .errors import ReadError
 from .xmlsafe import PROLOG
 
-_V = re.compile(rb"<(?:\w+:)?v(?:\s[^<>]*)?>([^<]*)</(?:\w+:)?v>")
-_F = re.compile(rb"<(?:\w+:)?f(?:\s[^<>]*?)?(?:/>|>([^<]*)</(?:\w+:)?f>)")
-_T = re.compile(rb"<(?:\w+:)?t(?:\s[^<>]*?)?(?:/>|>([^<]*)</(?:\w+:)?t>)")
-_RPH = re.compile(rb"<(?:\w+:)?rPh\b(?:[^<]++|<(?!/?(?:\w+:)?rPh\b))*+</(?:\w+:)?rPh>")
-_SI = re.compile(rb"<(?:\w+:)?si(?:\s[^<>]*)?(?:/>|>((?:[^<]++|<(?!/?(?:\w+:)?si[\s/>]))*+)</(?:\w+:)?si>)")
+# A namespace prefix (any name XML allows, not only ASCII), attributes (a value may hold ">"), and a space
+# before the ">" of an end tag: all well-formed, all read by expat, so all read here too.
+_P = rb"(?:[^\s<>/:=\"']++:)?"
+_ATTRS = rb"""(?:\s++[^\s<>/="']++\s*+=\s*+(?:"[^"<]*+"|'[^'<]*+'))*+\s*+"""
+_V = re.compile(rb"<" + _P + rb"v" + _ATTRS + rb">([^<]*+)</" + _P + rb"v\s*+>")
+_F = re.compile(rb"<" + _P + rb"f" + _ATTRS + rb"(?:/>|>([^<]*+)</" + _P + rb"f\s*+>)")
+_T = re.compile(rb"<" + _P + rb"t" + _ATTRS + rb"(?:/>|>([^<]*+)</" + _P + rb"t\s*+>)")
+_RPH = re.compile(rb"<" + _P + rb"rPh\b(?:[^<]++|<(?!/?" + _P + rb"rPh\b))*+</" + _P + rb"rPh\s*+>")
+_SI = re.compile(rb"<" + _P + rb"si" + _ATTRS + rb"(?:/>|>((?:[^<]++|<(?!/?" + _P + rb"si[\s/>]))*+)</" + _P +
+                 rb"si\s*+>)")
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);")
 _UNKNOWN_ENTITY = re.compile(r"&(?!#x[0-9A-Fa-f]{1,6};|#[0-9]{1,7};|amp;|lt;|gt;|quot;|apos;)")
+# Characters XML text may not hold, literally or by reference (control characters but tab, line feed and carriage
+# return; U+FFFE and U+FFFF), and "]]>", which text may not hold literally.
+_NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
@@ -32,6 +40,8 @@ def _unescape(raw: bytes) -> str | None:
     """XML text as expat gives it: line ends normalised (a literal CR or CRLF is a line feed; a character
     reference to CR stays one), character references resolved; None for an entity only a DTD could define."""
     text = raw.decode("utf-8")
+    if (not text.isprintable() and _NOT_XML_CHARACTER.search(text)) or "]]>" in text:
+        raise _not_xml()  # expat refuses such a part; so must we, or the two would read it differently
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
@@ -45,11 +55,15 @@ def _entity(m: re.Match) -> str:
     name = m.group(1)
     if name.startswith("#"):
         code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
-        if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise ReadError("bad-xml", "a part of the file is damaged: it names a character that XML does not "
-                                       "allow")
+        if not (0x20 <= code <= 0xD7FF or code in (0x9, 0xA, 0xD) or 0xE000 <= code <= 0xFFFD
+                or 0x10000 <= code <= 0x10FFFF):  # XML's Char: what expat accepts
+            raise _not_xml()
         return chr(code)
     return _PREDEFINED[name]
+
+
+def _not_xml() -> ReadError:
+    return ReadError("bad-xml", "a part of the file is damaged: it holds a character that XML does not allow")
 
 
 class _LazyStrings:
@@ -96,7 +110,7 @@ def _si_text(inner: bytes) -> str:
     if inner.startswith(b"<t>") and inner.endswith(b"</t>") and b"<" not in inner[3:-4]:
         text = _unescape(inner[3:-4])
     else:
-        if b"<rPh" in inner:
+        if b"rPh" in inner:  # <rPh> or with a prefix
             inner = _RPH.sub(b"", inner)
         parts = [_unescape(t.group(1) or b"") for t in _T.finditer(inner)]
         text = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
@@ -120,7 +134,7 @@ def scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
         # each <si>, ~5x quicker than the pattern; each entry is cut at its </si> only when asked for.
         return _LazyStrings(chunks, closed=False)
     raw = [si.group(1) or b"" for si in _SI.finditer(data)]
-    if len(raw) != data.count(b"<si>") + data.count(b"<si ") + data.count(b"<si/>"):
+    if len(raw) != data.count(b"<si"):
         return None  # prefixed or unusual markup: expat reads it
     return _LazyStrings(raw)
 
@@ -165,6 +179,7 @@ _C_CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="[0-9]+")?(?: t=
                      rb"\s*(?:/>|><v>([^<&]+)</v></c>|>((?:[^<]++|<(?!/c>|c[\s/>]))*+)</c>)")
 
 _MARKUP = re.compile(rb"<[!?]")
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 Index = dict[bytes, tuple[bytes, bytes, bytes, bytes]]  # b"C5" -> (b"C5", type, plain value, other content)
 
 
@@ -195,6 +210,8 @@ def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
         raise too_many_cells()
     if _MARKUP.search(data, start, end):
         return None  # a comment, CDATA or processing instruction could hold what looks like a cell: expat
+    if data.find(b":c", start, end) >= 0 and _PREFIXED_CELL.search(data, start, end):
+        return None  # a cell written with a prefix (<x:c>) in a part that writes <sheetData> without: expat
     found = _C_CELL.findall(data, start, end)
     if len(found) != written:
         return None

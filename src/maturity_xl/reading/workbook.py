@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 
-from .cells import REF_BYTES, REF_POS, Cell, kind_name
+from .cells import REF_BYTES, REF_POS, Cell, kind_name, typed
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
 from .fastpath import Index, decode_raw, index_sheet, scan_shared_strings
@@ -105,8 +105,8 @@ class Workbook:
             _ref, kind, value, other = entry
             if other:
                 cell = None
-            elif not value:  # a blank cell with a style: an unanswered input
-                cell = blanks.get(kind) or blanks.setdefault(kind, Cell(None, None, kind_name(kind)))
+            elif not value:  # a blank cell with a style (an unanswered input): its type's empty value, as expat's
+                cell = blanks.get(kind) or blanks.setdefault(kind, _blank(kind_name(kind)))
             elif kind == b"s":
                 cell = shared_cells.get(value)  # one Cell per shared string: the map repeats a few often
                 if cell is None:
@@ -171,3 +171,8 @@ class Workbook:
                 raise ReadError("damaged", f"the file lists a sheet '{sheet}' whose contents are missing: it is "
                                            f"damaged or was put together by hand") from None
         return self._parts[path]
+
+
+def _blank(kind: str) -> Cell:
+    """A cell with nothing inside: None for most types, "" for text and error types (expat reads them so)."""
+    return Cell(typed(kind, "", None), None, kind)
