@@ -5,7 +5,8 @@ or in the file as a whole, random values patched into input cells, and random ed
 Whatever comes in, `parse` must answer within a few seconds with a Response (whose problems read as plain words)
 or raise a MaturityXLError, and the Response must be usable downstream (scores, JSON).
 
-CI runs a fixed number of examples; run longer with MXL_FUZZ_EXAMPLES (see docs/hostile-returns.md).
+CI runs a fixed number of examples; run longer with MXL_FUZZ_EXAMPLES (see docs/hostile-returns.md). That the
+reader's fast path reads what expat reads is tests/test_reading_property.py's property.
 """
 
 from __future__ import annotations
