@@ -53,6 +53,13 @@ def bases() -> tuple[bytes, ...]:
     return tuple(x for x in (patched, signed, resaved, libre) if x is not None)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _bases_built_first():
+    """The bases are built before Hypothesis times an example: the first would otherwise pay for them (LibreOffice
+    among them) and, on a busy machine, overrun the deadline once and then not again (a flaky failure)."""
+    bases()
+
+
 @functools.cache
 def members(index: int) -> tuple[tuple[str, bytes], ...]:
     return tuple(corpus.parts(bases()[index]))
