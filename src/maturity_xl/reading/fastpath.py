@@ -33,7 +33,7 @@ _UNKNOWN_ENTITY = re.compile(r"&(?!#x[0-9A-Fa-f]{1,6};|#[0-9]{1,7};|amp;|lt;|gt;
 # Text XML may not hold: "]]>" literally, U+FFFE and U+FFFF (EF BF BE, EF BF BF in UTF-8) literally or by
 # reference, control characters but tab, line feed and carriage return by reference (in _entity); each looked for
 # behind a one-byte search (memchr). A control character written literally is not looked for: no application
-# writes one, and looking in every text cost 0.6 M instructions a parse with str.isprintable and 3 M with
+# writes one, and looking in every text cost 0.6 M instructions a parse with str.isprintable and 2.4 M with
 # bytes.translate (a known difference from expat, in docs/hostile-returns.md).
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
