@@ -32,16 +32,18 @@ _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);")
 _UNKNOWN_ENTITY = re.compile(r"&(?!#x[0-9A-Fa-f]{1,6};|#[0-9]{1,7};|amp;|lt;|gt;|quot;|apos;)")
 # Text XML may not hold: "]]>" literally, U+FFFE and U+FFFF (EF BF BE, EF BF BF in UTF-8) literally or by
 # reference, control characters but tab, line feed and carriage return by reference (in _entity); each looked for
-# behind a one-byte search (memchr). A control character written literally is not looked for: no application
-# writes one, and looking in every text cost 0.6 M instructions a parse with str.isprintable and 2.4 M with
-# bytes.translate (a known difference from expat, in docs/hostile-returns.md).
+# behind a one-byte search. (bytes.find throughout, not `in`: `in` first tries its needle as an int, raising and
+# clearing a TypeError each time, about five times the cost of the search.) A control character written literally
+# is not looked for: no application writes one, and looking in every text cost 0.6 M instructions a parse with
+# str.isprintable and 2.4 M with bytes.translate (a known difference from expat, in docs/hostile-returns.md).
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
 def _unescape(raw: bytes) -> str | None:
     """XML text as expat gives it: line ends normalised (a literal CR or CRLF is a line feed; a character
     reference to CR stays one), character references resolved; None for an entity only a DTD could define."""
-    if (b"]" in raw and b"]]>" in raw) or (b"\xef" in raw and (b"\xef\xbf\xbe" in raw or b"\xef\xbf\xbf" in raw)):
+    if (raw.find(b"]") >= 0 and raw.find(b"]]>") >= 0) or (
+            raw.find(b"\xef") >= 0 and (raw.find(b"\xef\xbf\xbe") >= 0 or raw.find(b"\xef\xbf\xbf") >= 0)):
         raise _not_xml()  # expat refuses such a part; so must we, or the two would read it differently
     text = raw.decode("utf-8")
     if "\r" in text:
@@ -109,10 +111,10 @@ class _LazyStrings:
 
 
 def _si_text(inner: bytes) -> str:
-    if inner.startswith(b"<t>") and inner.endswith(b"</t>") and b"<" not in inner[3:-4]:
+    if inner.startswith(b"<t>") and inner.endswith(b"</t>") and inner.find(b"<", 3, len(inner) - 4) < 0:
         text = _unescape(inner[3:-4])
     else:
-        if b"rPh" in inner:  # <rPh> or with a prefix
+        if inner.find(b"rPh") >= 0:  # <rPh> or with a prefix
             inner = _RPH.sub(b"", inner)
         parts = [_unescape(t.group(1) or b"") for t in _T.finditer(inner)]
         text = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
@@ -130,7 +132,8 @@ def scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
     before = chunks.pop(0)
     entries = len(chunks)
     if entries and data.count(b"<si") == entries and data.count(b"si>") == 2 * entries and \
-            data.count(b"</si><si>") == entries - 1 and not before.endswith(b"</si>") and b"</si>" in chunks[-1]:
+            data.count(b"</si><si>") == entries - 1 and not before.endswith(b"</si>") and \
+            chunks[-1].find(b"</si>") >= 0:
         # The shape every spreadsheet application writes: entries opened exactly "<si>", each closed "</si>" right
         # before the next opens (so every one is closed; none is nested), none prefixed or self-closed. Split at
         # each <si>, ~5x quicker than the pattern; each entry is cut at its </si> only when asked for.
@@ -146,7 +149,7 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
     formula = None
     value: object = None
     if inner:
-        if inner.startswith(b"<v>") and inner.endswith(b"</v>") and b"<" not in inner[3:-4]:
+        if inner.startswith(b"<v>") and inner.endswith(b"</v>") and inner.find(b"<", 3, len(inner) - 4) < 0:
             raw = inner[3:-4]
             text = _unescape(raw)
         else:
@@ -240,16 +243,16 @@ def _decode_usual(kind: str, inner: bytes, shared) -> Cell | None:
         head = 7 if inner.startswith(b"<is><t>") else 28 if inner.startswith(b'<is><t xml:space="preserve">') else 0
         if head:
             raw = inner[head:-9]
-            text = _unescape(raw) if b"<" not in raw else None
+            text = _unescape(raw) if raw.find(b"<") < 0 else None
             return None if text is None else Cell(excel_unescape(text), None, kind)
     elif inner.startswith(b"<f>") and kind != "inlineStr":  # an inline string keeps its text in <is>
         end = inner.find(b"</f>")
-        if end < 0 or b"<" in inner[3:end]:
+        if end < 0 or inner.find(b"<", 3, end) >= 0:
             return None
         rest = inner[end + 4:]
         if rest in _EMPTY_VALUES:
             raw = b""
-        elif rest.startswith(b"<v>") and rest.endswith(b"</v>") and b"<" not in rest[3:-4]:
+        elif rest.startswith(b"<v>") and rest.endswith(b"</v>") and rest.find(b"<", 3, len(rest) - 4) < 0:
             raw = rest[3:-4]
         else:
             return None
