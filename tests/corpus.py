@@ -33,7 +33,7 @@ from maturity_xl.batch import Template
 from maturity_xl.generate import Service
 from maturity_xl.layout import ASSESSMENT, METADATA, START, Layout, cell
 from maturity_xl.model import Framework
-from maturity_xl.reader import open_workbook
+from maturity_xl.reading import open_workbook
 from maturity_xl.sign import signature
 from maturity_xl.simulate import Filled, filled_workbook, patch_cells, random_answers
 from maturity_xl.spec import load_framework

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 import corpus
 from conftest import make_spec
-from maturity_xl import catalogue, reader
+from maturity_xl import catalogue
 from maturity_xl import collect as collect_module
 from maturity_xl.catalogue import CATALOGUE, ENTRIES, RETURN, UnknownCode
 from maturity_xl.cli import main
@@ -37,7 +37,9 @@ from maturity_xl.collect import Limits, check_signature, collect
 from maturity_xl.errors import GenerationError, MaturityXLError, SpecError, SpecProblem
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, START, Layout, cell
 from maturity_xl.parse import Registry, parse
-from maturity_xl.reader import ReadError, open_workbook, open_zip
+from maturity_xl.reading import ReadError, open_workbook, open_zip
+from maturity_xl.reading import expat as reading_expat
+from maturity_xl.reading import fastpath as reading_fastpath
 from maturity_xl.report import write_csvs
 from maturity_xl.response import Problem
 from maturity_xl.simulate import patch_cells
@@ -97,10 +99,10 @@ def test_entries_are_whole():
 
 
 def test_the_readers_codes_and_advice_are_the_catalogues():
-    """Every code reader.py raises is a fatal return code, and its ReadError carries the catalogue's advice.
-    (reader.py keeps its own ADVICE table until ReadError takes its advice from the catalogue.)"""
-    raised = _codes_in_source(SRC / "reader.py")["return"]
-    assert raised, "no ReadError codes found in reader.py"
+    """Every code the reading package raises is a fatal return code, and its ReadError carries the catalogue's
+    advice."""
+    raised = set().union(*(_codes_in_source(path)["return"] for path in (SRC / "reading").glob("*.py")))
+    assert raised, "no ReadError codes found in reading/"
     for code in raised:
         assert RETURN[code].severities == ("fatal",), code
         assert ReadError(code, "m").advice == RETURN[code].advice, code
@@ -297,7 +299,8 @@ def _parsed(monkeypatch) -> Seen:
     seen |= _seen_in(parse(_drop_sheet(strict, METADATA)))
     seen |= _seen_in(parse(_rename_sheet(data, ACTIONS, ASSESSMENT)))  # two sheets of one name
     seen |= _seen_in(parse(_column_claimed_twice(data, lay)))
-    monkeypatch.setattr(reader, "MAX_CELLS", 10)
+    monkeypatch.setattr(reading_fastpath, "MAX_CELLS", 10)
+    monkeypatch.setattr(reading_expat, "MAX_CELLS", 10)
     seen |= _seen_in(parse(data, name="many-cells.xlsx"))
     monkeypatch.undo()
     seen |= _seen_in(parse(Path(__file__).parent))  # a folder: the operating system refuses to read it

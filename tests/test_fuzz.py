@@ -5,7 +5,8 @@ or in the file as a whole, random values patched into input cells, and random ed
 Whatever comes in, `parse` must answer within a few seconds with a Response (whose problems read as plain words)
 or raise a MaturityXLError, and the Response must be usable downstream (scores, JSON).
 
-CI runs a fixed number of examples; run longer with MXL_FUZZ_EXAMPLES (see docs/hostile-returns.md).
+CI runs a fixed number of examples; run longer with MXL_FUZZ_EXAMPLES (see docs/hostile-returns.md). That the
+reader's fast path reads what expat reads is tests/test_reading_property.py's property.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import corpus
 from maturity_xl.errors import MaturityXLError
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, START, Layout, cell
 from maturity_xl.parse import parse
-from maturity_xl.reader import open_workbook
+from maturity_xl.reading import open_workbook
 from maturity_xl.response import Response
 from maturity_xl.simulate import patch_cells
 
@@ -50,6 +51,13 @@ def bases() -> tuple[bytes, ...]:
     resaved = corpus.openpyxl_edit(b.filled("fuzz-c")[0], lambda _wb: None)
     libre = corpus._libreoffice(b.filled("fuzz-d")[0], "xlsx", "fuzz")
     return tuple(x for x in (patched, signed, resaved, libre) if x is not None)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _bases_built_first():
+    """The bases are built before Hypothesis times an example: the first would otherwise pay for them (LibreOffice
+    among them) and, on a busy machine, overrun the deadline once and then not again (a flaky failure)."""
+    bases()
 
 
 @functools.cache

@@ -22,13 +22,13 @@ import pytest
 
 import corpus
 from corpus import ACCEPTED, CASES, DANGEROUS_TEXT, KEY, PASSWORD, REJECTED
-from maturity_xl import reader, report
+from maturity_xl import report
 from maturity_xl.collect import ACCEPTED as LOG_ACCEPTED
 from maturity_xl.collect import ERRORS, INCOMPLETE, WARNINGS, check_signature, collect
 from maturity_xl.collect import REJECTED as LOG_REJECTED
 from maturity_xl.csvsafe import dangerous
 from maturity_xl.parse import parse
-from maturity_xl.reader import ReadError, read_member
+from maturity_xl.reading import ReadError, read_member, zipsafe
 from maturity_xl.response import Response
 from maturity_xl.settle import status as status_of
 
@@ -160,7 +160,7 @@ def test_macros_are_carried_never_run(cases, corpus_dir):
         assert "xl/vbaProject.bin" in zf.namelist()
     opened: list[str] = []
     real_open = zipfile.ZipFile.open
-    real_inflate = reader._inflate
+    real_inflate = zipsafe._inflate
 
     def spy(self, name, *args, **kwargs):
         opened.append(name if isinstance(name, str) else name.filename)
@@ -172,7 +172,7 @@ def test_macros_are_carried_never_run(cases, corpus_dir):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(zipfile.ZipFile, "open", spy)
-        mp.setattr(reader, "_inflate", spy_inflate)
+        mp.setattr(zipsafe, "_inflate", spy_inflate)
         response = parse(corpus_dir / case.name)
     assert response.problems == [] and ratings_of(response) == case.ratings
     assert opened and "xl/vbaProject.bin" not in opened
@@ -352,7 +352,7 @@ def test_a_rerun_gives_the_same_reports(good, tmp_path):
 
 def _metadata_row(data: bytes, first_cell: str, last: bool = False) -> int:
     from maturity_xl.layout import METADATA
-    from maturity_xl.reader import open_workbook
+    from maturity_xl.reading import open_workbook
 
     wb = open_workbook(data)
     try:

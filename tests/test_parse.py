@@ -246,7 +246,7 @@ def _both_metadata_reads(data: bytes):
     (head, map) of the metadata sheet read whole."""
     from maturity_xl.parse import default_registry
     from maturity_xl.parse.parser import Parser
-    from maturity_xl.reader import open_workbook
+    from maturity_xl.reading import open_workbook
 
     wb = open_workbook(data)
     try:

@@ -132,7 +132,7 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list[str]]:
 
     from openpyxl import load_workbook
 
-    from .reader import ReadError, check_zip
+    from .reading import ReadError, check_zip
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from .layout import ACTIONS, ASSESSMENT, START, Layout, cell
 from .model import Framework
-from .reader import open_workbook
+from .reading import open_workbook
 
 EXCEL_EPOCH = date(1899, 12, 30)
 

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 
 from . import catalogue
-from .reader import ReadError, check_zip, open_zip, read_member
+from .reading import ReadError, check_zip, open_zip, read_member
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..reader import MAX_RATIO, RATIO_CHECK_FLOOR, ReadError, read_member
+from ..reading import ReadError, read_member
+from ..reading.zipsafe import MAX_RATIO, RATIO_CHECK_FLOOR
 from ..safeio import is_regular, read_regular
 
 LITTER = {".ds_store", "thumbs.db", "desktop.ini"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..catalogue import message
 from ..parse import Registry, parse
-from ..reader import ReadError
+from ..reading import ReadError
 from ..response import Problem, Response
 from . import sources
 from .sources import Source

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..reader import INFLATE_ERRORS, Cell, ReadError, Workbook, open_workbook, split_ref
+from ..reading import INFLATE_ERRORS, Cell, ReadError, Workbook, open_workbook, split_ref
 
 __all__ = ["INFLATE_ERRORS", "Cell", "ReadError", "Workbook", "open_workbook", "split_ref"]

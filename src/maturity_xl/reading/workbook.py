@@ -1,0 +1,178 @@
+"""An opened return: its sheets by name, each read on demand by the fast path or expat, and the shared strings."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+
+from .cells import REF_BYTES, REF_POS, Cell, kind_name, typed
+from .errors import ReadError
+from .expat import parse_shared_strings, parse_sheet
+from .fastpath import Index, decode_raw, index_sheet, scan_shared_strings
+from .xmlsafe import run_expat, xml_part
+
+
+@dataclass(slots=True)
+class SheetInfo:
+    name: str
+    path: str
+    state: str  # visible, hidden, veryHidden
+
+
+@dataclass(slots=True)
+class Workbook:
+    """An opened, checked package. Sheets are parsed on demand and cached."""
+
+    zf: zipfile.ZipFile
+    sheets: dict[str, SheetInfo]
+    strict: bool = False
+    _shared: list[str] | None = None
+    _cells: dict[tuple, dict[tuple[int, int], Cell]] = field(default_factory=dict)
+    _indexes: dict[str, Index | None] = field(default_factory=dict)
+    _shared_cells: dict[bytes, Cell] = field(default_factory=dict)
+    _blanks: dict[bytes, Cell] = field(default_factory=dict)  # one blank Cell per type attribute
+    _expat: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
+    workbook_protected: bool = False
+    shared_strings_path: str | None = None
+    _parts: dict[str, bytes] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def shared_strings(self) -> list[str]:
+        if self._shared is None:
+            path = self.shared_strings_path
+            data = xml_part(self.zf, path, "the shared strings") if path else b""
+            fast = scan_shared_strings(data)
+            self._shared = fast if fast is not None else parse_shared_strings(data, path or "")
+        return self._shared
+
+    def cells(self, sheet: str, columns: frozenset[int] | None = None) -> dict[tuple[int, int], Cell]:
+        """The cells of a sheet keyed by 0-based (row, col); only the given columns when asked (faster)."""
+        key = (sheet, columns)
+        if key not in self._cells:
+            index = self._index(sheet)
+            if index is None:
+                data = self._sheet_part(sheet)
+                self._cells[key] = parse_sheet(data, self.shared_strings, columns, self.sheets[sheet].path)
+            else:
+                positions = [REF_POS[ref] for ref in index]
+                if columns is not None:
+                    positions = [pos for pos in positions if pos[1] in columns]
+                self._cells[key] = self._decode(sheet, index, positions)
+        return self._cells[key]
+
+    def lookup(self, sheet: str, positions: list[tuple[int, int]], *,
+               rows: int | None = None) -> dict[tuple[int, int], Cell]:
+        """Just the cells at `positions` (0-based row, col), decoded only for those; blank ones are left out.
+
+        `rows`: every position is in the sheet's first `rows` rows, so only the part of the sheet before the
+        next row is scanned (rows are written in order); a sheet where that cannot be told is indexed whole.
+        """
+        if rows is not None and sheet not in self._indexes:
+            head = index_sheet(self._sheet_part(sheet), stop_row=rows + 1)
+            if head is not None:
+                return self._decode(sheet, head, positions)
+        index = self._index(sheet)
+        if index is None:
+            wanted = set(positions)
+            columns = frozenset(col for _row, col in wanted)
+            return {k: v for k, v in self.cells(sheet, columns).items() if k in wanted}
+        return self._decode(sheet, index, positions)
+
+    def _index(self, sheet: str) -> Index | None:
+        if sheet not in self._indexes:
+            self._indexes[sheet] = index_sheet(self._sheet_part(sheet))
+        return self._indexes[sheet]
+
+    def _decode(self, sheet: str, index: Index, positions) -> dict[tuple[int, int], Cell]:
+        """The Cells at `positions` that are in the index.
+
+        The hot loop of reading a return (about five hundred cells): blanks, shared strings and whole numbers
+        are decoded inline; anything else goes through decode_raw, and what that leaves to expat is read with
+        expat. Each position is asked for once on the usual path, so decoded cells are not kept per position.
+        """
+        out: dict[tuple[int, int], Cell] = {}
+        strings = None
+        shared_cells = self._shared_cells
+        blanks = self._blanks
+        refs = REF_BYTES
+        find = index.get
+        for pos in positions:
+            entry = find(refs[pos])
+            if entry is None:
+                continue
+            _ref, kind, value, other = entry
+            if other:
+                cell = None
+            elif not value:  # a blank cell with a style (an unanswered input): its type's empty value, as expat's
+                cell = blanks.get(kind) or blanks.setdefault(kind, _blank(kind_name(kind)))
+            elif kind == b"s":
+                cell = shared_cells.get(value)  # one Cell per shared string: the map repeats a few often
+                if cell is None:
+                    if strings is None:
+                        strings = self.shared_strings()
+                    try:
+                        cell = Cell(strings[int(value)], None, "s")
+                    except (ValueError, IndexError):
+                        cell = Cell(None, None, "s")
+                    shared_cells[value] = cell
+            elif not kind and value.isdigit() and len(value) < 16:
+                cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
+            else:
+                cell = None
+            if cell is None:
+                cell = decode_raw(kind, value, other, self.shared_strings)
+                if cell is None:  # markup the fast path leaves to expat: read it from one expat pass
+                    cell = self._by_expat(sheet).get(pos, Cell(None))
+            out[pos] = cell
+        return out
+
+    def _by_expat(self, sheet: str) -> dict[tuple[int, int], Cell]:
+        """The whole sheet read once by expat, for the cells the fast path leaves to it (once, not per cell: a
+        hostile sheet of thousands of such cells must not be parsed thousands of times)."""
+        cells = self._expat.get(sheet)
+        if cells is None:
+            cells = parse_sheet(self._sheet_part(sheet), self.shared_strings, None, self.sheets[sheet].path)
+            self._expat[sheet] = cells
+        return cells
+
+    def custom_properties(self) -> dict[str, str]:
+        try:
+            data = xml_part(self.zf, "docProps/custom.xml", "the document properties")
+        except KeyError:
+            return {}
+        props: dict[str, str] = {}
+        state = {"name": None, "text": []}
+
+        def start(tag, attrs):
+            if tag.endswith("property"):
+                state["name"] = attrs.get("name")
+                state["text"] = []
+
+        def end(tag):
+            if tag.endswith("property") and state["name"]:
+                props[state["name"]] = "".join(state["text"])
+                state["name"] = None
+
+        def chars(text):
+            if state["name"]:
+                state["text"].append(text)
+
+        run_expat(data, start, end, chars, "docProps/custom.xml")
+        return props
+
+    def _sheet_part(self, sheet: str) -> bytes:
+        path = self.sheets[sheet].path
+        if path not in self._parts:
+            try:
+                self._parts[path] = xml_part(self.zf, path, f"the '{sheet}' sheet")
+            except KeyError:
+                raise ReadError("damaged", f"the file lists a sheet '{sheet}' whose contents are missing: it is "
+                                           f"damaged or was put together by hand") from None
+        return self._parts[path]
+
+
+def _blank(kind: str) -> Cell:
+    """A cell with nothing inside: None for most types, "" for text and error types (expat reads them so)."""
+    return Cell(typed(kind, "", None), None, kind)

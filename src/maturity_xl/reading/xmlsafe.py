@@ -1,0 +1,91 @@
+"""XML safety: a part as UTF-8 that the fast scans and expat can both read, no DTD anywhere it could stand (which
+rules out entity bombs and external entities), and expat run with every DTD handler refusing."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zipfile
+from xml.parsers import expat
+
+from .errors import ReadError
+from .zipsafe import read_member
+
+_DTD_MESSAGE = ("the file contains an XML document type declaration, which workbooks never need (it is how "
+                "entity bombs and external-entity attacks work)")
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_TEXT_ENCODINGS = ("utf-8", "utf-16", "utf-32", "iso8859", "latin", "cp125", "ascii")
+
+
+def xml_part(zf: zipfile.ZipFile, name: str, what: str) -> bytes:
+    """An XML part as UTF-8 bytes, checked: no DTD, valid text. KeyError when the part is missing."""
+    return xml_bytes(read_member(zf, name), name, what)
+
+
+def xml_bytes(data: bytes, name: str = "", what: str = "") -> bytes:
+    """`data` as UTF-8 XML that the fast scans and expat can both read, or a ReadError."""
+    where = f"{what} ({name})" if what and name else (what or name or "a part")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or data[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+        data = _recode(data, "utf-16", where)
+    else:
+        declared = _DECLARED_ENCODING.match(data.removeprefix(codecs.BOM_UTF8))
+        if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            data = _recode(data, declared.group(1).decode("ascii"), where)
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ReadError("bad-xml", f"{where} is damaged: it holds bytes that are not text") from None
+    if data.startswith(b"<!DOCTYPE", PROLOG.match(data, 3 if data.startswith(codecs.BOM_UTF8) else 0).end()):
+        raise ReadError("xml-dtd", _DTD_MESSAGE)
+    return data
+
+
+# What may come before a document type declaration: white space, processing instructions (the XML declaration)
+# and comments. A DTD can stand only there; one anywhere else is a syntax error to expat, and the fast scans
+# never expand an entity (they leave any but XML's own five to expat), so looking past the prolog, a search
+# of every byte of a part, is not needed. Possessive repeats: linear on an unclosed comment.
+PROLOG = re.compile(rb"(?:\s++|<\?(?:[^?]++|\?(?!>))*+\?>|<!--(?:[^-]++|-(?!->))*+-->)*+")
+
+
+def _recode(data: bytes, encoding: str, where: str) -> bytes:
+    """XML in another text encoding (UTF-16, Latin-1, ...) as UTF-8 with its declaration to match."""
+    try:
+        codec = codecs.lookup(encoding).name
+        if not codec.startswith(_TEXT_ENCODINGS):
+            raise LookupError(codec)
+        text = data.decode(codec)
+    except (LookupError, UnicodeDecodeError):
+        raise ReadError("bad-xml", f"{where} is in a text encoding ({encoding}) that workbooks do not use") \
+            from None
+    text = text.removeprefix("\ufeff")
+    text = re.sub(r"""^(<\?xml[^>]{0,200}?encoding\s*=\s*)["'][^"']*["']""", r'\1"UTF-8"', text, count=1)
+    return text.encode("utf-8")
+
+
+def run_expat(data: bytes, start, end, chars, part: str = "") -> None:
+    parser = expat.ParserCreate(namespace_separator="}")
+
+    def no_dtd(*_args):
+        raise ReadError("xml-dtd", _DTD_MESSAGE)
+
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    parser.ExternalEntityRefHandler = no_dtd
+    if start:
+        parser.StartElementHandler = start
+    if end:
+        parser.EndElementHandler = end
+    if chars:
+        parser.CharacterDataHandler = chars
+        parser.buffer_text = True
+    where = f" ({part})" if part else ""
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise ReadError("bad-xml", f"a part of the file{where} is damaged: it is not well-formed XML "
+                                   f"({expat.ErrorString(exc.code)}, line {exc.lineno})") from None
+    except ReadError:
+        raise
+    except (ValueError, OverflowError, IndexError, KeyError, TypeError):
+        raise ReadError("bad-xml", f"a part of the file{where} holds values in a shape no workbook has") from None
