@@ -324,13 +324,13 @@ GENERATED = (
 # Each stage's codes, in the order docs/problems.md lists them.
 STAGES: dict[str, tuple[Entry, ...]] = {
     "What the bytes are (sniff.py)": SNIFFED,
-    "The zip and its parts (reader.py)": READ,
-    "The workbook's content (parse.py)": PARSED,
+    "The zip and its parts (reading/)": READ,
+    "The workbook's content (parse/)": PARSED,
     "Signatures (collect --key)": SIGNED,
     "Which return counts (settle.py)": SETTLED,
-    "The collector (collect.py)": COLLECTED,
+    "The collector (collect/)": COLLECTED,
     "Framework specs (spec/)": SPEC_ENTRIES,
-    "Generating a workbook (generate.py)": GENERATED,
+    "Generating a workbook (generate/)": GENERATED,
 }
 ENTRIES: tuple[Entry, ...] = tuple(e for stage in STAGES.values() for e in stage)
 
