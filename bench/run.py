@@ -142,6 +142,53 @@ def bench_collect(folder: Path, n: int, work: Path) -> dict:
     return f
 
 
+SYNTHESISE_CHILD = """
+import random, sys
+sys.path.insert(0, {src!r})
+from datetime import UTC, datetime
+from pathlib import Path
+from maturity_xl.batch import Template
+from maturity_xl.generate import Service
+from maturity_xl.simulate import filled_workbook, random_answers
+from maturity_xl.spec import load_framework
+fw = load_framework({framework!r})
+template = Template(fw, generated_at=datetime(2026, 11, 1, tzinfo=UTC))
+rng = random.Random({n})
+folder = Path({folder!r})
+folder.mkdir(parents=True)
+for i in range({n}):
+    blank = template.personalise(Service(f"S{{i:05d}}", f"Service number {{i}}"))
+    (folder / f"return-{{i:05d}}.xlsx").write_bytes(filled_workbook(fw, blank, random_answers(fw, rng)))
+"""
+
+
+def bench_against(fw, n: int, other: Path, work: Path, rounds: int = 3) -> None:
+    """Collection (files to frames, then the reports) with this checkout's code and with another's, alternately
+    in one run, each reading returns its own code made (so each knows their layout): the ratio is what to read on
+    a machine whose speed swings."""
+    trees = {"this checkout": ROOT / "src", str(other): other}
+    folders = {}
+    for label, src in trees.items():
+        folders[label] = work / f"returns-{len(folders)}"
+        code = SYNTHESISE_CHILD.format(src=str(src), framework=fw.id, n=n, folder=str(folders[label]))
+        subprocess.run([sys.executable, "-c", code], check=True)
+    best: dict[str, dict] = {}
+    for _ in range(rounds):
+        for label, src in trees.items():
+            out = work / "reports"
+            out.mkdir(exist_ok=True)
+            code = COLLECT_CHILD.format(src=str(src), folder=str(folders[label]), workers=os.cpu_count() or 1,
+                                        out=str(out))
+            result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            f = json.loads(result.stdout.strip().splitlines()[-1])
+            if label not in best or f["parse"] < best[label]["parse"]:
+                best[label] = f
+    ours, theirs = best["this checkout"], best[str(other)]
+    for what, key in (("files to frames", "parse"), ("report.xlsx", "xlsx"), ("report.html", "html")):
+        row(f"{what}, {n:,} returns: this checkout against {other}", f"{ours[key] / n * 1000:.2f} ms vs "
+            f"{theirs[key] / n * 1000:.2f} ms a return", f"(ratio {ours[key] / theirs[key]:.2f}; best of {rounds})")
+
+
 def bench_baselines(paths: list[Path], sample: int, ours_per_file: float) -> None:
     import pandas as pd
 
@@ -299,6 +346,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a first look")
     parser.add_argument("--framework", default="coventry-warwickshire", help="the framework returns are made from")
     parser.add_argument("--feedback", type=int, metavar="N", help="only the feedback packs, for N services")
+    parser.add_argument("--against", type=Path, metavar="OTHER/src", help="only collection and its reports, this "
+                        "checkout against another's src folder, alternately in one run (e.g. a worktree of main)")
     parser.add_argument("--store", type=int, nargs=3, metavar=("ROUNDS", "SERVICES", "RETURNS"),
                         help="only the programme store: e.g. --store 5 10000 10000 (5 rounds of 10,000 services, "
                              "and collect --store of 10,000 returns)")
@@ -309,7 +358,9 @@ def main() -> None:
           file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mxl-bench-") as tmp:
         work = Path(tmp)
-        if args.feedback:
+        if args.against:
+            bench_against(fw, small, args.against.resolve(), work)
+        elif args.feedback:
             bench_feedback(fw, args.feedback, work)
         elif args.store:
             bench_store(fw, args.store[1], args.store[0], args.store[2], work)
