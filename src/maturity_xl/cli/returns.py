@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -185,10 +186,15 @@ def _collect_summary(collection) -> None:
 
 
 @main.command("feedback", epilog=_epilog(
-    "maturity-xl feedback returns/ --expected output/lincs/manifest.csv --out-dir feedback/",
+    "maturity-xl feedback returns/ --expected output/lincs/manifest.csv --out-dir feedback/\n"
+    "maturity-xl feedback --store programme.db --round 2027 --out-dir feedback/   # with change since 2026",
     "  0  a pack was written for every service that returned, and feedback/manifest.csv",
-    "  1  a path is missing or holds no file, or a pack could not be written"))
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+    "  1  a path is missing or holds no file, the store or round cannot be read, or a pack could not be written"))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--store", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Take the returns from this programme store instead of PATHS (no workbook is opened); each pack "
+                   "then shows the change since the round before.")
+@click.option("--round", "round_name", default=None, help="With --store: the round (default: the latest).")
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT / "feedback",
               show_default=True, help="Folder for each service's pack and manifest.csv.")
 @click.option("--expected", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -197,23 +203,46 @@ def _collect_summary(collection) -> None:
               "against (default: today).")
 @click.option("--no-pdf", is_flag=True, help="Write the HTML packs only (PDFs need Chromium).")
 @click.option("--open-password", default=None, help="The password agreed with services, to open encrypted returns.")
-def feedback_command(paths: tuple[Path, ...], out_dir: Path, expected: tuple[Path, ...], today, no_pdf: bool,
-                     open_password: str | None) -> None:
-    """Write a feedback pack (HTML and PDF) for each service that returned, from PATHS, and a manifest."""
-    from ..collect import collect
+def feedback_command(paths: tuple[Path, ...], store: Path | None, round_name: str | None, out_dir: Path,
+                     expected: tuple[Path, ...], today, no_pdf: bool, open_password: str | None) -> None:
+    """Write a feedback pack (HTML and PDF) for each service that returned, from PATHS or a store, and a manifest."""
     from ..feedback import write_feedback_for
 
-    _count_inputs(paths)
+    if bool(paths) == bool(store):
+        raise click.UsageError("give the returns (PATHS) or a programme store (--store), one of the two")
+    if paths:
+        _count_inputs(paths)
+    day = today.date() if today else None
     try:
-        collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
-                             password=open_password)
-        bar = _progress(len(collection.heads), "feedback")
-        manifest = write_feedback_for(collection, out_dir, pdf=not no_pdf, progress=bar.update if bar else None)
-        if bar:
-            bar.close()
+        with ExitStack() as stack:
+            collection, previous = (_from_store(stack, store, round_name, day) if store else
+                                    (_collected(paths, expected, day, open_password), None))
+            bar = _progress(len(collection.heads), "feedback")
+            if bar:
+                stack.callback(bar.close)
+            manifest = write_feedback_for(collection, out_dir, pdf=not no_pdf, previous=previous,
+                                          progress=bar.update if bar else None)
     except MaturityXLError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {exc.filename or ''}: {exc.strerror}") from None
     kinds = "HTML" if no_pdf else "HTML and PDF"
     click.echo(f"wrote {plural(len(collection.heads), 'feedback pack')} ({kinds}) in {out_dir}; manifest: {manifest}")
+
+
+def _collected(paths, expected, day, open_password):
+    from ..collect import collect
+
+    return collect(paths, expected=list(expected) or None, today=day, password=open_password)
+
+
+def _from_store(stack: ExitStack, path: Path, round_name: str | None, day):
+    """A round of the store as a collection, and the frames of the round before it (for each pack's change); the
+    store stays open until the packs are written (its frames are read when first asked for)."""
+    from ..store import Store
+
+    store = stack.enter_context(Store(path, create=False))
+    current = store.round(round_name)
+    earlier = store.previous(current)
+    previous = store.collection(earlier.name, today=day).frames() if earlier is not None else None
+    return store.collection(current.name, today=day), previous

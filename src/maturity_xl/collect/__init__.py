@@ -52,6 +52,8 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
             progress: Callable[[int], None] | None = None, workers: int | None = None,
             limits: Limits | None = None, key: bytes | None = None, password: str | None = None) -> Collection:
     """Read every return under `paths` into a Collection; never modifies an input file."""
+    # A wrong --expected is said before any return is read, not after every one has been.
+    manifest = read_manifest(expected) if expected else None
     registry = registry or default_registry()
     workers = workers if workers is not None else (os.cpu_count() or 1)
     limits = limits or Limits()
@@ -76,7 +78,6 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
         finally:
             results.close()  # on an interruption, stops the workers (_parse_all's BaseException handler)
     store.keep(_counted_per_service(accepted, log))
-    manifest = read_manifest(expected) if expected else None
     notices = [n for n in (key_notice(store.heads) if key is not None else "",) if n]
     return Collection(store, log, manifest, registry, today, notices)
 

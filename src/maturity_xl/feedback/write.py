@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from ..batch import safe_filename
+from ..csvsafe import defuse_text
 from .figures import FrameworkLookup, Pack, build_packs
 from .render import render_pack
 
@@ -81,16 +82,13 @@ def write_feedback_for(collection, out_dir: Path, *, pdf: bool = True, previous=
 
 
 def _write_manifest(path: Path, rows: list[Written]) -> None:
-    def safe(value: str) -> str:  # a mail merge opens this in a spreadsheet: no formulas (CWE-1236)
-        return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
-
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
             out = csv.writer(fh)
             out.writerow(MANIFEST_COLUMNS)
             for w in rows:
-                out.writerow([safe(str(getattr(w, c))) for c in MANIFEST_COLUMNS])
+                out.writerow([defuse_text(str(getattr(w, c))) for c in MANIFEST_COLUMNS])  # CWE-1236
         os.replace(tmp, path)
     finally:
         if tmp.exists():
