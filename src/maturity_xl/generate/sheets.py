@@ -9,6 +9,11 @@ from ..layout import ACTIONS, ASSESSMENT, START, SUMMARY, Chart, cell, col_lette
 from ..model import ActionColumn, Statement
 from .book import EARLIEST_DATE, LATEST_DATE, Book, row_height
 
+TOP_REACHED = "Top statement reached: keep it there"
+# Lines of room in the white boxes before anything is typed: the Assessment's rationale and evidence, the Action
+# plan's action, notes and evidence boxes (rows grow beyond this as answers are typed; see _FittingWorksheet).
+STATEMENT_BOX_LINES, ACTION_BOX_LINES = 3, 4
+
 
 class Writer(Book):
     """Writes the sheets; `generate` calls start, assessment, actions, summary, then metadata."""
@@ -49,8 +54,9 @@ class Writer(Book):
                  f"columns by editing the spec file and generating the workbooks again; keep statement ids stable "
                  f"and raise the version when the meaning changes.",
                  "The sheets are protected so that the layout stays readable when your return is collected: "
-                 "only the white boxes can be edited. You can still resize rows and columns, and filter the "
-                 "action plan."]
+                 "only the white boxes can be edited. Rows grow to fit what you type (in LibreOffice when you "
+                 "leave the cell). Excel also lets you drag rows and columns wider; LibreOffice does not on "
+                 "protected sheets. You can filter the action plan."]
         r = self._section(ws, r, "Notes", list(fw.notes) + about)
         credit = [f"Source: {fw.source}"] + ([f"Credit: {fw.credit}"] if fw.credit else [])
         self._section(ws, r, "Source and credit", credit)
@@ -149,7 +155,7 @@ class Writer(Book):
         shown = st.title if lay.descriptor_mode and st.title else st.text
         ws.write_string(r, lay.A_ID, st.id, f["id"])
         ws.write_string(r, lay.A_TEXT, shown, f["cell_bold"] if lay.descriptor_mode else f["cell"])
-        ws.set_row(r, row_height((shown, lay.assessment_columns[lay.A_TEXT].width), min_lines=2))
+        ws.set_row(r, row_height((shown, lay.assessment_columns[lay.A_TEXT].width), min_lines=STATEMENT_BOX_LINES))
         ws.write_blank(r, lay.A_RATING, None, f["rating"])
         self._validate(ws, r, lay.A_RATING, r, dict(rating_validation))
         rating = cell(r, lay.A_RATING)
@@ -201,8 +207,11 @@ class Writer(Book):
             r, ar = c.action_row, c.row
             st = next(s for s in fw.statements if s.id == c.statement_id)
             shown = st.title if lay.descriptor_mode and st.title else st.text
+            # Tall enough for the longest text the row can show (the next statement for any rating) and for a
+            # few lines in each white box; the row stays automatic, so a longer answer grows it.
+            targets = [(text, widths[lay.P_TARGET]) for text in self._possible_targets(st, descriptor_target)]
             ws.set_row(r, row_height((shown, widths[lay.P_TEXT]), (areas[c.area_id], widths[lay.P_AREA]),
-                                     min_lines=3 if descriptor_target else 2))
+                                     *targets, min_lines=ACTION_BOX_LINES))
             ws.write_formula(r, lay.P_ID, f"={a_sheet}!{cell(ar, lay.A_ID)}", f["id"], st.id)
             ws.write_string(r, lay.P_AREA, areas[c.area_id], f["cell"])
             ws.write_formula(r, lay.P_TEXT, f"={a_sheet}!{cell(ar, lay.A_TEXT)}", f["cell"], shown)
@@ -215,7 +224,7 @@ class Writer(Book):
                 first, last = c.descriptor_rows[0], c.descriptor_rows[-1]
                 block = f"{a_sheet}!${col_letter(lay.A_TEXT)}${first + 1}:${col_letter(lay.A_TEXT)}${last + 1}"
                 target = (f'=IF({rating}="","",IF(ISNA({match}),"",IFERROR(INDEX({block},{match}+1),'
-                          f'"Top statement reached: keep it there")))')
+                          f'"{TOP_REACHED}")))')
             else:
                 target = (f'=IF({rating}="","",IF(ISNA({match}),"",INDEX(ScaleText,'
                           f'MIN({match}+1,ROWS(ScaleValues)))))')
@@ -232,6 +241,12 @@ class Writer(Book):
         ws.freeze_panes(lay.P_HEADER_ROW + 1, lay.plan_freeze_col)
         self._print(ws, lay.P_HEADER_ROW)
         self._protect(ws, autofilter=True)
+
+    def _possible_targets(self, st: Statement, descriptor_target: bool) -> list[str]:
+        """Every text the Action plan's target cell can show for `st`, whatever the rating."""
+        if descriptor_target:
+            return [st.descriptor(value) for value, _text in st.descriptors[1:]] + [TOP_REACHED]
+        return [f"{lv.value} - {lv.label}" for lv in self.fw.scale.levels]
 
     def _action_input(self, ws: Worksheet, r: int, col: int, column: ActionColumn) -> None:
         f = self.f
