@@ -132,7 +132,7 @@ class Chart:
 # The columns the generator fills on the Assessment sheet and the Action plan (before the framework's own), in
 # their usual order; a layout may add others (see Layout.assessment_column_specs).
 ASSESSMENT_FIELDS = ("statement_id", "statement_text", "rating", "level", "rationale", "evidence")
-PLAN_FIELDS = ("action_statement_id", "area", "action_text", "action_rating", "action_level", "target", "gap")
+PLAN_FIELDS = ("action_statement_id", "action_text", "area", "action_rating", "action_level", "target", "gap")
 # The Summary table's columns.
 SUMMARY_FIELDS = ("area", "statements", "rated", "mean", "lowest", "highest", "at_target")
 # The defined names the workbook's formulas use, each a column of the metadata sheet's [scale] rows.
@@ -256,10 +256,11 @@ class Layout:
         """The Action plan's columns in their usual order: its own, then the framework's action columns."""
         fw = self.framework
         descriptor_target = fw.target_mode == "next-descriptor"
+        # The id and the statement come first: printed two pages wide, columns A:B repeat on the right-hand page.
         columns = {
             "action_statement_id": ("ID", 8, "id"),
-            "area": (fw.terms.area, 18, "shown"),
             "action_text": (fw.terms.statement, 40, "shown"),
+            "area": (fw.terms.area, 18, "shown"),
             "action_rating": ("Rating", 7, "shown"),
             "action_level": (fw.scale.name, 14, "shown"),
             "target": ("Next statement to work towards" if descriptor_target else "Target (next level)",

@@ -22,6 +22,7 @@ TITLE_LIMIT, INPUT_LIMIT, ERROR_LIMIT = 32, 255, 224
 
 
 LINE_HEIGHT = 12.75  # points per line of 10-point Arial
+TITLE_HEIGHT = 24  # a 16-point title's row
 
 
 def row_height(*cells: tuple[str, float], min_lines: int = 1) -> float:
@@ -60,7 +61,7 @@ class Book:
         base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
         self.f = {
             "title": f({**base, "bold": True, "font_size": 16, "font_color": "#1F3864"}),
-            "subtitle": f({**base, "italic": True, "font_color": "#595959"}),
+            "subtitle": f({**base, "italic": True, "font_color": "#595959", "text_wrap": True}),
             "h2": f({**base, "bold": True, "font_size": 12, "font_color": "#1F3864", "bottom": 1}),
             "text": f({**base, "text_wrap": True}),
             "bold": f({**base, "bold": True, "text_wrap": True}),
@@ -113,10 +114,15 @@ class Book:
         options.update(extra)
         ws.protect(self.password or "", options)
 
-    def _print(self, ws: Worksheet, repeat_to_row: int | None) -> None:
+    def _print(self, ws: Worksheet, repeat_to_row: int | None, *, pages_wide: int = 1,
+               repeat_cols: int | None = None) -> None:
+        """A4 landscape, `pages_wide` pages across; header rows (and columns A to `repeat_cols`) on every page."""
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(pages_wide, 0)
+        if repeat_cols is not None:
+            ws.repeat_columns(0, repeat_cols)
+            ws.print_across()  # page 2 is the right half of page 1's rows, so the pages read in pairs
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
         if repeat_to_row is not None:
             ws.repeat_rows(repeat_to_row)
@@ -124,6 +130,20 @@ class Book:
         # part per workbook instead of every sheet.
         title = f"{self.fw.title}, version {self.fw.version}".replace("&", "&&")
         ws.set_footer(f"&L&8{title}&R&8Page &P of &N")
+
+    def _heading(self, ws: Worksheet, title: str, subtitle: str, last_col: int, width: float) -> None:
+        """The sheet's title and, under it, a subtitle wrapped within columns A to `last_col` (`width` units wide).
+
+        Both rows get their height: a 16-point title in a default 15-point row overlapped the subtitle. The
+        subtitle's cells hold no input, so merging them costs no screen reader or row fitting anything.
+        """
+        lay = self.layout
+        ws.set_row(lay.TITLE_ROW, TITLE_HEIGHT)
+        ws.write_string(lay.TITLE_ROW, 0, title, self.f["title"])
+        if last_col > 0:
+            ws.merge_range(lay.SUBTITLE_ROW, 0, lay.SUBTITLE_ROW, last_col, "", self.f["subtitle"])
+        ws.write_string(lay.SUBTITLE_ROW, 0, subtitle, self.f["subtitle"])
+        ws.set_row(lay.SUBTITLE_ROW, row_height((subtitle, width)))
 
     @property
     def rated_formula(self) -> str:

@@ -13,6 +13,8 @@ TOP_REACHED = "Top statement reached: keep it there"
 # Lines of room in the white boxes before anything is typed: the Assessment's rationale and evidence, the Action
 # plan's action, notes and evidence boxes (rows grow beyond this as answers are typed; see _FittingWorksheet).
 STATEMENT_BOX_LINES, ACTION_BOX_LINES = 3, 4
+# An Action plan wider than this (in column-width units; the Assessment is about 190) prints two pages wide.
+TWO_PAGE_WIDTH = 200
 
 
 class Writer(Book):
@@ -24,11 +26,10 @@ class Writer(Book):
         ws.set_column(label, label, 26)
         ws.set_column(answer, answer, 100)
         ws.hide_gridlines(2)
-        ws.write_string(lay.TITLE_ROW, 0, fw.title, f["title"])
         line = f"Version {fw.version} · self-assessment workbook"
         if self.service.name:
             line += f" for {self.service.name}"
-        ws.write_string(lay.SUBTITLE_ROW, 0, line, f["subtitle"])
+        self._heading(ws, fw.title, line, answer, 126)
         ws.write_string(lay.DETAILS_ROW, label, "Your details", f["h2"])
         ws.write_string(lay.DETAILS_ROW, answer, "Fill in the white boxes.", f["subtitle"])
         self._details(ws)
@@ -104,14 +105,13 @@ class Writer(Book):
         widths = {c.col: c.width for c in lay.assessment_columns}
         for col, width in widths.items():
             ws.set_column(col, col, width)
-        ws.write_string(lay.TITLE_ROW, 0, f"Assessment: {fw.title}", f["title"])
         if lay.descriptor_mode:
             how = (f"For each {fw.terms.statement.lower()}, read its five statements, then choose the number of the "
                    f"one that fits best from the dropdown in the Rating column. The chosen statement lights up.")
         else:
             how = (f"For each statement, choose a rating from {scale.minimum} to {scale.maximum} from the dropdown in "
                    f"the Rating column (the scale is on the Start here sheet), then say why and what shows it.")
-        ws.write_string(lay.SUBTITLE_ROW, 0, how, f["subtitle"])
+        self._heading(ws, f"Assessment: {fw.title}", how, lay.assessment_last_col, sum(widths.values()))
         for c in lay.assessment_columns:
             ws.write_string(lay.A_HEADER_ROW, c.col, c.header, f["header"])
         ws.set_row(lay.A_HEADER_ROW, row_height(*((c.header, c.width) for c in lay.assessment_columns)))
@@ -196,10 +196,12 @@ class Writer(Book):
             ws.set_column(c.col, c.col, c.width)
             ws.write_string(lay.P_HEADER_ROW, c.col, c.header, f["header"])
         ws.set_row(lay.P_HEADER_ROW, row_height(*((c.header, c.width) for c in lay.plan_columns)))
-        ws.write_string(lay.TITLE_ROW, 0, f"Action plan: {fw.title}", f["title"])
-        ws.write_string(lay.SUBTITLE_ROW, 0, "This plan fills itself from your assessment. Grey rows have no gap. Use "
-                                             "the filter on the Gap column to show only the statements you still "
-                                             "have to work on, then fill in the white boxes.", f["subtitle"])
+        # Title and subtitle stay within A:B, the columns printed on both pages of a row.
+        repeated = max(lay.P_ID, lay.P_TEXT)
+        self._heading(ws, "Action plan", f"{fw.title}. This plan fills itself from your assessment. Grey rows "
+                      "have no gap. Use the filter on the Gap column to show only the statements you still have "
+                      "to work on, then fill in the white boxes.", repeated,
+                      sum(widths[c] for c in range(repeated + 1)))
         areas = {a.id: a.title for a in fw.areas}
         a_sheet = quote_sheet(ASSESSMENT)
         last_col = lay.plan_last_col
@@ -239,7 +241,10 @@ class Writer(Book):
             "type": "formula", "criteria": f"=${col_letter(lay.P_GAP)}{first + 1}=0", "format": f["muted"]})
         ws.autofilter(lay.P_HEADER_ROW, 0, lay.action_last_row, last_col)
         ws.freeze_panes(lay.P_HEADER_ROW + 1, lay.plan_freeze_col)
-        self._print(ws, lay.P_HEADER_ROW)
+        # Two page widths, the id and statement repeated on the right-hand page: one page width squeezed
+        # Lincolnshire's 16 columns to about 45 % (docs/workbook-research.md).
+        self._print(ws, lay.P_HEADER_ROW, pages_wide=2 if sum(widths.values()) > TWO_PAGE_WIDTH else 1,
+                    repeat_cols=repeated if {lay.P_ID, lay.P_TEXT} == {0, 1} else None)
         self._protect(ws, autofilter=True)
 
     def _possible_targets(self, st: Statement, descriptor_target: bool) -> list[str]:
@@ -275,10 +280,9 @@ class Writer(Book):
     def summary(self) -> None:
         ws, f, fw, lay = self.ws[SUMMARY], self.f, self.fw, self.layout
         scale = fw.scale
-        ws.write_string(lay.TITLE_ROW, 0, f"Summary: {fw.title}", f["title"])
-        ws.write_string(lay.SUBTITLE_ROW, 0, "These figures update as you fill in the Assessment. They describe your "
-                                             "own service's profile to plan improvement; a self-assessment is not a "
-                                             "league table.", f["subtitle"])
+        self._heading(ws, f"Summary: {fw.title}", "These figures update as you fill in the Assessment. They "
+                      "describe your own service's profile to plan improvement; a self-assessment is not a league "
+                      "table.", lay.summary_columns[-1].col, sum(c.width for c in lay.summary_columns))
         for c in lay.summary_columns:
             ws.set_column(c.col, c.col, c.width)
             ws.write_string(lay.S_HEADER_ROW, c.col, c.header, f["header"])
