@@ -91,6 +91,8 @@ def test_filled_workbook_recalculates_without_errors(fid, frameworks, recalculat
             continue
         for row in ws.iter_rows():
             for c in row:
+                if ws.title == SUMMARY and c.column == lay.summary_chart_col + 1:
+                    continue  # the mean chart's hidden data: #N/A where an area has nothing rated, a gap
                 assert not (isinstance(c.value, str) and c.value.startswith(ERRORS)), \
                     f"{ws.title}!{c.coordinate} = {c.value}"
     ratings = filled[fid]

@@ -300,12 +300,16 @@ class Layout:
     def summary_col(self, field: str) -> int:
         return SUMMARY_FIELDS.index(field)
 
+    # A hidden column right of the Summary table: each area's mean, or #N/A when none is rated, which the mean
+    # chart plots, so "not rated" is a gap and never a bar that could read as the scale's lowest level.
+    summary_chart_col = len(SUMMARY_FIELDS)
+
     @property
     def mean_chart(self) -> Chart:
         """Each area's mean rating, as a bar chart below the distribution."""
         sheet = quote_sheet(SUMMARY)
         first, last = self.area_spans[0].summary_row + 1, self.area_spans[-1].summary_row + 1
-        names, means = col_letter(self.summary_col("area")), col_letter(self.summary_col("mean"))
+        names, means = col_letter(self.summary_col("area")), col_letter(self.summary_chart_col)
         return Chart(f"={sheet}!${names}${first}:${names}${last}", f"={sheet}!${means}${first}:${means}${last}",
                      self.distribution_last_row + 2, 0)
 

@@ -302,6 +302,10 @@ class Writer(Book):
             ws.write_formula(r, col("highest"), f'=IF({n}=0,"",MAX({rng}))', f["formula_num"], "")
             ws.write_formula(r, col("at_target"), f'=IF({n}=0,"",COUNTIF({rng},">={scale.target}")/{n})',
                              f["formula_pct"], "")
+            ws.write_formula(r, lay.summary_chart_col, f"=IF({n}=0,NA(),AVERAGE({rng}))", f["formula_dec"],
+                             "#N/A")
+        ws.write_string(lay.S_HEADER_ROW, lay.summary_chart_col, "Mean for the chart", f["header"])
+        ws.set_column(lay.summary_chart_col, lay.summary_chart_col, 9, None, {"hidden": True})
         labels, counts = lay.DISTRIBUTION_LABEL_COL, lay.DISTRIBUTION_COUNT_COL
         ws.write_string(lay.distribution_heading_row, labels, "How many are at each level", f["h2"])
         ws.write_blank(lay.distribution_heading_row, counts, None, f["h2"])
@@ -311,12 +315,27 @@ class Writer(Book):
         height = max(260, 70 + 34 * len(lay.area_spans))
         # No data labels: LibreOffice draws XlsxWriter's value labels with the series and category names as well,
         # which buries the bars; the figures stand in the table beside each chart.
+        area_word = fw.terms.area.lower()
         chart = self._chart(ws, "bar", lay.mean_chart, "Mean rating", "#2F5597", 330, height,
-                            f"Mean rating by {fw.terms.area.lower()}")
-        chart.set_x_axis({"min": scale.minimum, "max": scale.maximum, "major_unit": 1})
+                            f"Mean rating by {area_word}", {"description": (
+                                f"Bar chart: the mean rating of each {area_word} on the scale {scale.minimum} to "
+                                f"{scale.maximum}; an {area_word} with nothing rated has no bar. The same figures "
+                                f"are in the Mean column of the table above.")})
+        # The axis starts one below the scale, so a mean at the scale's lowest level is a bar one unit long,
+        # and not rated (#N/A) is no bar at all; the axis does not label that extra step.
+        chart.set_x_axis({"min": scale.minimum - 1, "max": scale.maximum, "major_unit": 1,
+                          "num_format": '0;"";0' if scale.minimum == 0 else '0;"";""',
+                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_y_axis({"reverse": True})
-        self._chart(ws, "column", lay.distribution_chart, "Statements", "#70AD47", 430, height,
-                    "How many are at each level", {"x_offset": 40})
+        chart.show_hidden_data()
+        total = len(fw.statements)
+        column = self._chart(ws, "column", lay.distribution_chart, "Statements", "#70AD47", 430, height,
+                             "How many are at each level", {"x_offset": 40, "description": (
+                                 f"Column chart: how many of the {total} {self.statement_word} are rated at each "
+                                 f"level of the scale, {scale.minimum} to {scale.maximum}. The same counts are in "
+                                 f"the table beside it.")})
+        # Counts step by whole numbers (the default stepped by 0.5 for small counts).
+        column.set_y_axis({"min": 0, "major_unit": 1 if total <= 20 else 5, "num_format": "0"})
         ws.freeze_panes(lay.S_HEADER_ROW + 1, 0)
         self._print(ws, lay.S_HEADER_ROW)
         self._protect(ws)
