@@ -150,6 +150,8 @@ class Layout:
     HEADER_ROW = 3  # every sheet's table header: under the title, the subtitle and a blank row
     A_HEADER_ROW = P_HEADER_ROW = S_HEADER_ROW = HEADER_ROW
     TITLE_ROW, SUBTITLE_ROW = 0, 1
+    # Between the subtitle and the table: Start here's Protected View line, the Assessment's notice (spec `notice`).
+    NOTE_ROW = 2
     # Start here: labels in A, the respondent's answers in B, under a "Your details" heading.
     LABEL_COL, VALUE_COL, DETAILS_ROW = 0, 1, 3
     # Summary, below the table: each level's label and how many ratings are at it (the distribution chart's data).

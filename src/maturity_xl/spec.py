@@ -100,8 +100,8 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-TOP_KEYS = {"id", "title", "version", "source", "credit", "introduction", "instructions", "notes", "terms", "scale",
-            "rating", "action_plan", "areas"}
+TOP_KEYS = {"id", "title", "version", "source", "credit", "introduction", "instructions", "notes", "notice",
+            "maintainer_notes", "terms", "scale", "rating", "action_plan", "areas"}
 
 
 def parse_spec(data: Any, file: str = "<spec>") -> Framework:
@@ -121,6 +121,8 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
     introduction = c.field(data, "introduction", "", str, default="")
     instructions = _string_list(c, data, "instructions", "", required=True)
     notes = _string_list(c, data, "notes", "", required=False)
+    notice = c.field(data, "notice", "", str, required=False, default="")
+    maintainer_notes = _string_list(c, data, "maintainer_notes", "", required=False)
     terms = _terms(c, data)
     scale = _scale(c, data)
     rating = c.field(data, "rating", "", dict, required=False, default={})
@@ -149,6 +151,7 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
         target_mode=target_mode, rationale_label=labels["rationale_label"],
         rationale_help=labels["rationale_help"], evidence_label=labels["evidence_label"],
         evidence_help=labels["evidence_help"], notes=tuple(_one_line(n) for n in notes), terms=terms, path=file,
+        notice=_one_line(notice), maintainer_notes=tuple(_one_line(n) for n in maintainer_notes),
     )
 
 

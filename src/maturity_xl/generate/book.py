@@ -62,6 +62,8 @@ class Book:
         self.f = {
             "title": f({**base, "bold": True, "font_size": 16, "font_color": "#1F3864"}),
             "subtitle": f({**base, "italic": True, "font_color": "#595959", "text_wrap": True}),
+            "notice": f({**base, "bold": True, "text_wrap": True, "font_color": "#1F3864", "bg_color": "#FFF2CC",
+                         "border": 1, "border_color": "#BF9000"}),
             "h2": f({**base, "bold": True, "font_size": 12, "font_color": "#1F3864", "bottom": 1}),
             "text": f({**base, "text_wrap": True}),
             "bold": f({**base, "bold": True, "text_wrap": True}),
