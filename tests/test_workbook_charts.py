@@ -48,7 +48,7 @@ def test_counts_step_by_one_and_not_rated_is_a_gap_below_the_lowest_level(fid, f
     assert ref.endswith(f"${cell(first, layout.summary_chart_col)[0]}${first + 1}:"
                         f"${cell(first, layout.summary_chart_col)[0]}${layout.area_spans[-1].summary_row + 1}")
     formula = ws.cell(first + 1, layout.summary_chart_col + 1).value
-    assert formula.startswith("=IF(COUNT(") and "NA()" in formula
+    assert formula.startswith("=IF(SUM(") and "NA()" in formula
     assert ws.column_dimensions[cell(0, layout.summary_chart_col)[0]].hidden
     with zipfile.ZipFile(path) as z:
         drawing = z.read("xl/drawings/drawing1.xml").decode()

@@ -188,6 +188,7 @@ class Layout:
             for i, (key, label, kind, help) in enumerate(RESPONDENT_FIELDS)
         )
         self.counter_row = self.DETAILS_ROW + 1 + len(self.respondent) + 1
+        self.attention_row = self.counter_row + 1  # "2 answers need attention", under the counter
         self.start_body_row = self.counter_row + 2
         rows, spans = self._assessment_rows()
         self.assessment_rows = tuple(rows)
@@ -305,6 +306,24 @@ class Layout:
     # A hidden column right of the Summary table: each area's mean, or #N/A when none is rated, which the mean
     # chart plots, so "not rated" is a gap and never a bar that could read as the scale's lowest level.
     summary_chart_col = len(SUMMARY_FIELDS)
+
+    @property
+    def summary_level_cols(self) -> tuple[int, ...]:
+        """Hidden columns right of the chart's: one per level, each row counting its area's ratings at that level
+        (headed by the level's value); every Summary figure is computed from these counts, so a value pasted past
+        the dropdown is counted by neither the workbook nor the parser."""
+        first = self.summary_chart_col + 1
+        return tuple(range(first, first + len(self.framework.scale.levels)))
+
+    @property
+    def level_range(self) -> str:
+        """The Assessment's level column (a level's label where the rating is on the scale)."""
+        c = col_letter(self.A_LEVEL)
+        return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
+
+    def area_level_range(self, span: AreaSpan) -> str:
+        c = col_letter(self.A_LEVEL)
+        return f"{quote_sheet(ASSESSMENT)}!${c}${span.first_row + 1}:${c}${span.last_row + 1}"
 
     @property
     def mean_chart(self) -> Chart:

@@ -94,6 +94,8 @@ class Book:
             "counter": f({**base, "bold": True, "font_size": 12, "font_color": "#1F3864"}),
             "meta": f({"font_name": "Arial", "font_size": 9}),
             "muted": f({"font_color": "#A6A6A6", "bg_color": "#F2F2F2"}),
+            "attention": f({"bold": True, "font_color": "#000000", "bg_color": "#F4B183"}),
+            "attention_text": f({**base, "bold": True, "text_wrap": True, "font_color": "#843C0C"}),
             "chosen": f({"bold": True, "font_color": "#1E4620", "bg_color": "#C6EFCE"}),
             "chosen_mark": f({"bold": True, "font_color": "#1E4620"}),
         }

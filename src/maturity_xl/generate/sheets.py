@@ -18,6 +18,29 @@ STATEMENT_BOX_LINES, ACTION_BOX_LINES = 3, 4
 TWO_PAGE_WIDTH = 200
 
 
+# What the level column says of a rating the collector will not count (a value pasted past the dropdown).
+CHECK = "Check this answer: not on the scale"
+
+
+def first_counted(counts: list[str], values: tuple[int, ...]) -> str:
+    """The first of `values` whose count is above 0 (nested IFs: MINIFS is not in Excel 2016)."""
+    formula = str(values[-1])
+    for count, value in zip(counts[-2::-1], values[-2::-1], strict=True):
+        formula = f"IF({count}>0,{value},{formula})"
+    return formula
+
+
+def level_formula(rating: str) -> str:
+    """The level column: the label of the level `rating` means, read by the parser's rule (Scale.read): a number
+    on the scale, or text that clearly names a level ("3", " 3 ", "3 - Growing", "Growing", any case), which the
+    parser accepts with a warning; CHECK for anything else (9, 2.5, "three"), which the parser drops. The
+    Summary counts these labels, so the workbook's figures are the collector's."""
+    text = f"TRIM({rating})"
+    position = (f"IF(ISNUMBER({rating}),MATCH({rating},ScaleValues,0),IFERROR(MATCH({text},ScaleText,0),"
+                f"IFERROR(MATCH({text},ScaleLabels,0),MATCH(VALUE({text}),ScaleValues,0))))")
+    return f'=IF({text}="","",IFERROR(INDEX(ScaleLabels,{position}),"{CHECK}"))'
+
+
 class Writer(Book):
     """Writes the sheets; `generate` calls start, assessment, actions, summary, then metadata."""
 
@@ -39,8 +62,15 @@ class Writer(Book):
         self._details(ws)
         total = len(fw.statements)
         ws.write_string(lay.counter_row, label, "Progress", f["label"])
-        ws.write_formula(lay.counter_row, answer, f'={self.rated_formula}&" of {total} {self.statement_word} rated"',
+        overall_rated = f"{quote_sheet(SUMMARY)}!{cell(lay.overall_summary_row, lay.summary_col('rated'))}"
+        ws.write_formula(lay.counter_row, answer, f'={overall_rated}&" of {total} {self.statement_word} rated"',
                          f["counter"], f"0 of {total} {self.statement_word} rated")
+        # Before sending: how many ratings the collector will not count, in words (and where to look).
+        attention = f'COUNTIF({lay.level_range},"{CHECK}")'
+        ws.write_formula(lay.attention_row, answer,
+                         f'=IF({attention}=0,"",{attention}&IF({attention}=1," answer needs"," answers need")&'
+                         f'" attention: on the Assessment, the level column says ""{CHECK}"". Choose a rating '
+                         f'from the dropdown.")', f["attention_text"], "")
         r = lay.start_body_row
         r = self._section(ws, r, "About this framework", fw.introduction.split("\n\n"))
         steps = [f"{i}. {step}" for i, step in enumerate(fw.instructions, 1)]
@@ -146,6 +176,12 @@ class Writer(Book):
             "type": "3_color_scale", "min_type": "num", "min_value": scale.minimum, "min_color": "#F8CBAD",
             "mid_type": "num", "mid_value": (scale.minimum + scale.maximum) / 2, "mid_color": "#FFE699",
             "max_type": "num", "max_value": scale.maximum, "max_color": "#A9D08E"})
+        # A rating the collector will not count: marked in colour and, in the level column, in words.
+        level = f"${col_letter(lay.A_LEVEL)}{lay.A_HEADER_ROW + 2}"
+        ws.conditional_format(*ratings, {"type": "formula", "criteria": f'={level}="{CHECK}"',
+                                         "format": f["attention"]})
+        ws.conditional_format(lay.A_HEADER_ROW + 1, lay.A_LEVEL, lay.assessment_last_row, lay.A_LEVEL, {
+            "type": "formula", "criteria": f'={level}="{CHECK}"', "format": f["attention"]})
         self._input_help(ws, lay.A_RATIONALE, fw.rationale_label, fw.rationale_help)
         self._input_help(ws, lay.A_EVIDENCE, fw.evidence_label, fw.evidence_help)
         ws.freeze_panes(lay.A_HEADER_ROW + 1, lay.assessment_freeze_col)
@@ -160,10 +196,7 @@ class Writer(Book):
         ws.set_row(r, row_height((shown, lay.assessment_columns[lay.A_TEXT].width), min_lines=STATEMENT_BOX_LINES))
         ws.write_blank(r, lay.A_RATING, None, f["rating"])
         self._validate(ws, r, lay.A_RATING, r, dict(rating_validation))
-        rating = cell(r, lay.A_RATING)
-        ws.write_formula(r, lay.A_LEVEL,
-                         f'=IF({rating}="","",IFERROR(INDEX(ScaleLabels,MATCH({rating},ScaleValues,0)),'
-                         f'"Not on the scale"))', f["formula"], "")
+        ws.write_formula(r, lay.A_LEVEL, level_formula(cell(r, lay.A_RATING)), f["formula"], "")
         ws.write_blank(r, lay.A_RATIONALE, None, f["input"])
         ws.write_blank(r, lay.A_EVIDENCE, None, f["input"])
 
@@ -289,23 +322,36 @@ class Writer(Book):
             ws.set_column(c.col, c.col, c.width)
             ws.write_string(lay.S_HEADER_ROW, c.col, c.header, f["header"])
         ws.set_row(lay.S_HEADER_ROW, row_height(*((c.header, c.width) for c in lay.summary_columns)))
-        rows = [(span.summary_row, span.title, span.statements, lay.area_rating_range(span), False)
+        rows = [(span.summary_row, span.title, span.statements, lay.area_level_range(span), False)
                 for span in lay.area_spans]
-        rows.append((lay.overall_summary_row, "Overall", len(fw.statements), lay.rating_range, True))
+        rows.append((lay.overall_summary_row, "Overall", len(fw.statements), lay.level_range, True))
         col = lay.summary_col
-        for r, title, count, rng, bold in rows:
+        level_cols = lay.summary_level_cols
+        for c, level in zip(level_cols, scale.levels, strict=True):
+            ws.write_number(lay.S_HEADER_ROW, c, level.value, f["header"])
+        ws.set_column(level_cols[0], level_cols[-1], 6, None, {"hidden": True})
+        first, last = col_letter(level_cols[0]), col_letter(level_cols[-1])
+        values = f"${first}${lay.S_HEADER_ROW + 1}:${last}${lay.S_HEADER_ROW + 1}"
+        for r, title, count, levels, bold in rows:
             ws.write_string(r, col("area"), title, f["cell_bold"] if bold else f["cell"])
             ws.set_row(r, row_height((title, lay.summary_columns[col("area")].width)))
             ws.write_number(r, col("statements"), count, f["formula_num"])
-            n = f"COUNT({rng})"
+            # Counted from the level column, which names a level only where the parser reads one.
+            counts = [cell(r, c) for c in level_cols]
+            for c, level in zip(level_cols, scale.levels, strict=True):
+                ws.write_formula(r, c, f'=COUNTIF({levels},"{level.label}")', f["formula_num"], 0)
+            row_counts = f"{first}{r + 1}:{last}{r + 1}"
+            n = f"SUM({row_counts})"
+            mean = f"SUMPRODUCT({values},{row_counts})/{n}"
             ws.write_formula(r, col("rated"), f"={n}", f["formula_num"], 0)
-            ws.write_formula(r, col("mean"), f'=IF({n}=0,"",AVERAGE({rng}))', f["formula_dec"], "")
-            ws.write_formula(r, col("lowest"), f'=IF({n}=0,"",MIN({rng}))', f["formula_num"], "")
-            ws.write_formula(r, col("highest"), f'=IF({n}=0,"",MAX({rng}))', f["formula_num"], "")
-            ws.write_formula(r, col("at_target"), f'=IF({n}=0,"",COUNTIF({rng},">={scale.target}")/{n})',
+            ws.write_formula(r, col("mean"), f'=IF({n}=0,"",{mean})', f["formula_dec"], "")
+            ws.write_formula(r, col("lowest"), f'=IF({n}=0,"",{first_counted(counts, scale.values)})',
+                             f["formula_num"], "")
+            ws.write_formula(r, col("highest"), f'=IF({n}=0,"",{first_counted(counts[::-1], scale.values[::-1])})',
+                             f["formula_num"], "")
+            ws.write_formula(r, col("at_target"), f'=IF({n}=0,"",SUMIF({values},">={scale.target}",{row_counts})/{n})',
                              f["formula_pct"], "")
-            ws.write_formula(r, lay.summary_chart_col, f"=IF({n}=0,NA(),AVERAGE({rng}))", f["formula_dec"],
-                             "#N/A")
+            ws.write_formula(r, lay.summary_chart_col, f"=IF({n}=0,NA(),{mean})", f["formula_dec"], "#N/A")
         ws.write_string(lay.S_HEADER_ROW, lay.summary_chart_col, "Mean for the chart", f["header"])
         ws.set_column(lay.summary_chart_col, lay.summary_chart_col, 9, None, {"hidden": True})
         labels, counts = lay.DISTRIBUTION_LABEL_COL, lay.DISTRIBUTION_COUNT_COL
@@ -313,7 +359,8 @@ class Writer(Book):
         ws.write_blank(lay.distribution_heading_row, counts, None, f["h2"])
         for r, level in enumerate(scale.levels, lay.distribution_first_row):
             ws.write_string(r, labels, f"{level.value} - {level.label}", f["cell"])
-            ws.write_formula(r, counts, f"=COUNTIF({lay.rating_range},{level.value})", f["formula_num"], 0)
+            overall = cell(lay.overall_summary_row, lay.summary_level_cols[r - lay.distribution_first_row])
+            ws.write_formula(r, counts, f"={overall}", f["formula_num"], 0)
         height = max(260, 70 + 34 * len(lay.area_spans))
         # No data labels: LibreOffice draws XlsxWriter's value labels with the series and category names as well,
         # which buries the bars; the figures stand in the table beside each chart.
