@@ -144,6 +144,10 @@ class Writer(Book):
             how = (f"For each statement, choose a rating from {scale.minimum} to {scale.maximum} from the dropdown in "
                    f"the Rating column (the scale is on the Start here sheet), then say why and what shows it.")
         self._heading(ws, f"Assessment: {fw.title}", how, lay.assessment_last_col, sum(widths.values()))
+        if fw.notice:
+            # Where the statements are, so the workbook cannot be taken for what it is not (e.g. the official tool).
+            ws.merge_range(lay.NOTE_ROW, 0, lay.NOTE_ROW, lay.assessment_last_col, fw.notice, f["notice"])
+            ws.set_row(lay.NOTE_ROW, row_height((fw.notice, sum(widths.values()) - 4)))
         for c in lay.assessment_columns:
             ws.write_string(lay.A_HEADER_ROW, c.col, c.header, f["header"])
         ws.set_row(lay.A_HEADER_ROW, row_height(*((c.header, c.width) for c in lay.assessment_columns)))
@@ -193,6 +197,11 @@ class Writer(Book):
         shown = st.title if lay.descriptor_mode and st.title else st.text
         ws.write_string(r, lay.A_ID, st.id, f["id"])
         ws.write_string(r, lay.A_TEXT, shown, f["cell_bold"] if lay.descriptor_mode else f["cell"])
+        if st.provenance:
+            # Its source within reach: a comment on the statement (shown on hover or selection; printed nowhere).
+            note = f"Where this statement comes from: {st.provenance}"
+            ws.write_comment(r, lay.A_TEXT, note, {"author": "maturity-xl", "x_scale": 3,
+                                                   "y_scale": max(2, len(note) // 110 + 1)})
         ws.set_row(r, row_height((shown, lay.assessment_columns[lay.A_TEXT].width), min_lines=STATEMENT_BOX_LINES))
         ws.write_blank(r, lay.A_RATING, None, f["rating"])
         self._validate(ws, r, lay.A_RATING, r, dict(rating_validation))
