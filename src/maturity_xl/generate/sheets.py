@@ -9,6 +9,7 @@ from ..model import ActionColumn, Statement
 from .book import EARLIEST_DATE, LATEST_DATE, Book, row_height
 
 TOP_REACHED = "Top statement reached: keep it there"
+TOP_LEVEL = "No gap: top level reached"
 PROTECTED_VIEW = ("If Excel shows a yellow PROTECTED VIEW bar, click Enable Editing to fill in this workbook: the "
                   "dropdowns do not open until you do.")
 # Lines of room in the white boxes before anything is typed: the Assessment's rationale and evidence, the Action
@@ -181,14 +182,19 @@ class Writer(Book):
             "mid_type": "num", "mid_value": (scale.minimum + scale.maximum) / 2, "mid_color": "#FFE699",
             "max_type": "num", "max_value": scale.maximum, "max_color": "#A9D08E"})
         # A rating the collector will not count: marked in colour and, in the level column, in words.
-        level = f"${col_letter(lay.A_LEVEL)}{lay.A_HEADER_ROW + 2}"
-        ws.conditional_format(*ratings, {"type": "formula", "criteria": f'={level}="{CHECK}"',
-                                         "format": f["attention"]})
-        ws.conditional_format(lay.A_HEADER_ROW + 1, lay.A_LEVEL, lay.assessment_last_row, lay.A_LEVEL, {
-            "type": "formula", "criteria": f'={level}="{CHECK}"', "format": f["attention"]})
+        # One rule over the statement rows' rating and level cells: the level's words sit in the coloured pair.
+        first = lay.statement_cells[0].row + 1
+        level, rating = f"${col_letter(lay.A_LEVEL)}{first}", f"${col_letter(lay.A_RATING)}{first}"
+        pair = sorted((lay.A_RATING, lay.A_LEVEL)) if abs(lay.A_LEVEL - lay.A_RATING) == 1 else [lay.A_RATING] * 2
+        ranges = " ".join(f"{cell(c.row, pair[0])}:{cell(c.row, pair[1])}" for c in lay.statement_cells)
+        first_cell = lay.statement_cells[0].row
+        ws.conditional_format(first_cell, pair[0], first_cell, pair[1], {
+            "type": "formula", "criteria": f'=AND({rating}<>"",{level}="{CHECK}")', "format": f["attention"],
+            "multi_range": ranges})
         self._input_help(ws, lay.A_RATIONALE, fw.rationale_label, fw.rationale_help)
         self._input_help(ws, lay.A_EVIDENCE, fw.evidence_label, fw.evidence_help)
         ws.freeze_panes(lay.A_HEADER_ROW + 1, lay.assessment_freeze_col)
+        self._header_name(ws, lay.A_HEADER_ROW)
         self._print(ws, lay.A_HEADER_ROW)
         self._protect(ws)
 
@@ -272,8 +278,8 @@ class Writer(Book):
                 target = (f'=IF({rating}="","",IF(ISNA({match}),"",IFERROR(INDEX({block},{match}+1),'
                           f'"{TOP_REACHED}")))')
             else:
-                target = (f'=IF({rating}="","",IF(ISNA({match}),"",INDEX(ScaleText,'
-                          f'MIN({match}+1,ROWS(ScaleValues)))))')
+                target = (f'=IF({rating}="","",IF(ISNA({match}),"",IF({match}=ROWS(ScaleValues),"{TOP_LEVEL}",'
+                          f'INDEX(ScaleText,{match}+1))))')
             ws.write_formula(r, lay.P_TARGET, target, f["formula"], "")
             gap = (f'=IF({rating}="","",IF(ISNA({match}),"",INDEX(ScaleValues,MIN({match}+1,ROWS(ScaleValues)))'
                    f"-{rating}))")
@@ -281,12 +287,15 @@ class Writer(Book):
             for col in fw.action_columns:
                 self._action_input(ws, r, lay.action_col(col.id), col)
         first = lay.P_HEADER_ROW + 1
+        # Grey where there is no gap; the target cell says so in words (colour is never the only cue).
         ws.conditional_format(first, 0, lay.action_last_row, last_col, {
-            "type": "formula", "criteria": f"=${col_letter(lay.P_GAP)}{first + 1}=0", "format": f["muted"]})
+            "type": "formula", "format": f["muted"],
+            "criteria": f'=AND(${col_letter(lay.P_RATING)}{first + 1}<>"",${col_letter(lay.P_GAP)}{first + 1}=0)'})
         ws.autofilter(lay.P_HEADER_ROW, 0, lay.action_last_row, last_col)
         ws.freeze_panes(lay.P_HEADER_ROW + 1, lay.plan_freeze_col)
         # Two page widths, the id and statement repeated on the right-hand page: one page width squeezed
         # Lincolnshire's 16 columns to about 45 % (docs/workbook-research.md).
+        self._header_name(ws, lay.P_HEADER_ROW)
         self._print(ws, lay.P_HEADER_ROW, pages_wide=2 if sum(widths.values()) > TWO_PAGE_WIDTH else 1,
                     repeat_cols=repeated if {lay.P_ID, lay.P_TEXT} == {0, 1} else None)
         self._protect(ws, autofilter=True)
@@ -295,7 +304,7 @@ class Writer(Book):
         """Every text the Action plan's target cell can show for `st`, whatever the rating."""
         if descriptor_target:
             return [st.descriptor(value) for value, _text in st.descriptors[1:]] + [TOP_REACHED]
-        return [f"{lv.value} - {lv.label}" for lv in self.fw.scale.levels]
+        return [f"{lv.value} - {lv.label}" for lv in self.fw.scale.levels] + [TOP_LEVEL]
 
     def _action_input(self, ws: Worksheet, r: int, col: int, column: ActionColumn) -> None:
         f = self.f
@@ -395,6 +404,7 @@ class Writer(Book):
         # Counts step by whole numbers (the default stepped by 0.5 for small counts).
         column.set_y_axis({"min": 0, "major_unit": 1 if total <= 20 else 5, "num_format": "0"})
         ws.freeze_panes(lay.S_HEADER_ROW + 1, 0)
+        self._header_name(ws, lay.S_HEADER_ROW)
         self._print(ws, lay.S_HEADER_ROW)
         self._protect(ws)
 
