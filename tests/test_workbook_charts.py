@@ -39,7 +39,8 @@ def test_counts_step_by_one_and_not_rated_is_a_gap_below_the_lowest_level(fid, f
     assert step == ("1" if len(fw.statements) <= 20 else "5") and 'formatCode="0"' in value_axis
     means = next(xml for title, xml in found.items() if title.startswith("Mean rating"))
     axis_min = float(re.search(r'<c:min val="(-?[\d.]+)"/>', means.split("<c:valAx>")[1])[1])
-    assert axis_min < fw.scale.minimum  # the lowest level's mean is a bar, not nothing
+    assert axis_min < fw.scale.minimum  # the lowest level's mean is a bar, not nothing ...
+    assert '<c:crosses val="min"/>' in means  # ... because the bars start at the axis' minimum, not at 0
     assert "plotVisOnly" not in means  # XlsxWriter's show_hidden_data: the hidden column is plotted
     layout = Layout(fw)
     ref = re.search(r"<c:val><c:numRef><c:f>([^<]+)</c:f>", means)[1]

@@ -390,7 +390,7 @@ class Writer(Book):
                                 f"are in the Mean column of the table above.")})
         # The axis starts one below the scale, so a mean at the scale's lowest level is a bar one unit long,
         # and not rated (#N/A) is no bar at all; the axis does not label that extra step.
-        chart.set_x_axis({"min": scale.minimum - 1, "max": scale.maximum, "major_unit": 1,
+        chart.set_x_axis({"min": scale.minimum - 1, "max": scale.maximum, "major_unit": 1, "crossing": "min",
                           "num_format": '0;"";0' if scale.minimum == 0 else '0;"";""',
                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_y_axis({"reverse": True})
