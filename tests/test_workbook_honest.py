@@ -103,6 +103,15 @@ def test_libreoffice_shows_the_parsers_figures_and_marks_the_answers_off_the_sca
         off = returns[fid][1]
         assert levels.count(CHECK) == off
         assert wb[START][cell(layout.attention_row, layout.VALUE_COL)].value.startswith(f"{off} answers need attention")
+        # The action plan follows the rating the collector reads: "3 - Growing" is 3 there, with its gap.
+        plan = wb["Action plan"]
+        read = {r.statement_id: r.rating for r in response.ratings}
+        for c in layout.statement_cells:
+            shown = plan[cell(c.action_row, layout.P_RATING)].value
+            if read[c.statement_id] is not None:
+                assert shown == read[c.statement_id], c.statement_id
+                assert plan[cell(c.action_row, layout.P_GAP)].value == \
+                    fw.scale.next_value(read[c.statement_id]) - read[c.statement_id]
         rated = sum(1 for r in response.ratings if r.rating is not None)
         assert wb[START][cell(layout.counter_row, layout.VALUE_COL)].value.startswith(f"{rated} of ")
 

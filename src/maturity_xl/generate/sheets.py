@@ -268,7 +268,11 @@ class Writer(Book):
             ws.write_string(r, lay.P_AREA, areas[c.area_id], f["cell"])
             ws.write_formula(r, lay.P_TEXT, f"={a_sheet}!{cell(ar, lay.A_TEXT)}", f["cell"], shown)
             src = f"{a_sheet}!{cell(ar, lay.A_RATING)}"
-            ws.write_formula(r, lay.P_RATING, f'=IF({src}="","",{src})', f["formula_num"], "")
+            # The rating as the collector reads it ("3 - Growing" is 3), so the target and gap follow it; a value
+            # off the scale is shown as it is, beside the level column's "Check this answer".
+            level_src = f"{a_sheet}!{cell(ar, lay.A_LEVEL)}"
+            ws.write_formula(r, lay.P_RATING, f'=IF({level_src}="","",IFERROR(INDEX(ScaleValues,MATCH({level_src},'
+                             f'ScaleLabels,0)),{src}))', f["formula_num"], "")
             rating = cell(r, lay.P_RATING)
             ws.write_formula(r, lay.P_LEVEL, f"={a_sheet}!{cell(ar, lay.A_LEVEL)}", f["formula"], "")
             match = f"MATCH({rating},ScaleValues,0)"
