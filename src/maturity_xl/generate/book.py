@@ -156,10 +156,6 @@ class Book:
         self.wb.define_name(f"{sheet}!{name}", f"={sheet}!${'A'}${row + 1}")
 
     @property
-    def rated_formula(self) -> str:
-        return f"COUNT({self.layout.rating_range})"
-
-    @property
     def statement_word(self) -> str:
         word = self.fw.terms.statement.lower()
         return word if word.endswith("s") else word + "s"
