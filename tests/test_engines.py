@@ -66,6 +66,11 @@ def test_written_files_pass_the_schema_validator(kind, demo):
 # workbook without one as an error. It is LibreOffice's own output, not ours, and every other rule must hold.
 LIBREOFFICE_NO_THEME = ("A required relationship type "
                         "'http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme' is missing.")
+# LibreOffice 7.4 re-saves cell comments (the statements' provenance) as VML whose <v:shapetype> and <v:shape> ids
+# repeat (one shapetype a comment, all "_x0000_t202"; shapes "shape_0" on each sheet); ours are unique (a blank
+# workbook passes with 0 errors). Excel reads VML leniently; the exception covers only LibreOffice's own output.
+LIBREOFFICE_VML = re.compile(r"^\[semantic\] /xl/drawings/vmlDrawing\d+\.vml:/xml\[1\]/shape(type)?\[\d+\]: "
+                             r"Attribute 'id' should have unique value\.")
 
 
 def test_signed_password_protected_mail_merge_passes_the_schema_validator(frameworks, tmp_path):
@@ -87,7 +92,8 @@ def test_workbooks_filled_and_saved_by_libreoffice_pass_the_schema_validator(dem
         with zipfile.ZipFile(path) as z:
             assert not any("theme" in n for n in z.namelist()), "LibreOffice now writes a theme: drop the exception"
         assert openpyxl.load_workbook(path).sheetnames[:2] == ["Start here", "Assessment"], path.name
-        assert [e for e in audit_errors(path) if LIBREOFFICE_NO_THEME not in e] == [], path.name
+        own = [e for e in audit_errors(path) if LIBREOFFICE_NO_THEME not in e and not LIBREOFFICE_VML.search(e)]
+        assert own == [], path.name
 
 
 def test_schema_validator_finds_a_misplaced_element(demo, tmp_path):

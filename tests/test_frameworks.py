@@ -106,7 +106,8 @@ def test_lincolnshire_is_whole_and_says_where_statements_come_from(frameworks):
         assert f"{level.value} - {level.label}: {level.description}" in tool
     assert all(len(a.statements) >= 4 for a in fw.areas)
     assert all(s.provenance for s in fw.statements)
-    assert any("replace" in n.lower() for n in fw.notes)
+    assert any("replace" in n.lower() for n in fw.maintainer_notes)  # for the programme team, not the workbook
+    assert "not the official tool" in fw.notice.lower()  # on the Assessment, where the statements are
     assert [c.id for c in fw.action_columns] == ["gap", "impact", "feasibility", "priority", "action",
                                                  "responsible", "timeline", "monitoring", "status"]
 

@@ -132,7 +132,7 @@ class Chart:
 # The columns the generator fills on the Assessment sheet and the Action plan (before the framework's own), in
 # their usual order; a layout may add others (see Layout.assessment_column_specs).
 ASSESSMENT_FIELDS = ("statement_id", "statement_text", "rating", "level", "rationale", "evidence")
-PLAN_FIELDS = ("action_statement_id", "area", "action_text", "action_rating", "action_level", "target", "gap")
+PLAN_FIELDS = ("action_statement_id", "action_text", "area", "action_rating", "action_level", "target", "gap")
 # The Summary table's columns.
 SUMMARY_FIELDS = ("area", "statements", "rated", "mean", "lowest", "highest", "at_target")
 # The defined names the workbook's formulas use, each a column of the metadata sheet's [scale] rows.
@@ -150,6 +150,8 @@ class Layout:
     HEADER_ROW = 3  # every sheet's table header: under the title, the subtitle and a blank row
     A_HEADER_ROW = P_HEADER_ROW = S_HEADER_ROW = HEADER_ROW
     TITLE_ROW, SUBTITLE_ROW = 0, 1
+    # Between the subtitle and the table: Start here's Protected View line, the Assessment's notice (spec `notice`).
+    NOTE_ROW = 2
     # Start here: labels in A, the respondent's answers in B, under a "Your details" heading.
     LABEL_COL, VALUE_COL, DETAILS_ROW = 0, 1, 3
     # Summary, below the table: each level's label and how many ratings are at it (the distribution chart's data).
@@ -186,6 +188,7 @@ class Layout:
             for i, (key, label, kind, help) in enumerate(RESPONDENT_FIELDS)
         )
         self.counter_row = self.DETAILS_ROW + 1 + len(self.respondent) + 1
+        self.attention_row = self.counter_row + 1  # "2 answers need attention", under the counter
         self.start_body_row = self.counter_row + 2
         rows, spans = self._assessment_rows()
         self.assessment_rows = tuple(rows)
@@ -256,10 +259,11 @@ class Layout:
         """The Action plan's columns in their usual order: its own, then the framework's action columns."""
         fw = self.framework
         descriptor_target = fw.target_mode == "next-descriptor"
+        # The id and the statement come first: printed two pages wide, columns A:B repeat on the right-hand page.
         columns = {
             "action_statement_id": ("ID", 8, "id"),
-            "area": (fw.terms.area, 18, "shown"),
             "action_text": (fw.terms.statement, 40, "shown"),
+            "area": (fw.terms.area, 18, "shown"),
             "action_rating": ("Rating", 7, "shown"),
             "action_level": (fw.scale.name, 14, "shown"),
             "target": ("Next statement to work towards" if descriptor_target else "Target (next level)",
@@ -299,12 +303,34 @@ class Layout:
     def summary_col(self, field: str) -> int:
         return SUMMARY_FIELDS.index(field)
 
+    # A hidden column right of the Summary table: each area's mean, or #N/A when none is rated, which the mean
+    # chart plots, so "not rated" is a gap and never a bar that could read as the scale's lowest level.
+    summary_chart_col = len(SUMMARY_FIELDS)
+
+    @property
+    def summary_level_cols(self) -> tuple[int, ...]:
+        """Hidden columns right of the chart's: one per level, each row counting its area's ratings at that level
+        (headed by the level's value); every Summary figure is computed from these counts, so a value pasted past
+        the dropdown is counted by neither the workbook nor the parser."""
+        first = self.summary_chart_col + 1
+        return tuple(range(first, first + len(self.framework.scale.levels)))
+
+    @property
+    def level_range(self) -> str:
+        """The Assessment's level column (a level's label where the rating is on the scale)."""
+        c = col_letter(self.A_LEVEL)
+        return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
+
+    def area_level_range(self, span: AreaSpan) -> str:
+        c = col_letter(self.A_LEVEL)
+        return f"{quote_sheet(ASSESSMENT)}!${c}${span.first_row + 1}:${c}${span.last_row + 1}"
+
     @property
     def mean_chart(self) -> Chart:
         """Each area's mean rating, as a bar chart below the distribution."""
         sheet = quote_sheet(SUMMARY)
         first, last = self.area_spans[0].summary_row + 1, self.area_spans[-1].summary_row + 1
-        names, means = col_letter(self.summary_col("area")), col_letter(self.summary_col("mean"))
+        names, means = col_letter(self.summary_col("area")), col_letter(self.summary_chart_col)
         return Chart(f"={sheet}!${names}${first}:${names}${last}", f"={sheet}!${means}${first}:${means}${last}",
                      self.distribution_last_row + 2, 0)
 

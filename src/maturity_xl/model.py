@@ -222,6 +222,11 @@ class Framework:
     evidence_label: str = "Evidence"
     evidence_help: str = ""
     notes: tuple[str, ...] = ()
+    # Shown where the statements are (the Assessment, above its table): what a reader must know about whose the
+    # statements are, e.g. that they are not the official tool's. Each statement's provenance is beside it.
+    notice: str = ""
+    # For the programme team that keeps the spec (how to change it, its history): never written into a workbook.
+    maintainer_notes: tuple[str, ...] = ()
     terms: Terms = field(default_factory=Terms)
     path: str | None = field(default=None, compare=False)
     _fingerprint: str = field(default="", init=False, repr=False, compare=False)

@@ -19,12 +19,35 @@ from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from ..layout import EMPTY, UNSIGNED, Layout
 from ..model import Framework
 from ..version import __version__
 from .book import GenerationError, Service, row_height
 from .sheets import Writer
+
+
+class _FittingWorksheet(Worksheet):
+    """A worksheet whose row heights are first estimates, not fixed heights: rows are written with `ht` but
+    without `customHeight`.
+
+    XlsxWriter marks every height set with `set_row` as custom, and neither Excel nor LibreOffice ever refits a
+    custom row, so a long answer typed later is cut on screen and in print. Without the attribute the row opens
+    at the estimate (LibreOffice 7.4 fits no row on load, so the estimate must be there) and stays automatic:
+    LibreOffice refits it when a cell in it is edited, Excel on open and on entry (docs/workbook-research.md).
+    Excel Online treats any customHeight, even "0", as fixed, so the attribute is left out, not set to 0.
+    """
+
+    def _xml_start_tag_unencoded(self, tag, attributes=None):
+        if tag == "row" and attributes:
+            attributes = [a for a in attributes if a[0] != "customHeight"]
+        super()._xml_start_tag_unencoded(tag, attributes)
+
+    def _xml_empty_tag_unencoded(self, tag, attributes=None):
+        if tag == "row" and attributes:
+            attributes = [a for a in attributes if a[0] != "customHeight"]
+        super()._xml_empty_tag_unencoded(tag, attributes)
 
 
 class _ProtectedWorkbook(Workbook):
@@ -35,6 +58,7 @@ class _ProtectedWorkbook(Workbook):
     """
 
     structure_password_hash: str | None = None
+    worksheet_class = _FittingWorksheet
 
     def _write_book_views(self) -> None:
         attributes = [("lockStructure", 1)]

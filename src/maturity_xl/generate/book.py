@@ -10,7 +10,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..errors import GenerationError
-from ..layout import EMPTY, METADATA, UNSIGNED, Layout, cell
+from ..layout import EMPTY, METADATA, UNSIGNED, Layout, cell, quote_sheet
 from ..version import __version__
 
 EARLIEST_DATE = datetime(2000, 1, 1)
@@ -22,6 +22,7 @@ TITLE_LIMIT, INPUT_LIMIT, ERROR_LIMIT = 32, 255, 224
 
 
 LINE_HEIGHT = 12.75  # points per line of 10-point Arial
+TITLE_HEIGHT = 24  # a 16-point title's row
 
 
 def row_height(*cells: tuple[str, float], min_lines: int = 1) -> float:
@@ -60,7 +61,9 @@ class Book:
         base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
         self.f = {
             "title": f({**base, "bold": True, "font_size": 16, "font_color": "#1F3864"}),
-            "subtitle": f({**base, "italic": True, "font_color": "#595959"}),
+            "subtitle": f({**base, "italic": True, "font_color": "#595959", "text_wrap": True}),
+            "notice": f({**base, "bold": True, "text_wrap": True, "font_color": "#1F3864", "bg_color": "#FFF2CC",
+                         "border": 1, "border_color": "#BF9000"}),
             "h2": f({**base, "bold": True, "font_size": 12, "font_color": "#1F3864", "bottom": 1}),
             "text": f({**base, "text_wrap": True}),
             "bold": f({**base, "bold": True, "text_wrap": True}),
@@ -90,7 +93,9 @@ class Book:
                              "border_color": "#2F5597", "bg_color": "#FFFFFF", "align": "left"}),
             "counter": f({**base, "bold": True, "font_size": 12, "font_color": "#1F3864"}),
             "meta": f({"font_name": "Arial", "font_size": 9}),
-            "muted": f({"font_color": "#A6A6A6", "bg_color": "#F2F2F2"}),
+            "muted": f({"font_color": "#595959", "bg_color": "#F2F2F2"}),  # 6.3:1 (WCAG asks 4.5:1)
+            "attention": f({"bold": True, "font_color": "#000000", "bg_color": "#F4B183"}),
+            "attention_text": f({**base, "bold": True, "text_wrap": True, "font_color": "#843C0C"}),
             "chosen": f({"bold": True, "font_color": "#1E4620", "bg_color": "#C6EFCE"}),
             "chosen_mark": f({"bold": True, "font_color": "#1E4620"}),
         }
@@ -113,10 +118,15 @@ class Book:
         options.update(extra)
         ws.protect(self.password or "", options)
 
-    def _print(self, ws: Worksheet, repeat_to_row: int | None) -> None:
+    def _print(self, ws: Worksheet, repeat_to_row: int | None, *, pages_wide: int = 1,
+               repeat_cols: int | None = None) -> None:
+        """A4 landscape, `pages_wide` pages across; header rows (and columns A to `repeat_cols`) on every page."""
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(pages_wide, 0)
+        if repeat_cols is not None:
+            ws.repeat_columns(0, repeat_cols)
+            ws.print_across()  # page 2 is the right half of page 1's rows, so the pages read in pairs
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
         if repeat_to_row is not None:
             ws.repeat_rows(repeat_to_row)
@@ -125,9 +135,25 @@ class Book:
         title = f"{self.fw.title}, version {self.fw.version}".replace("&", "&&")
         ws.set_footer(f"&L&8{title}&R&8Page &P of &N")
 
-    @property
-    def rated_formula(self) -> str:
-        return f"COUNT({self.layout.rating_range})"
+    def _heading(self, ws: Worksheet, title: str, subtitle: str, last_col: int, width: float) -> None:
+        """The sheet's title and, under it, a subtitle wrapped within columns A to `last_col` (`width` units wide).
+
+        Both rows get their height: a 16-point title in a default 15-point row overlapped the subtitle. The
+        subtitle's cells hold no input, so merging them costs no screen reader or row fitting anything.
+        """
+        lay = self.layout
+        ws.set_row(lay.TITLE_ROW, TITLE_HEIGHT)
+        ws.write_string(lay.TITLE_ROW, 0, title, self.f["title"])
+        if last_col > 0:
+            ws.merge_range(lay.SUBTITLE_ROW, 0, lay.SUBTITLE_ROW, last_col, "", self.f["subtitle"])
+        ws.write_string(lay.SUBTITLE_ROW, 0, subtitle, self.f["subtitle"])
+        ws.set_row(lay.SUBTITLE_ROW, row_height((subtitle, width)))
+
+    def _header_name(self, ws: Worksheet, row: int, name: str = "Title1") -> None:
+        """Tell screen readers where a table's headers are: a sheet-scoped name Title (column headers in `row`,
+        row headers in column A) on the top-left header cell, Excel's convention (JAWS reads it)."""
+        sheet = quote_sheet(ws.name)
+        self.wb.define_name(f"{sheet}!{name}", f"={sheet}!${'A'}${row + 1}")
 
     @property
     def statement_word(self) -> str:

@@ -34,8 +34,8 @@ from .checker import (
     show,
 )
 
-TOP_KEYS = {"id", "title", "version", "source", "credit", "introduction", "instructions", "notes", "terms", "scale",
-            "rating", "action_plan", "areas"}
+TOP_KEYS = {"id", "title", "version", "source", "credit", "introduction", "instructions", "notes", "notice",
+            "maintainer_notes", "terms", "scale", "rating", "action_plan", "areas"}
 
 
 def parse_spec(data: Any, file: str = "<spec>") -> Framework:
@@ -55,6 +55,8 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
     introduction = c.field(data, "introduction", "", str, default="")
     instructions = _string_list(c, data, "instructions", "", required=True)
     notes = _string_list(c, data, "notes", "", required=False)
+    notice = c.field(data, "notice", "", str, required=False, default="")
+    maintainer_notes = _string_list(c, data, "maintainer_notes", "", required=False)
     terms = _terms(c, data)
     scale = _scale(c, data)
     rating = c.field(data, "rating", "", dict, required=False, default={})
@@ -83,6 +85,7 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
         target_mode=target_mode, rationale_label=labels["rationale_label"],
         rationale_help=labels["rationale_help"], evidence_label=labels["evidence_label"],
         evidence_help=labels["evidence_help"], notes=tuple(one_line(n) for n in notes), terms=terms, path=file,
+        notice=one_line(notice), maintainer_notes=tuple(one_line(n) for n in maintainer_notes),
     )
 
 
