@@ -9,7 +9,10 @@ from pathlib import Path
 import xlsxwriter
 
 from ..collect import Collection
+from ..feedback.plans import write_provider_plans_sheet
 from .common import atomic_write
+from .provider_plans import SHEET as PLANS_SHEET
+from .provider_plans import collection_plans
 from .sheet import WORKBOOK_OPTIONS, Sheet, formats
 from .tables import framework_infos
 from .xlsx_charts import charts_sheet
@@ -56,6 +59,9 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     charts_sheet(sheet("Charts"), wb, frames, infos)
     statements_sheet(sheet("Statements"), frames, infos)
     actions_sheet(sheet("Actions"), frames)
+    plans = collection_plans(collection, frames)
+    if plans is not None:  # only for graded frameworks (Progress for Providers): the commissioner's view
+        write_provider_plans_sheet(wb, plans, frameworks=collection.registry.get, name=PLANS_SHEET)
     text_sheet(sheet("Text"), frames)
     if collection.expected is not None:
         missing_sheet(sheet("Missing"), frames)
