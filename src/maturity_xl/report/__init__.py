@@ -1,8 +1,10 @@
 """Consolidated reports of a Collection: one Excel workbook, one self-contained HTML page, and CSV exports.
 
 One module per output, as tablib keeps one per format: `tables` computes the pandas tables every output shares,
-`xlsx` (with `sheet`, its typed cell writer) lays them out as a workbook, `html` (with `svg`, its pictures) as
-a page, and `csv` writes the tidy frames whole; `common` holds what they all need.
+`xlsx` (with `sheet`, its typed cell writer) lays them out as a workbook, one module per group of sheets
+(`xlsx_overview`, `xlsx_scores`, `xlsx_charts`, `xlsx_detail`), `html` (with `svg`, its pictures) as a page, and
+`csv` writes the tidy frames whole; `provider_plans` decides when the commissioner's view of graded frameworks
+(drawn by feedback.plans) is in all three; `common` holds what they all need.
 
 Everything a service typed is untrusted text. In the workbook it is written with `write_string` only
 (a rationale starting with "=" stays text, a URL stays inert), in HTML it is escaped, and in CSV a leading

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..chase import chase_frame
 from ..collect import REJECTED, Collection
+from ..feedback.plans import render_provider_plans_html
 from ..frames import Frames
 from ..model import ROLES_BY_NAME
 from .common import (
@@ -26,6 +27,7 @@ from .common import (
     mean_text,
     rounded,
 )
+from .provider_plans import collection_plans
 from .svg import area_means_bars, level_stack
 from .tables import (
     AREA_MEANS_ARE,
@@ -100,6 +102,9 @@ def render_html(collection: Collection) -> str:
     if collection.expected is not None:
         body.append(_html_chase(collection))
     body += [_html_framework(frames, info) for info in infos]
+    plans = collection_plans(collection, frames)
+    if plans is not None:  # only for graded frameworks (Progress for Providers): the commissioner's view
+        body.append(render_provider_plans_html(plans, frameworks=collection.registry.get, level=2))
     body += [_html_actions(frames), _html_missing(collection, frames), _html_log(collection)]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

@@ -7,16 +7,13 @@ Collecting the same files again adds nothing: a file is known by its content has
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import wraps
 from pathlib import Path
 
 from ..collect import (
@@ -27,7 +24,10 @@ from ..collect import (
 )
 from . import writing
 from .codec import decode, decode_action, encode, encode_plan
-from .errors import NotAStore, RoundError, StoreError, StoreLocked, StoreTooNew
+from .errors import NotAStore, RoundError, StoreError, StoreTooNew
+from .guard import guarded as _guarded
+from .lock import Locking
+from .lock import now as _now
 from .schema import APPLICATION_ID, HEADER, migrate, schema_version
 
 DEFAULT_WAIT = 60.0  # seconds a collection waits for another to finish before it says who holds the store
@@ -49,27 +49,6 @@ class Added:
     responses: int
     known: int  # files already in the store (same content and path): nothing added for them
     rounds: tuple[str, ...]
-
-
-def _guarded(method: Callable) -> Callable:
-    """SQLite's own errors as the store's: a damaged file, or a lock SQLite itself timed out on."""
-    @wraps(method)
-    def call(self: Store, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreLocked(f"{self.path}: the store stayed busy with another program's write ({exc}); "
-                                  f"try again when it has finished") from None
-            if "malformed" not in str(exc) and "not a database" not in str(exc):  # disk full, read-only, ...
-                raise StoreError(f"{self.path}: the store could not be written or read ({exc}); nothing was "
-                                 f"changed") from None
-            raise NotAStore(f"{self.path}: the store is damaged ({exc}); nothing was changed: restore it from a "
-                            f"backup") from None
-        except sqlite3.DatabaseError as exc:
-            raise NotAStore(f"{self.path}: the store is damaged ({exc}); nothing was changed: restore it from a "
-                            f"backup") from None
-    return call
 
 
 def check_file(path: Path) -> bool:
@@ -106,7 +85,7 @@ def _check_version(path: Path, version: int) -> None:
                           f"to {schema_version()}): upgrade maturity-xl to use it")
 
 
-class Store:
+class Store(Locking):
     """An open programme store. Use as a context manager, or call close()."""
 
     def __init__(self, path: str | Path, *, create: bool = True, wait: float = DEFAULT_WAIT):
@@ -213,70 +192,7 @@ class Store:
             conn.execute("UPDATE rounds SET closed = ? WHERE id = ? AND closed IS NULL", (_now(when), found.id))
         return self.round(name)
 
-    # The lock
-
-    @contextmanager
-    def locked(self, command: str) -> Iterator[None]:
-        """Hold the store's lock row while a collection writes; wait up to `wait` seconds for another holder.
-
-        A holder on this computer whose process has gone (killed, crashed) is stale and taken over.
-        """
-        deadline = time.monotonic() + self.wait
-        me = (os.getpid(), socket.gethostname())
-        while True:
-            holder = self._try_lock(me, command)
-            if holder is None:
-                break
-            if time.monotonic() >= deadline:
-                pid, host, held_command, since = holder
-                raise StoreLocked(
-                    f"{self.path} is being written by another collection: process {pid} on {host}, since {since} "
-                    f"({held_command}). Waited {self.wait:.0f} s; try again when it has finished. If that process "
-                    f"is no longer running, free the store with `maturity-xl rounds --store {self.path} "
-                    f"--break-lock`.")
-            time.sleep(min(0.5, max(0.05, self.wait / 20)))
-        try:
-            yield
-        finally:
-            try:
-                with self._transaction() as conn:
-                    conn.execute("DELETE FROM lock WHERE pid = ? AND host = ?", me)
-            except sqlite3.Error:  # never hide why the run stopped; a lock left behind is stale once we exit
-                pass
-
-    @_guarded
-    def _try_lock(self, me: tuple[int, str], command: str) -> tuple | None:
-        # Read first, outside any transaction: the holder is inside its long write transaction, which a WAL
-        # reader never waits for.
-        row = self.conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
-        if row is not None and not _stale(row[0], row[1]):
-            return row
-        try:
-            with self._transaction() as conn:
-                row = conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
-                if row is not None and not _stale(row[0], row[1]):
-                    return row
-                conn.execute("INSERT OR REPLACE INTO lock (id, pid, host, command, since) VALUES (1, ?, ?, ?, ?)",
-                             (*me, command[:500], _now()))
-        except sqlite3.OperationalError as exc:  # another collection took the lock and began writing meanwhile
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            held = self.conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
-            return held or (0, "?", "a write that began before the lock was taken", _now())
-        return None
-
-    @_guarded
-    def holder(self) -> tuple | None:
-        """(pid, host, command, since) of the collection writing now, or None."""
-        return self.conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
-
-    @_guarded
-    def break_lock(self) -> tuple | None:
-        """Remove the lock row (for a holder on another computer that is known to have stopped)."""
-        with self._transaction() as conn:
-            row = conn.execute("SELECT pid, host, command, since FROM lock").fetchone()
-            conn.execute("DELETE FROM lock")
-        return row
+    # The lock: Locking (lock.py) gives locked(), holder() and break_lock()
 
     # Adding a collection
 
@@ -421,25 +337,6 @@ class Store:
         from .frames import stored_collection
 
         return stored_collection(self, self.round(round), registry=registry, today=today)
-
-
-def _stale(pid: int, host: str) -> bool:
-    """A lock left by a process on this computer that no longer runs."""
-    if host != socket.gethostname():
-        return False
-    if pid == os.getpid():
-        return True  # our own row, left by an earlier store object in this process
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _now(when: datetime | None = None) -> str:
-    return (when or datetime.now().astimezone()).isoformat(timespec="seconds")
 
 
 __all__ = ["Store", "Round", "Added", "check_file", "encode", "decode", "encode_plan", "decode_action"]

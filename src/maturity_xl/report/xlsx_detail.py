@@ -1,0 +1,183 @@
+"""The detail sheets, row by row: Actions (flagged first), Text (rationale and evidence), Missing returns, the
+File log (an Excel table), and the tidy frames as Excel tables for pivots, each capped at DETAIL_LIMIT rows
+(the CSV export has them all)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..frames import Frames
+from ..model import ACTION_ROLES
+from .common import blank
+from .sheet import Sheet
+
+# Detail sheets (text, data tables) hold at most this many rows: past it a workbook takes minutes to write and
+# is slow to open; the CSV export always has every row.
+DETAIL_LIMIT = 50_000
+
+
+# The Actions sheet's columns (frame column, heading, width): who and which statement, then one per role of
+# ACTION_ROLES, then the framework's own columns gathered as details; a Flag column follows.
+ACTION_SHEET = [("framework_id", "Framework", 14), ("service_id", "Service ID", 12), ("service_name", "Service", 24),
+                ("statement_id", "Statement ID", 11), ("statement", "Statement", 34),
+                *((role.field, role.header, role.width) for role in ACTION_ROLES), ("details", "Details", 30)]
+ACTION_FIELDS = [field for field, _, _ in ACTION_SHEET]
+ACTION_HEADERS = [header for _, header, _ in ACTION_SHEET] + ["Flag"]
+_DATED = {role.field for role in ACTION_ROLES if role.kinds == ("date",)}
+
+
+def _flag(item: dict) -> str:
+    flags = (("Overdue", item["overdue"]), ("No lead", item["ownerless"]))
+    return ", ".join(word for word, on in flags if on)
+
+
+def actions_sheet(s: Sheet, frames: Frames) -> None:
+    """Every action, the overdue and ownerless ones first, flagged in words and by fill; only they print."""
+    s.put(0, 0, "Actions", s.fmt["title"])
+    s.widths([width for _, _, width in ACTION_SHEET] + [16])
+    s.note(1, "Overdue: the deadline has passed and the status is not done. "
+              "No lead: nobody is named to lead it.", 6, 1)
+    s.header(3, ACTION_HEADERS)
+    actions = frames.actions
+    # The flagged actions first: they are what a reader acts on, what the sheet prints, and none of them is
+    # among the rows past DETAIL_LIMIT left to the CSV export.
+    flagged = actions.overdue.astype(bool) | actions.ownerless.astype(bool)
+    actions = pd.concat([actions[flagged], actions[~flagged]])
+    actions = _capped(s, actions, 2)
+    shown = min(int(flagged.sum()), len(actions))
+    s.printable((3, 3))
+    s.ws.print_area(0, 0, 3 + max(shown, 1), len(ACTION_HEADERS) - 1)
+    s.ws.set_header(f"&LActions: the {shown:,} flagged (overdue or with no lead) are printed; all "
+                    f"{len(frames.actions):,} are on screen and in the CSV export")
+    records = (dict(zip(actions.columns, values)) for values in zip(*(actions[c].tolist() for c in actions.columns)))
+    fmt = s.fmt
+    plain = [fmt["date" if field in _DATED else "wrap"] for field in ACTION_FIELDS]
+    flagged = [fmt["flag_date" if field in _DATED else "flag"] for field in ACTION_FIELDS]
+    for i, item in enumerate(records):
+        flag = _flag(item)
+        values = [item[field] for field in ACTION_FIELDS]
+        for j, (value, style) in enumerate(zip(values, flagged if flag else plain)):
+            s.put(4 + i, j, value, style)
+        s.put(4 + i, len(ACTION_FIELDS), flag, fmt["flag_bold"] if flag else None)
+        s.fit(4 + i, values)
+    if actions.empty:
+        s.put(4, 0, "No actions were returned.", s.fmt["aside"])
+    else:
+        s.ws.autofilter(3, 0, 3 + len(actions), len(ACTION_HEADERS) - 1)
+    s.ws.freeze_panes(4, 0)
+
+
+def text_sheet(s: Sheet, frames: Frames) -> None:
+    """What services wrote in support of their ratings, for reading alongside the numbers."""
+    s.put(0, 0, "Rationale and evidence", s.fmt["title"])
+    s.widths([14, 12, 24, 11, 34, 8, 60, 60])
+    s.header(2, ["Framework", "Service ID", "Service", "Statement ID", "Statement", "Rating", "Rationale",
+                 "Evidence"])
+    ratings = frames.ratings
+    keep = ratings.rationale.fillna("").astype(str).str.strip().ne("") | \
+        ratings.evidence.fillna("").astype(str).str.strip().ne("")
+    rows = _capped(s, ratings[keep], 1)
+    s.not_printed(2, 7, len(rows), "Rationale and evidence")
+    columns = ("framework_id", "service_id", "service_name", "statement_id", "statement", "rating", "rationale",
+               "evidence")
+    wrap = s.fmt["wrap"]
+    for i, values in enumerate(zip(*(rows[c].tolist() for c in columns))):
+        s.row(3 + i, values, wrap)
+        s.fit(3 + i, values)
+    if rows.empty:
+        s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
+    s.ws.freeze_panes(3, 0)
+
+
+def missing_sheet(s: Sheet, frames: Frames) -> None:
+    """Who has not returned yet, and who returned without being on the manifest."""
+    s.put(0, 0, "Missing returns", s.fmt["title"])
+    s.widths([22, 12, 14, 34, 30, 50])
+    s.printable()
+    s.put(2, 0, "Services in the manifest with no accepted return", s.fmt["h2"])
+    s.header(3, ["Framework", "Version", "Service ID", "Service", "Contact", "File sent"])
+    missing = frames.missing
+    for i, item in enumerate(missing.itertuples(index=False)):
+        s.row(4 + i, item)
+    if missing.empty:
+        s.put(4, 0, "None: every service in the manifest has returned.", s.fmt["aside"])
+    row = 4 + max(len(missing), 1) + 2
+    s.put(row, 0, "Returns from services not in the manifest", s.fmt["h2"])
+    s.header(row + 1, ["Framework", "Service ID", "Service", "File"])
+    unexpected = frames.unexpected
+    for i, item in enumerate(unexpected.itertuples(index=False)):
+        s.row(row + 2 + i, item)
+    if unexpected.empty:
+        s.put(row + 2, 0, "None.", s.fmt["aside"])
+
+
+LOG_HEADERS = {"file": "File", "status": "Status", "reason": "Reason", "advice": "What the sender should do",
+               "service_id": "Service ID", "service_name": "Service", "framework_id": "Framework",
+               "framework_version": "Version", "completed": "Completed", "rated": "Statements rated",
+               "statements": "Statements", "warnings": "Warnings", "errors": "Errors",
+               "same_as": "Same as / superseded by", "code": "Problem code", "size": "Bytes", "sha256": "SHA-256"}
+LOG_WIDTHS = [40, 20, 40, 40, 12, 24, 16, 8, 11, 10, 10, 9, 8, 30, 16, 10, 66]
+
+
+def log_sheet(s: Sheet, frames: Frames) -> None:
+    """Every file handed in and what became of it, so nothing is silently dropped: one Excel table (tbl_log)
+    that is both the page to read and the data for pivots, so the log is written once, not twice."""
+    s.put(0, 0, "File log", s.fmt["title"])
+    s.widths(LOG_WIDTHS)
+    log = frames.log
+    s.not_printed(2, len(LOG_HEADERS) - 1, len(log), "File log")
+    wrap = s.fmt["wrap"]
+    columns = [log[c].tolist() if c in log else [""] * len(log) for c in LOG_HEADERS]
+    completed = list(LOG_HEADERS).index("completed")
+    for i, values in enumerate(zip(*columns)):
+        s.row(3 + i, values, wrap)
+        s.fit(3 + i, values[:-1])  # the SHA-256 column is wide enough for its one line
+        s.put(3 + i, completed, values[completed], s.fmt["date"])
+    # Declared with its headers only: the cells are written by type above, so returned text stays text.
+    s.ws.add_table(2, 0, 2 + max(len(log), 1), len(LOG_HEADERS) - 1,
+                   {"name": "tbl_log", "style": "Table Style Light 9",
+                    "columns": [{"header": h, "header_format": s.fmt["header"]} for h in LOG_HEADERS.values()]})
+    s.ws.freeze_panes(3, 1)
+
+
+def data_sheet(s: Sheet, name: str, frame: pd.DataFrame) -> None:
+    """A tidy frame as an Excel table for pivots and Power BI.
+
+    add_table(data=...) would write each cell with write(), which turns "=..." into a formula; so the table is
+    declared with its headers only and the cells are written here by type.
+    """
+    total = len(frame)
+    frame = frame.iloc[:DETAIL_LIMIT]
+    writers = [_column_writer(s, frame[c]) for c in frame.columns]
+    for col, (write, values) in enumerate(zip(writers, (frame[c].tolist() for c in frame.columns))):
+        for i, value in enumerate(values):
+            write(1 + i, col, value)
+    if total > len(frame):
+        s.put(len(frame) + 2, 0, f"{total - len(frame):,} more rows are in the CSV export (--csv-dir): Excel "
+                                 f"holds the first {len(frame):,} here.", s.fmt["aside"])
+    columns = [{"header": str(c)} for c in frame.columns]
+    # An Excel table needs one data row, so an empty frame gets one blank row.
+    s.ws.add_table(0, 0, max(len(frame), 1), len(columns) - 1,
+                   {"name": f"tbl_{name}", "columns": columns, "style": "Table Style Light 9"})
+    s.widths([max(10, min(40, len(str(c)) + 4)) for c in frame.columns])
+    s.ws.freeze_panes(1, 0)
+    s.not_printed(0, len(columns) - 1, total, f"Data {name} (an Excel table for pivots)")
+
+
+def _column_writer(s: Sheet, series: pd.Series):
+    """A writer for one column, chosen once by its dtype: numbers stay numbers, everything else is put() by type."""
+    ws = s.ws
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return lambda r, c, v: ws.write_boolean(r, c, bool(v)) if not blank(v) else ws.write_blank(r, c, None)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return lambda r, c, v: ws.write_blank(r, c, None) if blank(v) else ws.write_number(r, c, float(v))
+    return s.put
+
+
+def _capped(s: Sheet, frame: pd.DataFrame, note_row: int) -> pd.DataFrame:
+    """The first DETAIL_LIMIT rows, with a note saying where the rest are."""
+    if len(frame) <= DETAIL_LIMIT:
+        return frame
+    s.put(note_row, 0, f"The first {DETAIL_LIMIT:,} of {len(frame):,} rows; the CSV export (--csv-dir) has them "
+                       f"all.", s.fmt["aside"])
+    return frame.iloc[:DETAIL_LIMIT]
