@@ -31,6 +31,8 @@ apt_install() {
 need_apt=()
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need_apt+=(libreoffice-calc)
 command -v ssconvert >/dev/null 2>&1 || need_apt+=(gnumeric)
+# LibreOffice's Python bridge (UNO), for the tests that type answers into a workbook as a user would.
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || need_apt+=(python3-uno)
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # PostgreSQL: the store's export is tested against a real server the tests start (tests/postgres.py).
