@@ -38,7 +38,7 @@ def test_any_framework_can_carry_a_notice(notice, tmp_path):
 
 
 def test_a_notice_must_be_text(tmp_path):
-    from maturity_xl.spec import SpecError
+    from maturity_xl.errors import SpecError
 
     with pytest.raises(SpecError) as raised:
         parse_spec(make_spec(notice=["a list"]))
