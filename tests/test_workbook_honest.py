@@ -17,7 +17,7 @@ import pytest
 from gnumeric import recalculated_sheets, ssconvert
 from libreoffice import convert, soffice
 from maturity_xl.generate import generate_bytes
-from maturity_xl.generate.sheets import CHECK
+from maturity_xl.generate.assessment import CHECK
 from maturity_xl.layout import ASSESSMENT, START, SUMMARY, Layout, cell
 from maturity_xl.parse import parse
 from maturity_xl.simulate import patch_cells

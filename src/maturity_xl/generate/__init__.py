@@ -2,7 +2,9 @@
 
     book.py     the workbook's formats and the helpers every sheet uses (validation limits, protection, print
                 setup), and the metadata sheet
-    sheets.py   Start here, Assessment, Action plan and Summary, each where the Layout puts it
+    start.py, assessment.py, actions.py, summary.py
+                the four sheets a respondent sees (Start here, Assessment, Action plan, Summary), each written
+                where the Layout puts it
 
 Every formula is written with the value it has in the blank workbook, because LibreOffice, Numbers and mail
 previews show the cached value until something recalculates (XlsxWriter's default cached 0 is wrong for most).
@@ -24,8 +26,15 @@ from xlsxwriter.worksheet import Worksheet
 from ..layout import EMPTY, UNSIGNED, Layout
 from ..model import Framework
 from ..version import __version__
+from .actions import ActionsSheet
+from .assessment import AssessmentSheet
 from .book import GenerationError, Service, row_height
-from .sheets import Writer
+from .start import StartSheet
+from .summary import SummarySheet
+
+
+class Writer(StartSheet, AssessmentSheet, ActionsSheet, SummarySheet):
+    """Writes the sheets; `generate` calls start, assessment, actions, summary, then metadata."""
 
 
 class _FittingWorksheet(Worksheet):
