@@ -337,8 +337,6 @@ ENTRIES: tuple[Entry, ...] = tuple(e for stage in STAGES.values() for e in stage
 CATALOGUE: dict[Domain, dict[str, Entry]] = {domain: {e.code: e for e in ENTRIES if e.domain == domain}
                                              for domain in DOMAINS}
 RETURN = CATALOGUE["return"]
-SPEC_PROBLEMS = CATALOGUE["spec"]
-GENERATION = CATALOGUE["generation"]
 
 
 def entry(code: str, domain: Domain = "return") -> Entry:

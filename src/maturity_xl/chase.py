@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import TYPE_CHECKING
 
-from .settle import BLANK, CONFLICT, COUNTED, REJECTED
+from .settle import BLANK, CONFLICT, COUNTED, REJECTED, incomplete
 
 if TYPE_CHECKING:
     from .collect import Collection, Expected, LogEntry
@@ -62,7 +62,7 @@ def _state(entries: Sequence[LogEntry]) -> tuple[str, str, str, str] | None:
                 "Confirm which organisation completed this workbook; a workbook is for one service only.",
                 conflict.file)
     if counted is not None:
-        if counted.rated < counted.statements:
+        if incomplete(counted):
             left = counted.statements - counted.rated
             return (INCOMPLETE, f"{counted.rated} of {counted.statements} statements rated",
                     f"Please rate the remaining {left} statement{'s' if left != 1 else ''} in the workbook you "

@@ -52,8 +52,6 @@ INLINE_LIST_LIMIT = 255
 
 # The columns the generator fills on the Assessment sheet and the Action plan (before the framework's own), in
 # their usual order; a layout may add others (see Layout.assessment_column_specs).
-ASSESSMENT_FIELDS = ("statement_id", "statement_text", "rating", "level", "rationale", "evidence")
-PLAN_FIELDS = ("action_statement_id", "action_text", "area", "action_rating", "action_level", "target", "gap")
 # The Summary table's columns.
 SUMMARY_FIELDS = ("area", "statements", "rated", "mean", "lowest", "highest", "at_target")
 # The defined names the workbook's formulas use, each a column of the metadata sheet's [scale] rows.
@@ -206,16 +204,6 @@ class Layout:
         return _columns(SUMMARY_FIELDS, columns)
 
     # --- references shared by generator and parser ---------------------------------------------------------
-
-    @property
-    def rating_range(self) -> str:
-        """Every rating cell of the Assessment sheet (one column; only rating cells hold numbers in it)."""
-        c = col_letter(self.A_RATING)
-        return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
-
-    def area_rating_range(self, span: AreaSpan) -> str:
-        c = col_letter(self.A_RATING)
-        return f"{quote_sheet(ASSESSMENT)}!${c}${span.first_row + 1}:${c}${span.last_row + 1}"
 
     def action_col(self, column_id: str) -> int:
         """The Action plan column of the framework's action column `column_id` (KeyError if it has none)."""

@@ -55,6 +55,12 @@ def status(response: Response, rated: int, total: int) -> str:
     return WARNINGS if severities else ACCEPTED
 
 
+def incomplete(entry) -> bool:
+    """A logged return that counts but leaves statements unrated (whatever else its status says: an incomplete
+    return with an error is "accepted with errors", and still incomplete)."""
+    return entry.status in COUNTED and entry.rated < entry.statements
+
+
 def date_problem(response: Response, today: date) -> Problem | None:
     """A warning for a completion date no one could have typed truthfully (a year mistyped, say)."""
     completed = response.completed_on

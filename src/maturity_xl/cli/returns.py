@@ -174,12 +174,11 @@ def _collect_summary(collection) -> None:
     if collection.expected is not None:
         click.echo(f"{plural(len(collection.missing), 'expected return')} missing, "
                    f"{plural(len(collection.unexpected), 'return')} from services not in the manifest")
-        chase = collection.chase()
-        if chase:
-            states = {}
-            for row in chase:
-                states[row.state] = states.get(row.state, 0) + 1
-            click.echo(f"{plural(len(chase), 'service')} to chase: " +
+        from ..chase import counts as chase_counts
+
+        states = {state: n for state, n in chase_counts(collection).items() if n}
+        if states:
+            click.echo(f"{plural(sum(states.values()), 'service')} to chase: " +
                        ", ".join(f"{n:,} {state}" for state, n in states.items()))
     for notice in collection.notices:
         click.echo(f"note: {notice}")

@@ -20,7 +20,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024  # a returned workbook is ~50 KB; anything thi
 # A .zip of returns is bounded per member (each is read, bounded, as a workbook of its own) and in count; it is not
 # held to one workbook's limits (2,100 genuine returns are 69 MB and 2,100 parts).
 MAX_ARCHIVE_MEMBERS = 50_000
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls")
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..collect import DUPLICATE, IGNORED, REJECTED, SUPERSEDED, Collection
 from ..frames import Frames
-from ..settle import BLANK, COUNTED
+from ..settle import BLANK, incomplete
 from .common import text
 
 NOT_A_LEAGUE_TABLE = ("Self-assessments are not league tables: each service rated itself against its own "
@@ -85,11 +85,6 @@ def _framework_title(collection: Collection, fid: str) -> str:
         if fw:
             return fw.title
     return fid or NOT_IDENTIFIED
-
-
-def incomplete(entry) -> bool:
-    """A return that counts but leaves some statements unrated (whatever else its status says)."""
-    return entry.status in COUNTED and entry.rated < entry.statements
 
 
 @dataclass(frozen=True, slots=True)
