@@ -50,13 +50,7 @@ def read_manifest_file(path: Path) -> list:
     """One manifest file (CSV in any encoding or delimiter Excel saves, or an .xlsx) as Expected rows."""
     from .collect import Expected
 
-    try:
-        data = read_regular(path, MANIFEST_LIMIT, what="the manifest")
-    except FileRefused as exc:
-        raise ManifestError(f"--expected {exc}") from None
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ManifestError(f"--expected {path}: this is an old-style Excel (.xls) file; save it as CSV or .xlsx")
-    table = _xlsx_rows(path, data) if data[:2] == b"PK" else _csv_rows(path, data)
+    table = _table(path)
     header = [_column(h) for h in (table[0] if table else [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -85,6 +79,32 @@ def read_manifest_file(path: Path) -> list:
     if not rows:
         raise ManifestError(f"--expected {path}: the manifest lists no services")
     return rows
+
+
+def _table(path: Path) -> list[list[str]]:
+    """A manifest's cells, row by row, however Excel saved it (CSV in any encoding or delimiter, or .xlsx)."""
+    try:
+        data = read_regular(path, MANIFEST_LIMIT, what="the manifest")
+    except FileRefused as exc:
+        raise ManifestError(f"--expected {exc}") from None
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ManifestError(f"--expected {path}: this is an old-style Excel (.xls) file; save it as CSV or .xlsx")
+    return _xlsx_rows(path, data) if data[:2] == b"PK" else _csv_rows(path, data)
+
+
+def fingerprints(paths: Iterable[str | os.PathLike]) -> dict[tuple[str, str], str]:
+    """(framework id, service id) -> the spec fingerprint each workbook was sent with, from manifests read as
+    read_manifests reads them (the programme store keeps it with each round's manifest)."""
+    out: dict[tuple[str, str], str] = {}
+    for path in paths:
+        table = _table(Path(path))
+        header = [_column(h) for h in (table[0] if table else [])]
+        where = {name: header.index(name) for name in header if name}
+        for cells in table[1:]:
+            row = {name: cells[i].strip() for name, i in where.items() if i < len(cells)}
+            if row.get("service_id"):
+                out[(row.get("framework_id", ""), row["service_id"])] = row.get("fingerprint", "")
+    return out
 
 
 def _column(name: object) -> str:

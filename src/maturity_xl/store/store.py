@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from .. import manifest
 from ..collect import (
     DUPLICATE,
     IGNORED,
@@ -216,7 +217,7 @@ class Store(Locking):
         heads = writing.all_heads(collection)
         named = {r.file: (getattr(r, "round", "") or default or "") for r in heads}
         self._check_rounds(named, default, collection)
-        fingerprints = writing.manifest_fingerprints(manifests)
+        fingerprints = manifest.fingerprints(manifests)
         with self._transaction() as conn:
             if default:
                 conn.execute("INSERT OR IGNORE INTO rounds (name, opened) VALUES (?, ?)", (default, _now()))

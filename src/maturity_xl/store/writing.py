@@ -7,7 +7,6 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 from ..collect import SUPERSEDED, Collection, LogEntry, SpilledResponses, service_key
 from ..response import Problem, Response
@@ -136,18 +135,6 @@ def _candidates(conn: sqlite3.Connection, round_id: int, framework_id: str, key:
         out[rid].response.problems.append(Problem(severity, code, ""))
     for candidate in out.values():
         candidate.signed_ok = signed_ok(candidate.response, True)
-    return out
-
-
-def manifest_fingerprints(paths: list[str | Path]) -> dict[tuple[str, str], str]:
-    import csv
-
-    out: dict[tuple[str, str], str] = {}
-    for path in paths:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
-                if row.get("service_id"):
-                    out[(row.get("framework_id", ""), row["service_id"])] = row.get("fingerprint") or ""
     return out
 
 
