@@ -15,6 +15,7 @@ from .provider_plans import SHEET as PLANS_SHEET
 from .provider_plans import collection_plans
 from .sheet import WORKBOOK_OPTIONS, Sheet, formats
 from .tables import framework_infos
+from .xlsx_changes import change_sheets
 from .xlsx_charts import charts_sheet
 from .xlsx_detail import (
     ACTION_HEADERS,
@@ -57,6 +58,7 @@ def _build_workbook(collection: Collection, path: Path) -> None:
         chase_sheet(sheet("Chase"), collection)
     scores_sheet(sheet("Scores"), frames, infos)
     charts_sheet(sheet("Charts"), wb, frames, infos)
+    change_sheets(sheet, wb, collection, frames, infos)  # from a store: Change (when comparing) and Trend
     statements_sheet(sheet("Statements"), frames, infos)
     actions_sheet(sheet("Actions"), frames)
     plans = collection_plans(collection, frames)
