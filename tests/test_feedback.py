@@ -236,7 +236,8 @@ def test_change_since_last_round_only_with_a_previous_round(demo):
     assert not plain.changes and "Change since the last round" not in render_pack(plain)
     again = next(build_packs(frames, previous=frames))
     assert [c.before for c in again.changes] == [a.mean for a in again.areas]
-    assert "Change since the last round" in render_pack(again) and "+0.0" in render_pack(again)
+    assert [c.compared for c in again.changes] == [a.rated for a in again.areas]
+    assert "Change since the last round" in render_pack(again) and "0.00 \u2192 same" in render_pack(again)
 
 
 # Returned text stays inert

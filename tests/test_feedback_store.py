@@ -14,6 +14,7 @@ from maturity_xl.batch import generate_batch
 from maturity_xl.cli import main
 from maturity_xl.collect import collect
 from maturity_xl.generate import Service
+from maturity_xl.report.changes import change_words
 from maturity_xl.simulate import filled_workbook, random_answers
 from maturity_xl.store import Store
 
@@ -51,7 +52,7 @@ def test_packs_from_a_store_show_change_since_the_round_before(frameworks, tmp_p
             continue
         assert "Change since the last round" in page
         change = means[("2026", row["service_id"])] - means[("2025", row["service_id"])]
-        assert f"{change:+.1f}" in page
+        assert change_words(change) in page
 
 
 def test_feedback_takes_returns_or_a_store_not_both(tmp_path):

@@ -86,12 +86,14 @@ class ActionFigure:
 
 @dataclass(frozen=True, slots=True)
 class AreaChange:
-    """One area's mean now and in the previous round (a store holds rounds; without one there are none)."""
+    """One area's mean now and in the previous round over the `compared` statements the service rated in both, as
+    the report's Change sheet compares them (a store holds rounds; without one there are none)."""
 
     area_id: str
     area: str
     before: float | None
     now: float | None
+    compared: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +226,7 @@ def build_packs(frames, *, frameworks: FrameworkLookup | None = None, today: dat
             if stat.rated:
                 means.setdefault((resp["framework_id"], aid), []).append(stat.mean)
     spread_of = {key: spread(values) for key, values in means.items()}
-    before = _previous_means(previous)
+    before = _compared_means(frames, previous)
     for resp in responses:
         fw = lookup(resp["framework_id"], resp["framework_version"])
         file = resp["file"]
@@ -232,18 +234,29 @@ def build_packs(frames, *, frameworks: FrameworkLookup | None = None, today: dat
                     services.get(resp["framework_id"], 0), today, contacts, before)
 
 
-def _previous_means(previous) -> dict[tuple[str, str], dict[str, float | None]]:
-    """(framework id, service id) -> area id -> mean, from an earlier round's frames."""
+def _compared_means(frames, previous) -> dict[tuple[str, str], dict[str, tuple[float, float, int]]]:
+    """(framework id, service id) -> area id -> (mean last round, mean now, statements compared), over the
+    statements the service rated in both rounds: the rule of the store's changes() (store/frames.py), so a pack
+    and the report's Change sheet show the same figures."""
     if previous is None:
         return {}
-    ratings = previous.ratings
-    if ratings.empty:
+    keys = ["framework_id", "service_id", "statement_id"]
+
+    def rated(ratings: pd.DataFrame) -> pd.DataFrame:
+        ratings = ratings[ratings["rating"].notna() & (ratings["service_id"].astype(str) != "")]
+        return ratings.drop_duplicates(keys)
+
+    now = rated(frames.ratings)[[*keys, "area_id", "rating"]]
+    before = rated(previous.ratings)[[*keys, "rating"]]
+    if now.empty or before.empty:
         return {}
-    ratings = ratings[ratings.service_id.astype(str) != ""]
-    grouped = ratings.groupby(["framework_id", "service_id", "area_id"], sort=False)["rating"].mean()
-    out: dict[tuple[str, str], dict[str, float | None]] = {}
-    for (fid, sid, aid), value in grouped.items():
-        out.setdefault((fid, sid), {})[aid] = None if _blank(value) else float(value)
+    both = now.merge(before, on=keys, suffixes=("", "_last"))
+    grouped = both.astype({"rating": float, "rating_last": float}).groupby(
+        ["framework_id", "service_id", "area_id"], sort=False).agg(
+        before=("rating_last", "mean"), now=("rating", "mean"), compared=("rating", "size"))
+    out: dict[tuple[str, str], dict[str, tuple[float, float, int]]] = {}
+    for (fid, sid, aid), item in zip(grouped.index, grouped.itertuples(index=False)):
+        out.setdefault((fid, sid), {})[aid] = (float(item.before), float(item.now), int(item.compared))
     return out
 
 
@@ -271,7 +284,7 @@ def _pack(resp: dict, fw: Framework | None, ratings: list[tuple], actions: list[
     changes = []
     earlier = before.get((fid, resp["service_id"])) if resp["service_id"] else None
     if earlier:
-        changes = [AreaChange(a.area_id, a.area, earlier.get(a.area_id), a.mean) for a in areas]
+        changes = [AreaChange(a.area_id, a.area, *earlier.get(a.area_id, (None, None, 0))) for a in areas]
     values = {sid: (None if rating is None else int(rating)) for sid, _a, _ar, _t, rating, _l in ratings}
     return Pack(
         file=resp["file"], service_id=str(resp["service_id"] or ""), service_name=str(resp["service_name"] or ""),

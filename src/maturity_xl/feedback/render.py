@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from datetime import date
 
+from ..report.changes import change_words, mean2
+from ..report.common import rounded
 from .figures import Pack, StatementFigure, short
 
 # (text colour, background) pairs the page uses; the test checks each pair's contrast.
@@ -57,7 +59,8 @@ def e(value: object) -> str:
 
 
 def num(value: float | None) -> str:
-    return "\u2013" if value is None else f"{value:.1f}"
+    """A figure as the reports show it: common.rounded's one rule (3.25 -> 3.3, as Excel shows it)."""
+    return "\u2013" if value is None else rounded(value)
 
 
 def when(value: date | None) -> str:
@@ -131,7 +134,7 @@ def _profile(pack: Pack, area_term: str) -> str:
         row = [e(a.area), f"{a.rated} of {a.total}", num(a.mean)]
         if shown:
             s = a.spread
-            row += [num(s.median), f"{s.lower:.1f} to {s.upper:.1f}", str(s.services)] if s else \
+            row += [num(s.median), f"{num(s.lower)} to {num(s.upper)}", str(s.services)] if s else \
                 ["\u2013", "not shown (fewer than five services)", "\u2013"]
         rows.append(row)
     headers = [e(area_term), "Rated", "Your mean"]
@@ -210,7 +213,7 @@ def _chart_desc(pack: Pack) -> str:
         line = f"{a.area}: your mean {num(a.mean)}"
         if a.spread:
             s = a.spread
-            line += f"; median {s.median:.1f}, middle half {s.lower:.1f} to {s.upper:.1f} ({s.services} services)"
+            line += f"; median {num(s.median)}, middle half {num(s.lower)} to {num(s.upper)} ({s.services} services)"
         out.append(line + ".")
     return " ".join(out)
 
@@ -285,10 +288,13 @@ def _actions(pack: Pack, statement_term: str) -> str:
 
 
 def _changes(pack: Pack, area_term: str) -> str:
+    """The report's Change sheet for this service: the same figures, words and rounding rule."""
     rows = []
     for c in pack.changes:
-        delta = "\u2013" if c.before is None or c.now is None else f"{c.now - c.before:+.1f}"
-        rows.append([e(c.area), num(c.before), num(c.now), delta])
+        delta = "\u2013" if c.before is None or c.now is None else change_words(c.now - c.before)
+        rows.append([e(c.area), str(c.compared), mean2(c.before), mean2(c.now), e(delta)])
     return "\n".join(["<h2>Change since the last round</h2>",
-                      _table([e(area_term), "Last round", "This round", "Change"], rows, numeric={1, 2, 3})])
-
+                      "<p>Each mean is over the statements you rated in both rounds; a statement left blank in "
+                      "either round is not compared.</p>",
+                      _table([e(area_term), "Statements compared", "Last round", "This round", "Change"], rows,
+                             numeric={1, 2, 3}, nowrap={4})])

@@ -27,6 +27,7 @@ from .common import (
     mean_text,
     rounded,
 )
+from .html_changes import change_sections
 from .provider_plans import collection_plans
 from .svg import area_means_bars, level_stack
 from .tables import (
@@ -102,6 +103,7 @@ def render_html(collection: Collection) -> str:
     if collection.expected is not None:
         body.append(_html_chase(collection))
     body += [_html_framework(frames, info) for info in infos]
+    body += change_sections(collection, frames, infos)  # from a store: Change (when comparing) and Trend
     plans = collection_plans(collection, frames)
     if plans is not None:  # only for graded frameworks (Progress for Providers): the commissioner's view
         body.append(render_provider_plans_html(plans, frameworks=collection.registry.get, level=2))

@@ -167,7 +167,7 @@ def _trend_block(s: Sheet, wb: xlsxwriter.Workbook, collection: Collection, info
         s.put(i, len(areas) + 1, item["services"], s.fmt["int"])
     last = first + len(table) - 1
     chart = wb.add_chart({"type": "line"})
-    for j, (_aid, title) in enumerate(areas):
+    for j in range(len(areas)):
         colour = LINE_COLOURS[j % len(LINE_COLOURS)]
         chart.add_series({
             "name": [s.ws.name, row + 1, j + 1], "categories": [s.ws.name, first, 0, last, 0],

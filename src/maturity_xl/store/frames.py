@@ -22,6 +22,7 @@ import pandas as pd
 from ..collect import Collection, Expected, LogEntry, service_key
 from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames
 from ..parse import Registry, default_registry
+from ..report.common import rounded
 from ..response import Action, Problem, Response
 from .codec import decode, decode_action
 from .store import Round, Store
@@ -355,10 +356,10 @@ def _direction(change: float) -> str:
     """The change in words and an arrow, so it never rests on colour alone."""
     if change is None or pd.isna(change):
         return ""
-    if change > SAME:
-        return f"\u25b2 up {change:+.2f}"
+    if change > SAME:  # rounded by the reports' one rule (half up on the decimal shown), as every figure is
+        return f"\u25b2 up +{rounded(change, 2)}"
     if change < -SAME:
-        return f"\u25bc down {change:+.2f}"
+        return f"\u25bc down {rounded(change, 2)}"
     return "\u2192 same"
 
 

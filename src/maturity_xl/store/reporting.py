@@ -34,9 +34,9 @@ def write_reports(store: Store, output: Path, *, html: Path | None = None, csv_d
                   round: str | None = None, compare: str | None = None, today: date | None = None) -> Written:
     """report.xlsx (and the HTML and CSVs) for one round; the CSVs add the changes since the round compared."""
     from .. import report
+    from ..report.csv_changes import write_change_csvs
 
     collection = round_collection(store, round, compare, today=today)
-    frames = collection.frames()
     written = [output]
     output.parent.mkdir(parents=True, exist_ok=True)
     report.write_workbook(collection, output)
@@ -46,9 +46,6 @@ def write_reports(store: Store, output: Path, *, html: Path | None = None, csv_d
         written.append(html)
     if csv_dir:
         written += report.write_csvs(collection, csv_dir)
-        for name in CHANGE_FRAMES:
-            path = Path(csv_dir) / f"{name}.csv"
-            report.defuse(getattr(frames, name)()).to_csv(path, index=False, encoding="utf-8-sig")
-            written.append(path)
+        written += write_change_csvs(collection, csv_dir)  # changes, statement_changes, area_trend
     assert collection.round is not None
     return Written(collection.round, collection.compare, len(collection.heads), tuple(written))

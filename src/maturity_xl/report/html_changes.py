@@ -1,0 +1,122 @@
+"""The page's Change and Trend sections, for a report read from a programme store: the same tables as the
+workbook's Change and Trend sheets (report.changes), each figure rounded by the one rule, each change with its sign,
+an arrow and a word, and the trend as an SVG chart with its numbers in a table beside it. Returned text (service
+names, who completed a return) is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..collect import Collection
+from ..frames import Frames
+from .changes import (
+    COMPARED_ONLY,
+    NOT_A_RACE,
+    TREND_IS,
+    area_summary,
+    area_titles,
+    comparing,
+    mean2,
+    respondent_words,
+    rounds_compared,
+    service_changes,
+    statement_changes,
+    trend_table,
+)
+from .common import escaped, mean_text
+from .svg_trend import trend_lines
+from .tables import FrameworkInfo
+
+FLAG_STYLE = ' style="background:#fdd9b5;font-weight:bold"'  # the colour repeats the cell's words
+
+
+def change_sections(collection: Collection, frames: Frames, infos: list[FrameworkInfo]) -> list[str]:
+    """The Change section (with a round to compare with) and the Trend section (two rounds or more), as HTML."""
+    parts = []
+    if comparing(collection):
+        parts.append(_change(collection, frames, infos))
+    tables = [(info, table) for info in infos if (table := trend_table(collection, info)) is not None]
+    if tables:
+        parts.append(_trend(collection, tables))
+    return parts
+
+
+def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (),
+           flagged: Iterable[bool] = (), flag_col: int = -1, cls: str = "") -> str:
+    """A table whose every cell is escaped here; a flagged row's `flag_col` cell is marked (its words say why)."""
+    numeric = set(numeric)
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if i in numeric else ""}>{escaped(h)}</th>' for i, h in enumerate(headers))
+    lines = []
+    flags = iter(flagged)
+    for row in rows:
+        flag = next(flags, False)
+        cells = []
+        for i, value in enumerate(row):
+            attrs = num if i in numeric else (FLAG_STYLE if flag and i == flag_col else "")
+            cells.append(f"<td{attrs}>{escaped(value)}</td>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    opening = f'<table class="{cls}">' if cls else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"
+
+
+def _change(collection: Collection, frames: Frames, infos: list[FrameworkInfo]) -> str:
+    now, last = rounds_compared(collection)
+    parts = [f'<h2 id="change">Change: round {escaped(now)} compared with round '
+             f"{escaped(last)}</h2>", f'<p class="note">{escaped(COMPARED_ONLY)} {escaped(NOT_A_RACE)}</p>']
+    for info in infos:
+        parts += [f'<h3 class="change-area" data-framework="{escaped(info.id)}">{escaped(info.title)}: each area '
+                  "across services</h3>", _areas(frames, info, now, last),
+                  f'<h3 class="change-service" data-framework="{escaped(info.id)}">{escaped(info.title)}: each '
+                  "service and area</h3>", _services(frames, info, now, last),
+                  f'<h3 class="change-statement" data-framework="{escaped(info.id)}">{escaped(info.title)}: each '
+                  "statement across services, the ones that moved most first</h3>", _statements(frames, info)]
+    return "\n".join(parts)
+
+
+def _areas(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
+    table = area_summary(frames, info)
+    rows = [[a.area, a.services, a.improved, a.same, a.declined, mean2(a.this_mean), mean2(a.last_mean), a.words]
+            for a in table.itertuples(index=False)]
+    return _table(["Area", "Services compared", "Improved", "Same", "Declined", f"Mean {now}", f"Mean {last}",
+                   "Change"], rows, numeric=range(1, 7), cls="change-areas")
+
+
+def _services(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
+    table = service_changes(frames, info)
+    if table.empty:
+        return '<p class="muted">No service returned in both rounds.</p>'
+    rows = [[c.service_id, c.service_name, c.area, c.compared, mean2(c.this_mean), mean2(c.last_mean), c.words,
+             respondent_words(c)] for c in table.itertuples(index=False)]
+    return _table(["Service ID", "Service", "Area", "Statements compared", f"Mean {now}", f"Mean {last}", "Change",
+                   "Respondent changed"], rows, numeric=range(3, 6), flagged=table["respondent_changed"].tolist(),
+                  flag_col=7, cls="change-services")
+
+
+def _statements(frames: Frames, info: FrameworkInfo) -> str:
+    table = statement_changes(frames, info)
+    if table.empty:
+        return '<p class="muted">No statement was rated by the same service in both rounds.</p>'
+    rows = [[s.statement_id, s.statement, s.area, s.compared, s.improved, s.same, s.declined, s.words]
+            for s in table.itertuples(index=False)]
+    return _table(["ID", "Statement", "Area", "Services compared", "Improved", "Same", "Declined", "Mean change"],
+                  rows, numeric=range(3, 7), cls="change-statements")
+
+
+def _trend(collection: Collection, tables) -> str:
+    parts = ['<h2 id="trend">Trend: each area\'s mean in every round</h2>', f'<p class="muted">{escaped(TREND_IS)} '
+             f"{escaped(NOT_A_RACE)}</p>"]
+    for info, table in tables:
+        areas = area_titles(collection, info, table)
+        label = (f"Line chart of {info.title}: each area's mean rating in every round, on the scale {info.low} to "
+                 f"{info.high}; the numbers are in the table below.")
+        rows = [[str(item["round"]), *[mean_text(item[aid]) for aid, _t in areas], item["services"]]
+                for item in table.to_dict("records")]
+        parts += [f'<h3 class="trend" data-framework="{escaped(info.id)}">{escaped(info.title)}: mean of each '
+                  "area, round by round</h3>", trend_lines(table, areas, info, label),
+                  _table(["Round", *[title for _aid, title in areas], "Services"], rows,
+                         numeric=range(1, len(areas) + 2), cls="trend")]
+    return "\n".join(parts)
+
+
+__all__ = ["change_sections"]
