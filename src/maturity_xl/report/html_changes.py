@@ -42,8 +42,9 @@ def change_sections(collection: Collection, frames: Frames, infos: list[Framewor
 
 
 def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (),
-           flagged: Iterable[bool] = (), flag_col: int = -1, cls: str = "") -> str:
-    """A table whose every cell is escaped here; a flagged row's `flag_col` cell is marked (its words say why)."""
+           flagged: Iterable[bool] = (), flag_col: int = -1, cls: str = "", nowrap: int = -1) -> str:
+    """A table whose every cell is escaped here; a flagged row's `flag_col` cell is marked (its words say why);
+    the `nowrap` column (a change in words) stays on one line."""
     numeric = set(numeric)
     num = ' class="num"'
     head = "".join(f'<th scope="col"{num if i in numeric else ""}>{escaped(h)}</th>' for i, h in enumerate(headers))
@@ -53,7 +54,8 @@ def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterab
         flag = next(flags, False)
         cells = []
         for i, value in enumerate(row):
-            attrs = num if i in numeric else (FLAG_STYLE if flag and i == flag_col else "")
+            attrs = num if i in numeric else (FLAG_STYLE if flag and i == flag_col else
+                                              (' style="white-space:nowrap"' if i == nowrap else ""))
             cells.append(f"<td{attrs}>{escaped(value)}</td>")
         lines.append("<tr>" + "".join(cells) + "</tr>")
     opening = f'<table class="{cls}">' if cls else "<table>"
@@ -79,7 +81,7 @@ def _areas(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
     rows = [[a.area, a.services, a.improved, a.same, a.declined, mean2(a.this_mean), mean2(a.last_mean), a.words]
             for a in table.itertuples(index=False)]
     return _table(["Area", "Services compared", "Improved", "Same", "Declined", f"Mean {now}", f"Mean {last}",
-                   "Change"], rows, numeric=range(1, 7), cls="change-areas")
+                   "Change"], rows, numeric=range(1, 7), cls="change-areas", nowrap=7)
 
 
 def _services(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
@@ -90,7 +92,7 @@ def _services(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
              respondent_words(c)] for c in table.itertuples(index=False)]
     return _table(["Service ID", "Service", "Area", "Statements compared", f"Mean {now}", f"Mean {last}", "Change",
                    "Respondent changed"], rows, numeric=range(3, 6), flagged=table["respondent_changed"].tolist(),
-                  flag_col=7, cls="change-services")
+                  flag_col=7, cls="change-services", nowrap=6)
 
 
 def _statements(frames: Frames, info: FrameworkInfo) -> str:
@@ -100,7 +102,7 @@ def _statements(frames: Frames, info: FrameworkInfo) -> str:
     rows = [[s.statement_id, s.statement, s.area, s.compared, s.improved, s.same, s.declined, s.words]
             for s in table.itertuples(index=False)]
     return _table(["ID", "Statement", "Area", "Services compared", "Improved", "Same", "Declined", "Mean change"],
-                  rows, numeric=range(3, 7), cls="change-statements")
+                  rows, numeric=range(3, 7), cls="change-statements", nowrap=7)
 
 
 def _trend(collection: Collection, tables) -> str:
