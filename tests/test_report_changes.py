@@ -172,13 +172,15 @@ def test_the_page_the_workbook_and_the_feedback_packs_show_the_same_numbers(prog
     ws = openpyxl.load_workbook(programme.out / "report.xlsx")["Change"]
     sheet = {(r[0], r[2]): r for r in _block(ws, "Service ID")}
     page = (programme.out / "report.html").read_text(encoding="utf-8")
+    header = re.search('<table class="change-services"><thead><tr>(.*?)</tr>', page).group(1)
+    areas = [html.unescape(a) for a in re.findall("<th[^>]*>(.*?)</th>", header)][2:-1]
     rows = _html_rows(page, "change-services")
-    assert len(rows) == len(sheet)
+    assert len(rows) == len({sid for sid, _ in sheet}) == 6 and len(areas) == 4
     for r in rows:
-        x = sheet[(r[0], r[2])]
-        assert r[1] == x[1] and r[3] == str(x[3])
-        assert r[4:6] == [rounded(x[4], 2), rounded(x[5], 2)] and r[6] == x[7] and r[7] == x[8]
-        assert x[7] == _words(x[6])
+        for area, cell in zip(areas, r[2:-1]):
+            x = sheet[(r[0], area)]
+            assert r[1] == x[1] and r[-1] == x[8] and x[7] == _words(x[6])
+            assert cell == f"{x[7]}2027: {rounded(x[4], 2)} \u00b7 2026: {rounded(x[5], 2)} \u00b7 {x[3]} compared"
     areas = _html_rows(page, "change-areas")
     assert [[a[0], *map(str, a[1:5]), rounded(a[5], 2), rounded(a[6], 2), a[8]] for a in _block(ws, "Area")] == areas
     statements = _html_rows(page, "change-statements")
@@ -220,6 +222,10 @@ def test_trend_of_every_area_over_every_round(programme, frameworks):
     for key, (services, mean) in expected.items():
         assert got[key][0] == services and got[key][1] == pytest.approx(mean, abs=1e-12)
     assert trend.round_order.tolist() == [1, 2, 3] * len(fw.areas)
+    # The reported round's point is the Charts sheet's bar: the same mean of the services' own area means.
+    charts = {r[0]: r[1] for r in _block(openpyxl.load_workbook(programme.out / "report.xlsx")["Charts"], "Area")}
+    assert {a.title: charts[a.title] for a in fw.areas} == pytest.approx(
+        {area: mean for (name, area), (_n, mean) in got.items() if name == "2027"}, abs=1e-12)
     ws = openpyxl.load_workbook(programme.out / "report.xlsx")["Trend"]
     rows = _block(ws, "Round")
     header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Round")

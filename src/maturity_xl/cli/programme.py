@@ -50,7 +50,8 @@ def _add_to_store(path: Path, collection, round_name: str | None, expected: tupl
               show_default=True, help="The consolidated workbook to write.")
 @click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML report here.")
 @click.option("--csv-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Also export the tidy tables as CSV, with changes.csv and statement_changes.csv.")
+              help="Also export the tidy tables as CSV, with changes.csv, statement_changes.csv and "
+              "area_trend.csv.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date overdue actions are judged "
               "against (default: today).")
 def report_command(store: Path, round_name: str | None, compare: str | None, output: Path, html: Path | None,

@@ -6,6 +6,8 @@ names, who completed a return) is escaped."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
+from operator import attrgetter
 
 from ..collect import Collection
 from ..frames import Frames
@@ -41,21 +43,17 @@ def change_sections(collection: Collection, frames: Frames, infos: list[Framewor
     return parts
 
 
-def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (),
-           flagged: Iterable[bool] = (), flag_col: int = -1, cls: str = "", nowrap: int = -1) -> str:
-    """A table whose every cell is escaped here; a flagged row's `flag_col` cell is marked (its words say why);
-    the `nowrap` column (a change in words) stays on one line."""
+def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (), cls: str = "",
+           nowrap: int = -1) -> str:
+    """A table whose every cell is escaped here; the `nowrap` column (a change in words) stays on one line."""
     numeric = set(numeric)
     num = ' class="num"'
     head = "".join(f'<th scope="col"{num if i in numeric else ""}>{escaped(h)}</th>' for i, h in enumerate(headers))
     lines = []
-    flags = iter(flagged)
     for row in rows:
-        flag = next(flags, False)
         cells = []
         for i, value in enumerate(row):
-            attrs = num if i in numeric else (FLAG_STYLE if flag and i == flag_col else
-                                              (' style="white-space:nowrap"' if i == nowrap else ""))
+            attrs = num if i in numeric else (' style="white-space:nowrap"' if i == nowrap else "")
             cells.append(f"<td{attrs}>{escaped(value)}</td>")
         lines.append("<tr>" + "".join(cells) + "</tr>")
     opening = f'<table class="{cls}">' if cls else "<table>"
@@ -85,14 +83,36 @@ def _areas(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
 
 
 def _services(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
+    """One row per service, a cell per area (as the page's heatmap): the change in words, then both means and
+    how many statements were compared. One row a service, not one a service and area, keeps the page small
+    at thousands of services; the workbook's Change sheet and changes.csv have a row per service and area."""
     table = service_changes(frames, info)
     if table.empty:
         return '<p class="muted">No service returned in both rounds.</p>'
-    rows = [[c.service_id, c.service_name, c.area, c.compared, mean2(c.this_mean), mean2(c.last_mean), c.words,
-             respondent_words(c)] for c in table.itertuples(index=False)]
-    return _table(["Service ID", "Service", "Area", "Statements compared", f"Mean {now}", f"Mean {last}", "Change",
-                   "Respondent changed"], rows, numeric=range(3, 6), flagged=table["respondent_changed"].tolist(),
-                  flag_col=7, cls="change-services", nowrap=6)
+    present = set(table["area_id"])
+    areas = [(aid, title) for aid, title in info.areas if aid in present]
+    areas += [(aid, title) for aid, title in dict.fromkeys(zip(table["area_id"], table["area"])) if
+              aid not in dict(areas)]
+    headers = ["Service ID", "Service", *[title for _aid, title in areas], "Respondent changed"]
+    head = "".join(f'<th scope="col">{escaped(h)}</th>' for h in headers)
+    lines = []
+    for (sid, name), group in groupby(table.itertuples(index=False), key=attrgetter("service_id", "service_name")):
+        cells = {c.area_id: c for c in group}
+        first = next(iter(cells.values()))
+        tds = [f"<td>{escaped(sid)}</td><td>{escaped(name)}</td>"]
+        for aid, _title in areas:
+            c = cells.get(aid)
+            tds.append("<td>\u2013</td>" if c is None else
+                       f'<td><span style="white-space:nowrap">{escaped(c.words)}</span><br><small>{escaped(now)}: '
+                       f"{mean2(c.this_mean)} \u00b7 {escaped(last)}: {mean2(c.last_mean)} \u00b7 {c.compared} "
+                       "compared</small></td>")
+        flag = FLAG_STYLE if first.respondent_changed else ""
+        tds.append(f"<td{flag}>{escaped(respondent_words(first))}</td>")
+        lines.append("<tr>" + "".join(tds) + "</tr>")
+    legend = (f'<p class="legend">In each cell: the change in the area\'s mean, then the mean in {escaped(now)} and '
+              f"in {escaped(last)} over the statements the service rated in both, and how many those were.</p>")
+    return (f'{legend}<table class="change-services"><thead><tr>{head}</tr></thead><tbody>\n'
+            + "\n".join(lines) + "\n</tbody></table>")
 
 
 def _statements(frames: Frames, info: FrameworkInfo) -> str:
