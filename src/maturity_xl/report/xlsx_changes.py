@@ -66,7 +66,7 @@ def changes_sheet(s: Sheet, collection: Collection, frames: Frames, infos: list[
     now, last = rounds_compared(collection)
     _formats(s)
     s.put(0, 0, f"Change: round {now} compared with round {last}", s.fmt["title"])
-    s.widths([14, 34, 30, 12, 12, 12, 12, 18, 30, 18, 18])
+    s.widths([24, 34, 36, 12, 12, 12, 12, 18, 30, 18, 18])
     s.note(1, COMPARED_ONLY + " " + NOT_A_RACE, last_col=10, lines=3)
     s.printable()
     row = 3
@@ -87,7 +87,8 @@ def _area_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int, now: st
         s.put(i, 5, item.this_mean, s.fmt["mean2"])
         s.put(i, 6, item.last_mean, s.fmt["mean2"])
         s.put(i, 7, item.change, s.fmt["change"])
-        s.put(i, 8, item.words)
+        s.put(i, 8, item.words, s.fmt["words"])
+        s.fit(i, [item.area])
     return row + 1 + max(len(table), 1)
 
 
@@ -103,18 +104,19 @@ def _service_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int, now:
         return first
     shown = table.head(DETAIL_LIMIT)
     for i, item in enumerate(shown.itertuples(index=False), start=first):
-        s.put(i, 0, item.service_id)
+        s.put(i, 0, item.service_id, s.fmt["words"])
         s.put(i, 1, item.service_name, s.fmt["wrap"])
         s.put(i, 2, item.area, s.fmt["wrap"])
         s.put(i, 3, item.compared, s.fmt["int"])
         s.put(i, 4, item.this_mean, s.fmt["mean2"])
         s.put(i, 5, item.last_mean, s.fmt["mean2"])
         s.put(i, 6, item.change, s.fmt["change"])
-        s.put(i, 7, item.words)
+        s.put(i, 7, item.words, s.fmt["words"])
         # The flag's colour only repeats its words ("Changed: was ..., now ..."), so it never stands alone.
         s.put(i, 8, respondent_words(item), s.fmt["flag"] if item.respondent_changed else s.fmt["words"])
-        s.put(i, 9, item.respondent)
-        s.put(i, 10, item.last_respondent)
+        s.put(i, 9, item.respondent, s.fmt["words"])
+        s.put(i, 10, item.last_respondent, s.fmt["words"])
+        s.fit(i, [item.service_id, item.service_name, item.area])
     end = first + len(shown) - 1
     if len(table) > len(shown):
         end += 1
@@ -133,12 +135,12 @@ def _statement_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int) ->
         s.put(first, 0, "No statement was rated by the same service in both rounds.", s.fmt["aside"])
         return first
     for i, item in enumerate(table.itertuples(index=False), start=first):
-        s.put(i, 0, item.statement_id)
+        s.put(i, 0, item.statement_id, s.fmt["words"])
         s.put(i, 1, item.statement, s.fmt["wrap"])
         s.put(i, 2, item.area, s.fmt["wrap"])
         s.row(i, [item.compared, item.improved, item.same, item.declined], s.fmt["int"], col=3)
         s.put(i, 7, item.mean_change, s.fmt["change"])
-        s.put(i, 8, item.words)
+        s.put(i, 8, item.words, s.fmt["words"])
         s.fit(i, [item.statement_id, item.statement, item.area])
     return first + len(table) - 1
 
