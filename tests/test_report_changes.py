@@ -23,7 +23,9 @@ from conftest import PINNED
 from maturity_xl.batch import generate_batch
 from maturity_xl.collect import collect
 from maturity_xl.feedback import build_packs, render_pack
+from maturity_xl.feedback.render import num
 from maturity_xl.generate import Service
+from maturity_xl.report.changes import change_words
 from maturity_xl.report.common import rounded
 from maturity_xl.simulate import filled_workbook, random_answers
 from maturity_xl.store import Store
@@ -305,3 +307,16 @@ def test_no_round_to_compare_with_no_change_sheet_but_the_trend(programme, tmp_p
     assert 'id="change"' not in page and 'id="trend"' in page
     assert sorted(p.name for p in (tmp_path / "csv").glob("*change*")) == []
     assert (tmp_path / "csv" / "area_trend.csv").exists()
+
+
+@pytest.mark.parametrize("value, words", [(0.125, "+0.13 \u25b2 improved"), (-0.125, "-0.13 \u25bc declined"),
+                                          (0.005, "+0.01 \u25b2 improved"), (2.675, "+2.68 \u25b2 improved"),
+                                          (0.0, "0.00 \u2192 same"), (None, "\u2013")],
+                         ids=["half-up", "half-down", "tiny", "binary-2.675", "same", "none"])
+def test_a_change_in_words_rounds_half_up_as_excel_shows_it(value, words):
+    """Python's f"{0.125:+.2f}" gives +0.12 and f"{2.675:.2f}" 2.67; Excel's 0.00 shows 0.13 and 2.68."""
+    assert change_words(value) == words
+
+
+def test_the_feedback_pack_rounds_by_the_reports_rule():
+    assert num(3.25) == rounded(3.25) == "3.3" and num(2.45) == "2.5" and num(None) == "\u2013"
