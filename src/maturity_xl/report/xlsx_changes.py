@@ -66,8 +66,8 @@ def changes_sheet(s: Sheet, collection: Collection, frames: Frames, infos: list[
     now, last = rounds_compared(collection)
     _formats(s)
     s.put(0, 0, f"Change: round {now} compared with round {last}", s.fmt["title"])
-    s.widths([24, 34, 36, 12, 12, 12, 12, 18, 30, 18, 18])
-    s.note(1, COMPARED_ONLY + " " + NOT_A_RACE, last_col=10, lines=3)
+    s.widths([24, 34, 36, 12, 12, 12, 12, 18, 40])
+    s.note(1, COMPARED_ONLY + " " + NOT_A_RACE, last_col=8, lines=3)
     s.printable()
     row = 3
     for info in infos:
@@ -96,8 +96,7 @@ def _service_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int, now:
     table = service_changes(frames, info)
     s.put(row, 0, f"{info.title}: each service and area", s.fmt["h2"])
     s.header(row + 1, ["Service ID", "Service", "Area", "Statements compared", f"Mean {now}", f"Mean {last}",
-                       "Change", "Direction", "Respondent changed", f"Completed by ({now})",
-                       f"Completed by ({last})"])
+                       "Change", "Direction", "Respondent changed"])
     first = row + 2
     if table.empty:
         s.put(first, 0, "No service returned in both rounds.", s.fmt["aside"])
@@ -112,10 +111,9 @@ def _service_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int, now:
         s.put(i, 5, item.last_mean, s.fmt["mean2"])
         s.put(i, 6, item.change, s.fmt["change"])
         s.put(i, 7, item.words, s.fmt["words"])
-        # The flag's colour only repeats its words ("Changed: was ..., now ..."), so it never stands alone.
+        # The flag's colour only repeats its words ("Changed: was ..., now ..."), so it never stands alone; who
+        # completed each return is in changes.csv (respondent, last_respondent).
         s.put(i, 8, respondent_words(item), s.fmt["flag"] if item.respondent_changed else s.fmt["words"])
-        s.put(i, 9, item.respondent, s.fmt["words"])
-        s.put(i, 10, item.last_respondent, s.fmt["words"])
         s.fit(i, [item.service_id, item.service_name, item.area])
     end = first + len(shown) - 1
     if len(table) > len(shown):
