@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 
 import accessibility as a11y
 from conftest import PINNED
@@ -27,8 +28,13 @@ from maturity_xl.feedback.render import num
 from maturity_xl.generate import Service
 from maturity_xl.report.changes import change_words
 from maturity_xl.report.common import rounded
+from maturity_xl.report.html_changes import change_sections
+from maturity_xl.report.sheet import WORKBOOK_OPTIONS, Sheet, formats
+from maturity_xl.report.tables import FrameworkInfo
+from maturity_xl.report.xlsx_changes import change_sheets
 from maturity_xl.simulate import filled_workbook, random_answers
 from maturity_xl.store import Store
+from maturity_xl.store.frames import CHANGE_COLUMNS, STATEMENT_CHANGE_COLUMNS
 from maturity_xl.store.reporting import round_collection, write_reports
 from maturity_xl.store.trends import TREND_COLUMNS, area_trends
 
@@ -321,3 +327,52 @@ def test_a_change_in_words_rounds_half_up_as_excel_shows_it(value, words):
 
 def test_the_feedback_pack_rounds_by_the_reports_rule():
     assert num(3.25) == rounded(3.25) == "3.3" and num(2.45) == "2.5" and num(None) == "\u2013"
+
+
+HOSTILE = '<script>alert(1)</script>'
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+class _Frames:
+    """Just what the change writers read of a store's frames, with hostile text where a return's text goes."""
+
+    def changes(self) -> pd.DataFrame:
+        row = ["mini", "S1", HOSTILE, "a1", "Area one", "2", "1", 2, 3.0, 2.5, 0.5, "", True, FORMULA, HOSTILE]
+        return pd.DataFrame([row], columns=CHANGE_COLUMNS)
+
+    def statement_changes(self) -> pd.DataFrame:
+        row = ["mini", "a1", "Area one", "1.1", HOSTILE, "2", "1", 1, 1, 0, 0, 1.0, ""]
+        return pd.DataFrame([row], columns=STATEMENT_CHANGE_COLUMNS)
+
+
+@dataclass
+class _Round:
+    name: str
+
+
+@dataclass
+class _Collection:
+    round: _Round
+    compare: _Round
+    store: None = None
+
+    def frames(self):
+        return FRAMES
+
+
+FRAMES = _Frames()
+
+
+def test_returned_text_in_the_change_sections_stays_inert(tmp_path):
+    info = FrameworkInfo("mini", "1.0", "Mini", (("a1", "Area one"),), ((1, "One"), (2, "Two"), (3, "Three")))
+    collection = _Collection(_Round("2"), _Round("<i>1</i>"))
+    page = "".join(change_sections(collection, FRAMES, [info]))
+    assert HOSTILE not in page and "<i>1</i>" not in page and html.escape(HOSTILE) in page
+    assert html.escape(f"Changed: was {HOSTILE}, now {FORMULA}") in page
+    path = tmp_path / "c.xlsx"
+    wb = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
+    change_sheets(lambda name: Sheet(wb.add_worksheet(name), formats(wb), wb), wb, collection, FRAMES, [info])
+    wb.close()
+    cells = [c for row in openpyxl.load_workbook(path)["Change"].iter_rows() for c in row if c.value]
+    assert {c.data_type for c in cells if isinstance(c.value, str) and FORMULA in c.value} == {"s"}
+    assert any(c.value == HOSTILE for c in cells)
