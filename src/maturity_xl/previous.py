@@ -14,12 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import MaturityXLError
 from .layout import ACTIONS, ASSESSMENT, SUMMARY, Layout
 from .model import ACTION_ROLES, DONE_WORDS, Framework
+
+if TYPE_CHECKING:
+    from .parse import Registry
 
 NEW = "New in this version"
 NOT_RATED = "Not rated"
@@ -59,8 +63,12 @@ class Previous:
         return self.services.get(service_id)
 
 
-def read_previous(path: str | Path, framework: Framework, round_name: str | None = None) -> Previous:
+def read_previous(path: str | Path, framework: Framework, round_name: str | None = None, *,
+                  registry: Registry | None = None) -> Previous:
     """The responses that count in `round_name` (default: the store's latest round) for `framework`'s id.
+
+    `registry` knows the frameworks of last round's returns (default: the bundled ones, archived versions too),
+    so their actions are read by their columns' roles.
 
     Raises:
         PreviousError: there is no store at `path`. The store's own errors (not a store, too new, no such round)
@@ -73,7 +81,7 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
         raise PreviousError(f"{path}: there is no programme store here to take last time's answers from")
     with Store(path, create=False) as store:
         found = store.round(round_name)
-        frames = store.collection(found.name).frames()
+        frames = store.collection(found.name, registry=registry).frames()
         ratings, actions = frames.ratings, frames.actions
     ratings = ratings[ratings["framework_id"] == framework.id]
     actions = actions[actions["framework_id"] == framework.id]
