@@ -14,7 +14,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import PINNED, make_spec
+import accessibility as a11y
+from conftest import FRAMEWORKS, PINNED, make_spec
+from libreoffice import convert, soffice
 from maturity_xl.batch import Template, generate_batch
 from maturity_xl.cli import main
 from maturity_xl.collect import collect
@@ -246,6 +248,81 @@ def test_cli_single_workbook_with_previous(cycle, tmp_path):
     shown = openpyxl.load_workbook(target)[ASSESSMENT][cell(first.row, lay.last_time_col("last_rating"))].value
     assert shown == (NOT_RATED if rating is None else f"{rating} - {cycle.old.scale.label_of(rating)}")
     assert parse(target).round == "2027"
+
+
+@pytest.fixture(scope="module")
+def next_round(frameworks, tmp_path_factory) -> dict[str, tuple[Path, Filled]]:
+    """Every bundled framework, one round later: a service's workbook with its answers last time beside it."""
+    root = tmp_path_factory.mktemp("next")
+    inbox = root / "in"
+    inbox.mkdir()
+    rng, truth = random.Random(4), {}
+    for fid in FRAMEWORKS:
+        fw = frameworks[fid]
+        sent = _files(generate_batch(fw, SERVICES[:1], root / fid, generated_at=PINNED, round="2026"))
+        truth[fid] = random_answers(fw, rng, completion=0.8)
+        (inbox / f"{fid}.xlsx").write_bytes(filled_workbook(fw, sent[SERVICES[0].id].read_bytes(), truth[fid]))
+    with Store(root / "p.db") as store:
+        store.add(collect([inbox], workers=1), round="2026")
+    out = {}
+    for fid in FRAMEWORKS:
+        fw = frameworks[fid]
+        previous = read_previous(root / "p.db", fw)
+        files = _files(generate_batch(fw, SERVICES[:1], root / f"{fid}-2027", round="2027", previous=previous))
+        out[fid] = (files[SERVICES[0].id], truth[fid])
+    return out
+
+
+@pytest.mark.parametrize("check", a11y.CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_workbooks_with_last_time_pass_the_accessibility_rules(fid, check, next_round):
+    assert [str(v) for v in check(next_round[fid][0])] == []
+
+
+@pytest.mark.parametrize("fid", FRAMEWORKS)
+def test_workbooks_with_last_time_pass_the_schema_validator(fid, next_round):
+    openxml_audit = pytest.importorskip("openxml_audit", reason="openxml-audit (the test extra) is not installed")
+    validator = openxml_audit.OpenXmlValidator(file_format=openxml_audit.FileFormat.MICROSOFT_365, max_errors=50)
+    assert [str(e) for e in validator.validate(next_round[fid][0]).errors] == []
+
+
+ERRORS = ("#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
+def test_libreoffice_recalculates_with_no_error_and_shows_last_times_answers(frameworks, next_round, cycle,
+                                                                             tmp_path):
+    """Blank this time and filled this time, each recalculated by LibreOffice: no error cell, and the last time
+    cells (inline strings in our file; LibreOffice's own after its save) say what was answered last time."""
+    inputs, cases = [], []
+    books = [(fid, path, truth, frameworks[fid]) for fid, (path, truth) in next_round.items()]
+    books.append(("cw-1.0-to-2.0", cycle.files[SERVICES[0].id], cycle.truth[SERVICES[0].id], cycle.new))
+    for fid, path, truth, fw in books:
+        now = random_answers(fw, random.Random(9), completion=0.7)
+        inputs += [_write(tmp_path / f"{fid}-blank.xlsx", path.read_bytes()),
+                   _write(tmp_path / f"{fid}-filled.xlsx", filled_workbook(fw, path.read_bytes(), now))]
+        cases += [(fw, truth), (fw, truth)]
+    outputs = convert(inputs, "xlsx", tmp_path / "out", recalc=True)
+    labels = {fw.id: {} for fw, _ in cases}
+    for fw in (cycle.old, *frameworks.values()):
+        labels.setdefault(fw.id, {}).update({lv.value: lv.label for lv in fw.scale.levels})
+    for out, (fw, truth) in zip(outputs, cases):
+        lay = Layout(fw, last_round="2026")
+        wb = openpyxl.load_workbook(out, data_only=True)
+        for ws in wb:
+            if ws.title == METADATA:
+                continue
+            for row in ws.iter_rows():
+                for c in row:
+                    if ws.title == SUMMARY and c.column == lay.summary_chart_col + 1:
+                        continue  # the mean chart's hidden data: #N/A where an area has nothing rated, a gap
+                    assert not (isinstance(c.value, str) and c.value.startswith(ERRORS)), \
+                        f"{out.name}: {ws.title}!{c.coordinate} = {c.value}"
+        shown = {c.statement_id: wb[ASSESSMENT][cell(c.row, lay.last_time_col("last_rating"))].value
+                 for c in lay.statement_cells}
+        expected = {sid: (NOT_RATED if v is None else f"{v} - {labels[fw.id][v]}")
+                    for sid, v in truth.ratings.items() if sid in shown}
+        assert {sid: shown[sid] for sid in expected} == expected and expected, out.name
 
 
 def _write(path: Path, data: bytes) -> Path:
