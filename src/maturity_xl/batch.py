@@ -175,16 +175,14 @@ class Template:
                                             ((y - 1980) << 9) | (mo << 5) | d, info.CRC, raw, info.file_size))
 
     def personalise(self, service: Service, signature: str = "",
-                    last_time: dict[tuple[str, int, int], object] | None = None) -> bytes:
-        """One service's workbook; `last_time` ({(sheet, row, col): value}, previous.cells) fills the "last time"
+                    last_time: dict[str, dict[tuple[int, int], object]] | None = None) -> bytes:
+        """One service's workbook; `last_time` ({sheet: {(row, col): value}}, previous.cells) fills the "last time"
         cells of a template made with a last round."""
         if not service.id or not service.name:
             raise ValueError("a personalised workbook needs the service's id and name")
         if last_time and not self.parts:
             raise ValueError("this template has no last time cells: make it with last_round")
-        by_part: dict[bytes, dict[tuple[int, int], object]] = {}
-        for (sheet, row, col), value in (last_time or {}).items():
-            by_part.setdefault(self.parts[sheet][0], {})[(row, col)] = value
+        by_part = {self.parts[sheet][0]: found for sheet, found in (last_time or {}).items() if found}
         parts = {name: part for name, part in self.parts.values()}
         # Empty values are written as "-" (see layout.EMPTY), so a template token never stands for a blank cell.
         values = {TOKENS["id"]: service.id, TOKENS["name"]: service.name, TOKENS["contact"]: service.contact or EMPTY,
@@ -193,12 +191,13 @@ class Template:
         central = []
         for m in self.members:
             crc, size, raw = m.crc, m.size, m.raw
-            text = parts[m.name].fill(by_part[m.name], _xml_text) if m.name in by_part else None
-            if m.name in self.patched:
-                text = m.raw if text is None else text
+            if m.name in by_part:  # a sheet with last time's cells (never one with a token)
+                text, raw = parts[m.name].fill(by_part[m.name], _xml_text)
+                crc, size = zlib.crc32(text), len(text)
+            elif m.name in self.patched:
+                text = m.raw
                 for token, value in values.items():
                     text = text.replace(token.encode(), _xml_text(value))
-            if text is not None:
                 crc, size = zlib.crc32(text), len(text)
                 deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
                 raw = deflate.compress(text) + deflate.flush()
@@ -249,9 +248,10 @@ def _xml_text(value: str) -> bytes:
     """Text for an XML element as XlsxWriter writes it: characters XML 1.0 cannot hold become Excel's `_xHHHH_`
     escapes (and a literal `_xHHHH_` is itself escaped), so a personalised part is always well-formed and equals a
     from-scratch build."""
-    value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
-    value = _XML_INVALID.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
-    value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    if "_x" in value or not value.isprintable():  # printable text holds none of the characters escaped here
+        value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
+        value = _XML_INVALID.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+        value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 

@@ -89,32 +89,35 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
 
 
 def _services(ratings: pd.DataFrame, actions: pd.DataFrame) -> dict[str, LastTime]:
+    # Whole columns as lists (iterating the frames' nullable columns row by row was most of the time).
     open_actions: dict[str, dict[str, dict[str, object]]] = {}
-    fields = [role.field for role in ACTION_ROLES]
-    for row in actions[["service_id", "statement_id", *fields]].itertuples(index=False, name=None):
-        sid, statement, values = row[0], row[1], dict(zip((r.name for r in ACTION_ROLES), row[2:]))
+    names = [role.name for role in ACTION_ROLES]
+    columns = [actions[c].tolist() for c in ("service_id", "statement_id", *(r.field for r in ACTION_ROLES))]
+    for sid, statement, *row in zip(*columns):
+        values = {name: value for name, value in zip(names, row) if _present(value)}
         status = values.get("status")
-        if isinstance(status, str) and status.casefold().strip() in DONE_WORDS:
-            continue
-        values = {k: v for k, v in values.items() if _present(v)}
-        if values:
+        if values and not (isinstance(status, str) and status.casefold().strip() in DONE_WORDS):
             open_actions.setdefault(sid, {})[statement] = values
     out: dict[str, LastTime] = {}
-    columns = ["service_id", "framework_version", "statement_id", "rating", "level", "rationale"]
-    for sid, version, statement, rating, level, rationale in ratings[columns].itertuples(index=False, name=None):
-        last = out.get(sid)
-        if last is None:
-            last = out[sid] = LastTime(sid, version, {}, open_actions.get(sid, {}))
-        value = None if pd.isna(rating) else int(rating)
-        last.answers[statement] = LastAnswer(value, level if isinstance(level, str) else "",
+    numbers = ratings["rating"].to_numpy(dtype="float64", na_value=float("nan")).tolist()
+    columns = [ratings[c].tolist() for c in ("service_id", "framework_version", "statement_id", "level",
+                                              "rationale")]
+    last = None
+    for sid, version, statement, level, rationale, number in zip(*columns, numbers):
+        if last is None or last.service_id != sid:
+            last = out.get(sid) or out.setdefault(sid, LastTime(sid, version, {}, open_actions.get(sid, {})))
+        last.answers[statement] = LastAnswer(None if number != number else int(number),
+                                             level if isinstance(level, str) else "",
                                              rationale if isinstance(rationale, str) else "")
     return out
 
 
 def _present(value: object) -> bool:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return False
-    return not (isinstance(value, str) and not value.strip())
+    if isinstance(value, str):
+        return bool(value.strip())
+    return not (isinstance(value, float) and value != value)
 
 
 def _removed(ratings: pd.DataFrame, framework: Framework) -> tuple[tuple[str, str], ...]:
@@ -136,38 +139,40 @@ def rating_text(answer: LastAnswer | None, framework: Framework) -> str:
     return f"{answer.rating} - {label}" if label else str(answer.rating)
 
 
-def cells(layout: Layout, last: LastTime, round_name: str) -> dict[tuple[str, int, int], object]:
-    """The values of one service's "last time" cells, {(sheet, row, col): value}: every statement's rating and
+def cells(layout: Layout, last: LastTime, round_name: str) -> dict[str, dict[tuple[int, int], object]]:
+    """The values of one service's "last time" cells, {sheet: {(row, col): value}}: every statement's rating and
     rationale last time, each area's mean over the statements it has now, and the open actions carried into the
     action plan (text, lead and dates; a choice only where it is still one of the column's options)."""
     fw = layout.framework
-    out: dict[tuple[str, int, int], object] = {}
+    assessment: dict[tuple[int, int], object] = {}
+    plan: dict[tuple[int, int], object] = {}
+    summary: dict[tuple[int, int], object] = {}
     rating_col, why_col = layout.last_time_col("last_rating"), layout.last_time_col("last_rationale")
     carried_col = layout.last_time_col("carried")
     by_role = {c.role: c for c in fw.action_columns if c.role}
     for c in layout.statement_cells:
         answer = last.answers.get(c.statement_id)
-        out[(ASSESSMENT, c.row, rating_col)] = rating_text(answer, fw)
+        assessment[(c.row, rating_col)] = rating_text(answer, fw)
         if answer is not None and answer.rationale:
-            out[(ASSESSMENT, c.row, why_col)] = answer.rationale
+            assessment[(c.row, why_col)] = answer.rationale
         action = last.actions.get(c.statement_id)
         if not action:
             continue
-        out[(ACTIONS, c.action_row, carried_col)] = CARRIED.format(round=round_name)
+        plan[(c.action_row, carried_col)] = CARRIED.format(round=round_name)
         for role, value in action.items():
             column = by_role.get(role)
             if column is None or (column.kind == "choice" and value not in column.options):
                 continue
             if column.kind == "date" and not isinstance(value, (date, datetime)):
                 continue
-            out[(ACTIONS, c.action_row, layout.action_col(column.id))] = value
+            plan[(c.action_row, layout.action_col(column.id))] = value
     mean_col = layout.last_time_col("last_mean")
     everything: list[int] = []
     for span, area in zip(layout.area_spans, fw.areas, strict=True):
         values = [a.rating for s in area.statements if (a := last.answers.get(s.id)) and a.rating is not None]
         everything += values
         if values:
-            out[(SUMMARY, span.summary_row, mean_col)] = sum(values) / len(values)
+            summary[(span.summary_row, mean_col)] = sum(values) / len(values)
     if everything:
-        out[(SUMMARY, layout.overall_summary_row, mean_col)] = sum(everything) / len(everything)
-    return out
+        summary[(layout.overall_summary_row, mean_col)] = sum(everything) / len(everything)
+    return {ASSESSMENT: assessment, ACTIONS: plan, SUMMARY: summary}
