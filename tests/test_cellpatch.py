@@ -10,12 +10,12 @@ from datetime import date
 import pytest
 
 from maturity_xl.batch import _xml_text
-from maturity_xl.cellpatch import Part
+from maturity_xl.cellpatch import ROW_HEIGHT, Part
 
 
 def sheet(rows: int, filler: int = 40) -> bytes:
     """A sheet with text between blank formatted cells in columns G and H, as XlsxWriter writes them."""
-    body = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c>%s<c r="G%d" s="7"/><c r="H%d" s="8"/></row>'
+    body = b"".join(b'<row r="%d" spans="1:8" ht="30">\n<c r="A%d" t="s"><v>%d</v></c>%s<c r="G%d" s="7"/><c r="H%d" s="8"/></row>'
                     % (r, r, r, b"<x/>" * filler, r, r) for r in range(1, rows + 1))
     return b'<?xml version="1.0"?><worksheet><sheetData>' + body + b"</sheetData></worksheet>"
 
@@ -43,5 +43,14 @@ def test_a_long_filled_text_spans_stored_blocks():
 
 
 def test_a_cell_not_blank_in_the_template_is_refused():
-    with pytest.raises(ValueError, match="no blank cell at Z9"):
+    with pytest.raises(ValueError, match="no blank cell or row height at Z9"):
         Part(sheet(10), [(8, 25)])
+
+
+def test_a_row_grows_for_its_new_text_and_never_shrinks():
+    part = Part(sheet(5), [(1, 6), (1, ROW_HEIGHT), (2, ROW_HEIGHT)])
+    text, raw = part.fill({(1, 6): "long " * 40, (1, ROW_HEIGHT): 81.75, (2, ROW_HEIGHT): 12.0}, _xml_text)
+    assert zlib.decompress(raw, -15) == text
+    assert b'<row r="2" spans="1:8" ht="81.75">' in text and b'<row r="3" spans="1:8" ht="30">' in text
+    with pytest.raises(ValueError, match="row 9's height"):
+        Part(sheet(5), [(8, ROW_HEIGHT)])

@@ -20,7 +20,7 @@ from libreoffice import convert, soffice
 from maturity_xl.batch import Template, generate_batch
 from maturity_xl.cli import main
 from maturity_xl.collect import collect
-from maturity_xl.generate import Service, generate_bytes
+from maturity_xl.generate import Service, generate_bytes, row_height
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, METADATA_KEYS, START, SUMMARY, Layout, cell
 from maturity_xl.parse import Registry, parse
 from maturity_xl.previous import CARRIED, NEW, NOT_RATED, read_previous
@@ -138,6 +138,9 @@ def test_last_time_beside_each_statement_new_and_removed(cycle):
             assert shown == (NOT_RATED if rating is None else f"{rating} - {labels[rating]}"), c.statement_id
             assert (why or "") == filled.rationale.get(c.statement_id, "")
             assert ws[cell(c.row, rating_col)].protection.locked  # read-only
+            if why:  # the row is tall enough for last time's words (LibreOffice does not fit it on opening)
+                width = lay.assessment_columns[why_col].width
+                assert ws.row_dimensions[c.row + 1].height >= row_height((why, width))
         start = [row[1] for row in wb[START].iter_rows(values_only=True) if len(row) > 1 and row[1]]
         removed = [i for i in (s.id for s in cycle.old.statements) if i not in {s.id for s in cycle.new.statements}]
         assert removed and all(any(str(line).startswith(f"{i}  ") for line in start) for i in removed)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .cellpatch import Part
+from .cellpatch import ROW_HEIGHT, Part
 from .errors import MaturityXLError
 from .generate import Service, generate_bytes
 from .layout import ACTIONS, ASSESSMENT, EMPTY, SUMMARY, UNSIGNED, Layout
@@ -223,6 +223,8 @@ def _last_time_parts(layout: Layout, data: bytes) -> dict[str, tuple[bytes, Part
         wanted[ASSESSMENT] += [(c.row, lay.last_time_col(f)) for f in ("last_rating", "last_rationale")]
         wanted[ACTIONS] += [(c.action_row, lay.last_time_col("carried")),
                             *((c.action_row, lay.action_col(col.id)) for col in lay.framework.action_columns)]
+        wanted[ASSESSMENT].append((c.row, ROW_HEIGHT))
+        wanted[ACTIONS].append((c.action_row, ROW_HEIGHT))
     wanted[SUMMARY] = [(r, lay.last_time_col("last_mean"))
                        for r in (*(s.summary_row for s in lay.area_spans), lay.overall_summary_row)]
     out = {}

@@ -19,14 +19,21 @@ from .layout_parts import cell
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _BLANK = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?:\s+s="[0-9]+")?)\s*/>')
+_ROW = re.compile(rb'(<row r="([0-9]+)"[^>]*? ht=")([0-9.]+)("[^>]*>)')
+# The column of a key that stands for its row's height: the value is the height (points) the row's new text
+# needs; the row keeps the template's height if that is more.
+ROW_HEIGHT = -1
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
     start: int
     end: int
-    head: bytes  # the cell's start tag without its end: `<c r="G7" s="12"` (it keeps its format)
-    key: tuple[int, int]  # 0-based (row, col)
+    head: bytes  # the cell's start tag without its end: `<c r="G7" s="12"` (it keeps its format); a row's
+    # start tag up to its height's value
+    key: tuple[int, int]  # 0-based (row, col); (row, ROW_HEIGHT) for a row's height
+    tail: bytes = b""  # a row's start tag after its height's value
+    height: float = 0.0  # a row's height in the template
 
 
 class Part:
@@ -42,12 +49,17 @@ class Part:
     def __init__(self, xml: bytes, wanted: Iterable[tuple[int, int]]):
         self.xml = xml
         wanted = set(wanted)
-        refs = {cell(r, c).encode(): (r, c) for r, c in wanted}
+        refs = {cell(r, c).encode(): (r, c) for r, c in wanted if c != ROW_HEIGHT}
         sites = [Site(m.start(), m.end(), b'<c r="%s"%s' % (m.group(1), m.group(2)), refs[m.group(1)])
                  for m in _BLANK.finditer(xml) if m.group(1) in refs]
+        rows = {r for r, c in wanted if c == ROW_HEIGHT}
+        sites += [Site(m.start(), m.end(), m.group(1), (int(m.group(2)) - 1, ROW_HEIGHT), m.group(4),
+                       float(m.group(3))) for m in _ROW.finditer(xml) if int(m.group(2)) - 1 in rows]
+        sites.sort(key=lambda site: site.start)
         missing = wanted - {s.key for s in sites}
         if missing:
-            raise ValueError(f"the template has no blank cell at {', '.join(sorted(cell(*k) for k in missing))}")
+            names = sorted(cell(r, c) if c != ROW_HEIGHT else f"row {r + 1}'s height" for r, c in missing)
+            raise ValueError(f"the template has no blank cell or row height at {', '.join(names)}")
         groups: list[list[Site]] = []
         for site in sites:  # runs of cells next to each other in the XML (a row's last time cells)
             if groups and groups[-1][-1].end == site.start:
@@ -78,8 +90,10 @@ class Part:
             pieces: list[bytes] = []
             for site in group:
                 value = values.get(site.key)
-                if value is None or value == "":
+                if value is None or value == "" or (site.tail and value <= site.height):  # type: ignore[operator]
                     pieces.append(self.xml[site.start:site.end])
+                elif site.tail:
+                    pieces += (site.head, b"%g" % value, site.tail)
                 elif type(value) is str:
                     pieces += (site.head, _INLINE, text(value), _INLINE_END)
                 else:

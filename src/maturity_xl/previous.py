@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import MaturityXLError
+from .cellpatch import ROW_HEIGHT
+from .generate.book import row_height
 from .layout import ACTIONS, ASSESSMENT, SUMMARY, Layout
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 
@@ -150,22 +152,29 @@ def cells(layout: Layout, last: LastTime, round_name: str) -> dict[str, dict[tup
     rating_col, why_col = layout.last_time_col("last_rating"), layout.last_time_col("last_rationale")
     carried_col = layout.last_time_col("carried")
     by_role = {c.role: c for c in fw.action_columns if c.role}
+    a_widths, p_widths = [c.width for c in layout.assessment_columns], [c.width for c in layout.plan_columns]
     for c in layout.statement_cells:
         answer = last.answers.get(c.statement_id)
-        assessment[(c.row, rating_col)] = rating_text(answer, fw)
+        shown = assessment[(c.row, rating_col)] = rating_text(answer, fw)
         if answer is not None and answer.rationale:
             assessment[(c.row, why_col)] = answer.rationale
+            # Tall enough for last time's words: LibreOffice does not fit a row to its text when it opens a file.
+            assessment[(c.row, ROW_HEIGHT)] = row_height((shown, a_widths[rating_col]),
+                                                         (answer.rationale, a_widths[why_col]))
         action = last.actions.get(c.statement_id)
         if not action:
             continue
-        plan[(c.action_row, carried_col)] = CARRIED.format(round=round_name)
+        row = {carried_col: CARRIED.format(round=round_name)}
         for role, value in action.items():
             column = by_role.get(role)
             if column is None or (column.kind == "choice" and value not in column.options):
                 continue
             if column.kind == "date" and not isinstance(value, (date, datetime)):
                 continue
-            plan[(c.action_row, layout.action_col(column.id))] = value
+            row[layout.action_col(column.id)] = value
+        plan.update({(c.action_row, col): value for col, value in row.items()})
+        plan[(c.action_row, ROW_HEIGHT)] = row_height(*((v, p_widths[col]) for col, v in row.items()
+                                                        if isinstance(v, str)))
     mean_col = layout.last_time_col("last_mean")
     everything: list[int] = []
     for span, area in zip(layout.area_spans, fw.areas, strict=True):
