@@ -65,6 +65,8 @@ def cycle(tmp_path_factory) -> Cycle:
     truth = {}
     for service in SERVICES[:RETURNED]:
         truth[service.id] = random_answers(old, rng, completion=0.85, completed_on=date(2026, 10, 1))
+        rated = next(k for k, v in truth[service.id].ratings.items() if v is not None)
+        truth[service.id].rationale[rated] = ("A long answer, which needs a taller row than the template's. " * 8).strip()
         path = sent[service.id]
         (inbox / path.name).write_bytes(filled_workbook(old, path.read_bytes(), truth[service.id]))
     store = root / "programme.db"
