@@ -218,9 +218,10 @@ class Layout:
 
     def last_time_col(self, field: str) -> int:
         """The column of a "last time" field (last_time_specs) on its sheet (KeyError without last_round)."""
+        if not any(field in specs for specs in self._last_specs.values()):
+            raise KeyError(field)
         return next(c.col for c in (*self.assessment_columns, *self.plan_columns, *self.summary_columns)
-                    if c.field == field and field in {**self._last_specs["assessment"], **self._last_specs["plan"],
-                                                      **self._last_specs["summary"]})
+                    if c.field == field)
 
     def summary_col(self, field: str) -> int:
         return next(c.col for c in self.summary_columns if c.field == field)
@@ -357,7 +358,6 @@ def _columns(order: tuple[str, ...], columns: dict[str, tuple[str, float, str]])
     if sorted(order) != sorted(columns):
         raise ValueError(f"a column order must name each of {', '.join(columns)} once, not {', '.join(order)}")
     return tuple(Column(f, columns[f][0], i, columns[f][1], columns[f][2]) for i, f in enumerate(order))
-
 
 
 def last_time_specs(last_round: str | None) -> dict[str, dict[str, tuple[str, float, str]]]:
