@@ -331,18 +331,20 @@ def _personalised(framework: Framework, services: list[Service], *, password: st
                   key: bytes | None, round: str, previous: Previous | None) -> Iterator[bytes]:
     """Each service's workbook, in order: from the template with last time's cells for a service that answered
     the previous round, else from the plain one."""
-    template = Template(framework, password=password, generated_at=generated_at, round=round)
-    again = None
-    if previous is not None and any(previous.get(s.id) for s in services):
-        again = Template(framework, password=password, generated_at=generated_at, round=round,
-                         last_round=previous.round, removed=previous.removed)
-    for service in services:
+    lasts = [previous.get(s.id) if previous is not None else None for s in services]
+    # Each template only if some service needs it (building one takes about as long as 50 workbooks).
+    template = Template(framework, password=password, generated_at=generated_at, round=round) \
+        if None in lasts else None
+    again = Template(framework, password=password, generated_at=generated_at, round=round,
+                     last_round=previous.round, removed=previous.removed) \
+        if previous is not None and any(lasts) else None
+    for service, last in zip(services, lasts):
         stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
-        last = previous.get(service.id) if previous is not None else None
-        if again is not None and last is not None:
-            assert previous is not None
+        if last is not None:
+            assert again is not None and previous is not None
             yield again.personalise(service, stamp, cells(again.layout, last, previous.round))
         else:
+            assert template is not None
             yield template.personalise(service, stamp)
 
 
