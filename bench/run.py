@@ -370,18 +370,24 @@ def bench_mailmerge_previous(fw, n: int, work: Path) -> None:
     with Store(db) as store:
         store.add(Collection(responses, log, None, default_registry()), round="2026")
     services = [Service(f"S{i:05d}", f"Service number {i}", f"s{i}@example.org") for i in range(n)]
-    start = time.perf_counter()
-    generate_batch(fw, services, work / "merge-plain", generated_at=STAMP, round="2027")
-    plain = time.perf_counter() - start
-    start, cpu = time.perf_counter(), time.process_time()
-    previous = read_previous(db, fw)
-    read = time.perf_counter() - start
-    generate_batch(fw, services, work / "merge-previous", generated_at=STAMP, round="2027", previous=previous)
-    total, cpu = time.perf_counter() - start, time.process_time() - cpu
-    row(f"mail-merge {n:,} workbooks with last time's answers ({fw.id}, generate --previous)",
+    best: dict[str, tuple[float, ...]] = {}
+    for attempt in range(3):  # the best of three: on a shared machine, the others' work only ever adds time
+        start = time.perf_counter()
+        generate_batch(fw, services, work / f"merge-plain-{attempt}", generated_at=STAMP, round="2027")
+        plain = time.perf_counter() - start
+        start, cpu = time.perf_counter(), time.process_time()
+        previous = read_previous(db, fw)
+        read = time.perf_counter() - start
+        generate_batch(fw, services, work / f"merge-previous-{attempt}", generated_at=STAMP, round="2027",
+                       previous=previous)
+        total, cpu = time.perf_counter() - start, time.process_time() - cpu
+        best = {"plain": min(best.get("plain", (plain,)), (plain,)),
+                "previous": min(best.get("previous", (total, read, cpu)), (total, read, cpu))}
+    (plain,), (total, read, cpu) = best["plain"], best["previous"]
+    row(f"mail-merge {n:,} workbooks with last time's answers ({fw.id}, generate --previous; best of 3)",
         f"{total:.2f} s, {total / n * 1000:.2f} ms each (CPU {cpu / n * 1000:.2f} ms)",
         f"(reading last round from the store {read:.2f} s of it; the workbooks {(total - read) / n * 1000:.2f} ms "
-        f"each, against {plain / n * 1000:.2f} ms for the plain mail-merge just before; target 5 ms)")
+        f"each, against {plain / n * 1000:.2f} ms for the plain mail-merge; target 5 ms)")
 
 
 def main() -> None:

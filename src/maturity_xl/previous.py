@@ -20,6 +20,8 @@ import pandas as pd
 
 from .errors import MaturityXLError
 from .cellpatch import ROW_HEIGHT
+from .generate.actions import ACTION_BOX_LINES
+from .generate.assessment import STATEMENT_BOX_LINES
 from .generate.book import row_height
 from .layout import ACTIONS, ASSESSMENT, SUMMARY, Layout
 from .model import ACTION_ROLES, DONE_WORDS, Framework
@@ -131,6 +133,12 @@ def _removed(ratings: pd.DataFrame, framework: Framework) -> tuple[tuple[str, st
     return tuple(seen.items())
 
 
+def _longer(*texts: tuple[str, float], lines: int) -> bool:
+    """Whether any text may need more than `lines` lines in its column (row_height's measure), which every
+    statement's row has room for already."""
+    return any("\n" in text or len(text) > int(width * 1.2) * lines for text, width in texts)
+
+
 def rating_text(answer: LastAnswer | None, framework: Framework) -> str:
     """What the "last time" column says of a statement: "3 - Growing", "Not rated", or "New in this version"."""
     if answer is None:
@@ -159,8 +167,9 @@ def cells(layout: Layout, last: LastTime, round_name: str) -> dict[str, dict[tup
         if answer is not None and answer.rationale:
             assessment[(c.row, why_col)] = answer.rationale
             # Tall enough for last time's words: LibreOffice does not fit a row to its text when it opens a file.
-            assessment[(c.row, ROW_HEIGHT)] = row_height((shown, a_widths[rating_col]),
-                                                         (answer.rationale, a_widths[why_col]))
+            if _longer((answer.rationale, a_widths[why_col]), lines=STATEMENT_BOX_LINES):
+                assessment[(c.row, ROW_HEIGHT)] = row_height((shown, a_widths[rating_col]),
+                                                             (answer.rationale, a_widths[why_col]))
         action = last.actions.get(c.statement_id)
         if not action:
             continue
@@ -173,8 +182,9 @@ def cells(layout: Layout, last: LastTime, round_name: str) -> dict[str, dict[tup
                 continue
             row[layout.action_col(column.id)] = value
         plan.update({(c.action_row, col): value for col, value in row.items()})
-        plan[(c.action_row, ROW_HEIGHT)] = row_height(*((v, p_widths[col]) for col, v in row.items()
-                                                        if isinstance(v, str)))
+        texts = [(v, p_widths[col]) for col, v in row.items() if isinstance(v, str)]
+        if _longer(*texts, lines=ACTION_BOX_LINES):
+            plan[(c.action_row, ROW_HEIGHT)] = row_height(*texts)
     mean_col = layout.last_time_col("last_mean")
     everything: list[int] = []
     for span, area in zip(layout.area_spans, fw.areas, strict=True):
