@@ -15,8 +15,8 @@ from maturity_xl.cellpatch import ROW_HEIGHT, Part
 
 def sheet(rows: int, filler: int = 40) -> bytes:
     """A sheet with text between blank formatted cells in columns G and H, as XlsxWriter writes them."""
-    body = b"".join(b'<row r="%d" spans="1:8" ht="30">\n<c r="A%d" t="s"><v>%d</v></c>%s<c r="G%d" s="7"/><c r="H%d" s="8"/></row>'
-                    % (r, r, r, b"<x/>" * filler, r, r) for r in range(1, rows + 1))
+    row = b'<row r="%d" spans="1:8" ht="30"><c r="A%d" t="s"><v>%d</v></c>%s<c r="G%d" s="7"/><c r="H%d" s="8"/></row>'
+    body = b"".join(row % (r, r, r, b"<x/>" * filler, r, r) for r in range(1, rows + 1))
     return b'<?xml version="1.0"?><worksheet><sheetData>' + body + b"</sheetData></worksheet>"
 
 

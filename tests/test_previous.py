@@ -24,7 +24,7 @@ from maturity_xl.generate import Service, generate_bytes, row_height
 from maturity_xl.layout import ACTIONS, ASSESSMENT, METADATA, METADATA_KEYS, START, SUMMARY, Layout, cell
 from maturity_xl.parse import Registry, parse
 from maturity_xl.previous import CARRIED, NEW, NOT_RATED, read_previous
-from maturity_xl.simulate import Filled, filled_workbook, random_answers
+from maturity_xl.simulate import Filled, filled_workbook, patch_cells, random_answers
 from maturity_xl.spec import bundled_frameworks, parse_spec
 from maturity_xl.store import Store
 from workbook_helpers import metadata_sections
@@ -66,7 +66,8 @@ def cycle(tmp_path_factory) -> Cycle:
     for service in SERVICES[:RETURNED]:
         truth[service.id] = random_answers(old, rng, completion=0.85, completed_on=date(2026, 10, 1))
         rated = next(k for k, v in truth[service.id].ratings.items() if v is not None)
-        truth[service.id].rationale[rated] = ("A long answer, which needs a taller row than the template's. " * 8).strip()
+        long = "A long answer, which needs a taller row than the template's. " * 8
+        truth[service.id].rationale[rated] = long.strip()
         path = sent[service.id]
         (inbox / path.name).write_bytes(filled_workbook(old, path.read_bytes(), truth[service.id]))
     store = root / "programme.db"
@@ -199,6 +200,13 @@ def test_the_parser_never_reads_last_times_cells(cycle, tmp_path):
     assert all(r.rating is None and r.rationale == "" and r.evidence == "" for r in blank.ratings)
     sections = metadata_sections(openpyxl.load_workbook(cycle.files[sid])[METADATA])
     assert not any(row[0].startswith("last") or row[0] == "carried" for row in sections["columns"])
+    # The read columns kept their places: the map and digest are the plain workbook's, which the parser knows.
+    assert dict(row[:2] for row in sections["workbook"])["layout"] == Layout(cycle.new).digest
+    lay = Layout(cycle.new, last_round="2026")
+    typed_over = {(ASSESSMENT, cell(c.row, lay.last_time_col(f))): "5" for c in lay.statement_cells
+                  for f in ("last_rating", "last_rationale")}
+    pasted = _write(tmp_path / "pasted.xlsx", patch_cells(cycle.files[sid].read_bytes(), typed_over))
+    assert all(r.rating is None and r.rationale == "" for r in parse(pasted).ratings)
     now = random_answers(cycle.new, random.Random(5), completion=1.0)
     path = _write(tmp_path / "now.xlsx", filled_workbook(cycle.new, cycle.files[sid].read_bytes(), now))
     response = parse(path)

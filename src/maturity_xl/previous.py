@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import MaturityXLError
 from .cellpatch import ROW_HEIGHT
+from .errors import MaturityXLError
 from .generate.actions import ACTION_BOX_LINES
 from .generate.assessment import STATEMENT_BOX_LINES
 from .generate.book import row_height
