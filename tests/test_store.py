@@ -223,7 +223,7 @@ class RoundedResponse(Response):
 
 
 def _with_round(collection: Collection, name: str) -> Collection:
-    heads = [RoundedResponse(**{f: getattr(r, f) for f in Response.__dataclass_fields__}, round=name)
+    heads = [RoundedResponse(**{f: getattr(r, f) for f in Response.__dataclass_fields__ if f != "round"}, round=name)
              for r in collection.responses]
     return Collection(heads, collection.log, None, collection.registry, collection.today)
 

@@ -14,15 +14,17 @@ import struct
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .cellpatch import ROW_HEIGHT, Part
 from .errors import MaturityXLError
 from .generate import Service, generate_bytes
-from .layout import EMPTY, UNSIGNED
+from .layout import ACTIONS, ASSESSMENT, EMPTY, SUMMARY, UNSIGNED, Layout
 from .model import Framework
+from .previous import Previous, cells
 from .safeio import FileRefused, read_regular
 from .sign import signature
 
@@ -145,14 +147,21 @@ class Template:
     Building a workbook with XlsxWriter takes ~60 ms; copying the prebuilt parts and re-deflating the two small
     parts that carry the service (shared strings, custom properties) takes a few. The result is the workbook a
     from-scratch build for that service gives (tests compare them part by part).
+
+    With `last_round` (previous.Previous.round) the template is laid out with the "last time" cells
+    (Layout(last_round=...)), blank; `personalise` fills one service's (previous.cells) into the sheet parts that
+    hold them, and re-deflates only those.
     """
 
-    def __init__(self, framework: Framework, *, password: str | None = None, generated_at: datetime | None = None):
+    def __init__(self, framework: Framework, *, password: str | None = None, generated_at: datetime | None = None,
+                 round: str = "", last_round: str | None = None, removed: tuple[tuple[str, str], ...] = ()):
         service = Service(TOKENS["id"], TOKENS["name"], TOKENS["contact"])
+        self.layout = Layout(framework, last_round=last_round)
         data = generate_bytes(framework, service=service, password=password, generated_at=generated_at,
-                              signature=TOKENS["signature"])
+                              signature=TOKENS["signature"], round=round, layout=self.layout, removed=removed)
         self.members: list[_Member] = []
         self.patched: set[bytes] = set()
+        self.parts = _last_time_parts(self.layout, data) if last_round is not None else {}
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 content = zf.read(info)
@@ -165,9 +174,16 @@ class Template:
                 self.members.append(_Member(info.filename.encode(), (h << 11) | (mi << 5) | (sec // 2),
                                             ((y - 1980) << 9) | (mo << 5) | d, info.CRC, raw, info.file_size))
 
-    def personalise(self, service: Service, signature: str = "") -> bytes:
+    def personalise(self, service: Service, signature: str = "",
+                    last_time: dict[str, dict[tuple[int, int], object]] | None = None) -> bytes:
+        """One service's workbook; `last_time` ({sheet: {(row, col): value}}, previous.cells) fills the "last time"
+        cells of a template made with a last round."""
         if not service.id or not service.name:
             raise ValueError("a personalised workbook needs the service's id and name")
+        if last_time and not self.parts:
+            raise ValueError("this template has no last time cells: make it with last_round")
+        by_part = {self.parts[sheet][0]: found for sheet, found in (last_time or {}).items() if found}
+        parts = {name: part for name, part in self.parts.values()}
         # Empty values are written as "-" (see layout.EMPTY), so a template token never stands for a blank cell.
         values = {TOKENS["id"]: service.id, TOKENS["name"]: service.name, TOKENS["contact"]: service.contact or EMPTY,
                   TOKENS["signature"]: signature or UNSIGNED}
@@ -175,7 +191,10 @@ class Template:
         central = []
         for m in self.members:
             crc, size, raw = m.crc, m.size, m.raw
-            if m.name in self.patched:
+            if m.name in by_part:  # a sheet with last time's cells (never one with a token)
+                text, raw = parts[m.name].fill(by_part[m.name], _xml_text)
+                crc, size = zlib.crc32(text), len(text)
+            elif m.name in self.patched:
                 text = m.raw
                 for token, value in values.items():
                     text = text.replace(token.encode(), _xml_text(value))
@@ -196,6 +215,27 @@ class Template:
         return out.getvalue()
 
 
+def _last_time_parts(layout: Layout, data: bytes) -> dict[str, tuple[bytes, Part]]:
+    """Each sheet with "last time" cells: its part's name and its blank cells that previous.cells can fill."""
+    lay = layout
+    wanted = {name: [] for name in (ASSESSMENT, ACTIONS, SUMMARY)}
+    for c in lay.statement_cells:
+        wanted[ASSESSMENT] += [(c.row, lay.last_time_col(f)) for f in ("last_rating", "last_rationale")]
+        wanted[ACTIONS] += [(c.action_row, lay.last_time_col("carried")),
+                            *((c.action_row, lay.action_col(col.id)) for col in lay.framework.action_columns)]
+        wanted[ASSESSMENT].append((c.row, ROW_HEIGHT))
+        wanted[ACTIONS].append((c.action_row, ROW_HEIGHT))
+    wanted[SUMMARY] = [(r, lay.last_time_col("last_mean"))
+                       for r in (*(s.summary_row for s in lay.area_spans), lay.overall_summary_row)]
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for sheet, cells_ in wanted.items():
+            # XlsxWriter names sheet parts by the order the sheets were added, which is layout.sheets'.
+            name = f"xl/worksheets/sheet{lay.sheets.index(sheet) + 1}.xml"
+            out[sheet] = (name.encode(), Part(zf.read(name), cells_))
+    return out
+
+
 def _raw_member(data: bytes, info: zipfile.ZipInfo) -> bytes:
     name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
     start = info.header_offset + 30 + name_len + extra_len
@@ -210,9 +250,10 @@ def _xml_text(value: str) -> bytes:
     """Text for an XML element as XlsxWriter writes it: characters XML 1.0 cannot hold become Excel's `_xHHHH_`
     escapes (and a literal `_xHHHH_` is itself escaped), so a personalised part is always well-formed and equals a
     from-scratch build."""
-    value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
-    value = _XML_INVALID.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
-    value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    if "_x" in value or not value.isprintable():  # printable text holds none of the characters escaped here
+        value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
+        value = _XML_INVALID.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+        value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
@@ -229,8 +270,12 @@ class OverwriteError(MaturityXLError):
 def generate_batch(framework: Framework, services: Iterable[Service], out_dir: Path, *,
                    password: str | None = None, generated_at: datetime | None = None,
                    key: bytes | None = None, progress: Callable[[int], None] | None = None,
-                   force: bool = False) -> Path:
+                   force: bool = False, round: str = "", previous: Previous | None = None) -> Path:
     """Generate every service's workbook into out_dir and write manifest.csv beside them; returns its path.
+
+    `round` is written into each workbook's metadata. With `previous` (previous.read_previous), a service that
+    answered that round gets its answers then beside each statement, its open actions carried into the action
+    plan and last time's means on the Summary; any other service gets the plain workbook.
 
     A workbook already in out_dir (from an earlier run: it may have been sent) is not replaced unless `force`;
     nothing is written through a symbolic link (a link in the way is an error, or with `force` is removed, never
@@ -256,10 +301,10 @@ def generate_batch(framework: Framework, services: Iterable[Service], out_dir: P
                              f"already. Nothing was written. Choose a new --out-dir, or give --force to replace them "
                              f"(manifest.csv keeps the earlier run's other services).")
     rows: list[ManifestRow] = []
-    template = Template(framework, password=password, generated_at=generated_at)
-    for service, name in zip(services, names):
-        stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
-        _write_new(out_dir / name, template.personalise(service, stamp), replace=force)
+    workbooks = _personalised(framework, services, password=password, generated_at=generated_at, key=key,
+                              round=round, previous=previous)
+    for service, name, data in zip(services, names, workbooks):
+        _write_new(out_dir / name, data, replace=force)
         rows.append(ManifestRow(service, name))
         if progress:
             progress(1)
@@ -280,6 +325,27 @@ def generate_batch(framework: Framework, services: Iterable[Service], out_dir: P
         if os.path.lexists(tmp):
             os.unlink(tmp)
     return manifest
+
+
+def _personalised(framework: Framework, services: list[Service], *, password: str | None, generated_at: datetime,
+                  key: bytes | None, round: str, previous: Previous | None) -> Iterator[bytes]:
+    """Each service's workbook, in order: from the template with last time's cells for a service that answered
+    the previous round, else from the plain one."""
+    lasts = [previous.get(s.id) if previous is not None else None for s in services]
+    # Each template only if some service needs it (building one takes about as long as 50 workbooks).
+    template = Template(framework, password=password, generated_at=generated_at, round=round) \
+        if None in lasts else None
+    again = Template(framework, password=password, generated_at=generated_at, round=round,
+                     last_round=previous.round, removed=previous.removed) \
+        if previous is not None and any(lasts) else None
+    for service, last in zip(services, lasts):
+        stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
+        if last is not None:
+            assert again is not None and previous is not None
+            yield again.personalise(service, stamp, cells(again.layout, last, previous.round))
+        else:
+            assert template is not None
+            yield template.personalise(service, stamp)
 
 
 def _file_names(framework: Framework, services: list[Service]) -> list[str]:

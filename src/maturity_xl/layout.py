@@ -39,12 +39,13 @@ METADATA_FORMAT = "maturity-xl/1"
 # this module's map rather than reading ~8 cells a statement back; any other return is read with its own map.
 METADATA_KEYS = ("format", "framework_id", "framework_version", "framework_title", "fingerprint", "layout",
                  "rating_mode", "generator_version", "generated_at", "service_id", "service_name", "service_contact",
-                 "signature")
+                 "signature", "round")
 
 # How the metadata sheet and document properties say "none": a visible value rather than a blank cell, so every
 # workbook of a framework has the same cells and the mail-merge can patch values in place.
 EMPTY = "-"
 UNSIGNED = "unsigned"  # distinct from EMPTY so the two never share one shared string
+NO_ROUND = "(no round)"  # likewise: the metadata's round when `generate` was given none
 
 # Excel's inline list validation: one comma-joined string of at most 255 characters.
 INLINE_LIST_LIMIT = 255
@@ -77,14 +78,18 @@ class Layout:
     DISTRIBUTION_LABEL_COL, DISTRIBUTION_COUNT_COL = 0, 1
 
     def __init__(self, framework: Framework, *, assessment_order: tuple[str, ...] | None = None,
-                 plan_order: tuple[str, ...] | None = None):
+                 plan_order: tuple[str, ...] | None = None, last_round: str | None = None):
         self.framework = framework
         fw = framework
         self.descriptor_mode = fw.rating_mode == "descriptor"
         self.sheets = SHEETS
-        specs = self.assessment_column_specs()
+        # With `last_round`, the workbook of a service that answered that round: "last time" columns (kind
+        # "shown", so the parser never reads them) after every read column, which therefore keep their places.
+        self.last_round = last_round
+        last = self._last_specs = last_time_specs(last_round)
+        specs = {**self.assessment_column_specs(), **last["assessment"]}
         self.assessment_columns = _columns(assessment_order or tuple(specs), specs)
-        specs = self.plan_column_specs()
+        specs = {**self.plan_column_specs(), **last["plan"]}
         self.plan_columns = _columns(plan_order or tuple(specs), specs)
         a = {c.field: c.col for c in self.assessment_columns}
         self.A_ID, self.A_TEXT, self.A_RATING = a["statement_id"], a["statement_text"], a["rating"]
@@ -125,6 +130,7 @@ class Layout:
         self.action_last_row = self.P_HEADER_ROW + len(cells)
         self.overall_summary_row = self.S_HEADER_ROW + 1 + len(spans)
         self.summary_columns = self._summary_columns()
+        self.summary_chart_col = len(self.summary_columns)
         # Below the table: a heading, one row a level counting the ratings at it, then the two charts.
         self.distribution_heading_row = self.overall_summary_row + 2
         self.distribution_first_row = self.distribution_heading_row + 1
@@ -201,7 +207,8 @@ class Layout:
                                                                        11, "shown"),
                    "rated": ("Rated", 9, "shown"), "mean": ("Mean", 9, "shown"), "lowest": ("Lowest", 9, "shown"),
                    "highest": ("Highest", 9, "shown"), "at_target": (target, 18, "shown")}
-        return _columns(SUMMARY_FIELDS, columns)
+        columns.update(last_time_specs(self.last_round)["summary"])
+        return _columns(summary_fields(self.last_round), columns)
 
     # --- references shared by generator and parser ---------------------------------------------------------
 
@@ -209,11 +216,18 @@ class Layout:
         """The Action plan column of the framework's action column `column_id` (KeyError if it has none)."""
         return self._action_cols[column_id]
 
-    def summary_col(self, field: str) -> int:
-        return SUMMARY_FIELDS.index(field)
+    def last_time_col(self, field: str) -> int:
+        """The column of a "last time" field (last_time_specs) on its sheet (KeyError without last_round)."""
+        if not any(field in specs for specs in self._last_specs.values()):
+            raise KeyError(field)
+        return next(c.col for c in (*self.assessment_columns, *self.plan_columns, *self.summary_columns)
+                    if c.field == field)
 
-    # A hidden column right of the Summary table: each area's mean, or #N/A when none is rated, which the mean
-    # chart plots, so "not rated" is a gap and never a bar that could read as the scale's lowest level.
+    def summary_col(self, field: str) -> int:
+        return next(c.col for c in self.summary_columns if c.field == field)
+
+    # A hidden column right of the Summary table (set in __init__): each area's mean, or #N/A when none is rated,
+    # which the mean chart plots, so "not rated" is a gap and never a bar that could read as the scale's lowest.
     summary_chart_col = len(SUMMARY_FIELDS)
 
     @property
@@ -268,7 +282,8 @@ class Layout:
         return len(joined) > INLINE_LIST_LIMIT or any("," in o or '"' in o for o in options)
 
     def metadata_rows(self, *, service_id: str = "", service_name: str = "", service_contact: str = "",
-                      generated_at: str = "", generator_version: str = "", signature: str = "") -> list[list]:
+                      generated_at: str = "", generator_version: str = "", signature: str = "",
+                      round: str = "") -> list[list]:
         """The metadata sheet, row by row. Sections start with a `[name]` marker in column A.
 
         Only the `[workbook]` section differs between the workbooks of one framework, and it has a fixed
@@ -279,12 +294,13 @@ class Layout:
                   "framework_title": fw.title, "fingerprint": fw.fingerprint, "layout": self.digest,
                   "rating_mode": fw.rating_mode,
                   "generator_version": generator_version, "generated_at": generated_at, "service_id": service_id,
-                  "service_name": service_name, "service_contact": service_contact, "signature": signature}
+                  "service_name": service_name, "service_contact": service_contact, "signature": signature,
+                  "round": round or NO_ROUND}
         head: list[list] = [["[workbook]"], *([key, values[key]] for key in METADATA_KEYS), []]
         assert len(head) == self.METADATA_HEAD_ROWS
         return head + self._static
 
-    METADATA_HEAD_ROWS = 15
+    METADATA_HEAD_ROWS = 16
 
     @property
     def digest(self) -> str:
@@ -342,3 +358,23 @@ def _columns(order: tuple[str, ...], columns: dict[str, tuple[str, float, str]])
     if sorted(order) != sorted(columns):
         raise ValueError(f"a column order must name each of {', '.join(columns)} once, not {', '.join(order)}")
     return tuple(Column(f, columns[f][0], i, columns[f][1], columns[f][2]) for i, f in enumerate(order))
+
+
+def last_time_specs(last_round: str | None) -> dict[str, dict[str, tuple[str, float, str]]]:
+    """The columns a workbook with last round's answers adds, by table: {field: (header, width, kind)}. All of
+    kind "shown": the parser never reads them (the metadata does not list them)."""
+    if last_round is None:
+        return {"assessment": {}, "plan": {}, "summary": {}}
+    when = f"Last time ({last_round})" if last_round else "Last time"
+    return {"assessment": {"last_rating": (f"{when}: rating", 16, "shown"),
+                           "last_rationale": (f"{when}: why", 40, "shown")},
+            "plan": {"carried": ("Carried forward", 16, "shown")},
+            "summary": {"last_mean": (f"{when}: mean", 11, "shown")}}
+
+
+def summary_fields(last_round: str | None) -> tuple[str, ...]:
+    """The Summary table's columns in order: last time's mean, when there is one, beside this time's."""
+    if last_round is None:
+        return SUMMARY_FIELDS
+    at = SUMMARY_FIELDS.index("mean") + 1
+    return (*SUMMARY_FIELDS[:at], "last_mean", *SUMMARY_FIELDS[at:])

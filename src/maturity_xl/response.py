@@ -104,6 +104,7 @@ class Response:
     actions: list[Action] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     area_ids: tuple[str, ...] = ()
+    round: str = ""  # the round the workbook was generated for (`generate --round`), "" if it names none
 
     @property
     def rejected(self) -> bool:

@@ -153,13 +153,22 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
         if bar:
             bar.close()
     if store:
-        _add_to_store(store, collection, round_name, expected)
+        _add_to_store(store, collection, round_name or _named_round(collection), expected)
     _collect_summary(collection)
     reports = [str(p) for p in written.files if csv_dir is None or p.parent != csv_dir]
     click.echo("wrote " + ", ".join(reports) +
                (f", CSVs in {csv_dir}" if csv_dir else ""))
     if written.notes:
         raise click.ClickException("\n".join(written.notes))
+
+
+def _named_round(collection) -> str | None:
+    """The round the returns' workbooks name (`generate --round`), when they name one and only one: it is then
+    the round to file them under (opened if new), as if given with --round."""
+    from ..store.writing import all_heads
+
+    named = {head.round for head in all_heads(collection) if head.round}
+    return named.pop() if len(named) == 1 else None
 
 
 def _collect_summary(collection) -> None:

@@ -53,10 +53,13 @@ def check_spec(file: Path) -> None:
 @main.command(epilog=_epilog(
     "maturity-xl generate lincolnshire -o lincs.xlsx --service \"Riverside Practice\" --service-id GP001\n"
     "maturity-xl generate lincolnshire --services services.csv --out-dir output/lincs --key programme.key\n"
+    "maturity-xl generate lincolnshire --services services.csv --out-dir sent/2027 --round 2027 \\\n"
+    "    --previous programme.db --previous-round 2026   # each service's answers last time beside this time's\n"
     f"{PASSWORD_ENV}=secret maturity-xl generate lincolnshire   # a password without putting it on the command line",
     "  0  the workbook(s) and, with --services, manifest.csv were written",
     "  1  nothing was written: the framework, the services CSV (each problem with its row) or the key is wrong,\n"
-    "     the output folder holds workbooks from an earlier run (see --force), or a file cannot be written"))
+    "     the --previous store or round cannot be read, the output folder holds workbooks from an earlier run\n"
+    "     (see --force), or a file cannot be written"))
 @click.argument("framework")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the workbook (default: output/FRAMEWORK.xlsx).")
@@ -74,19 +77,31 @@ def check_spec(file: Path) -> None:
               help="Sign each workbook's identity with this key file, so `collect --key` can check returns.")
 @click.option("--force", is_flag=True, help="With --services: replace workbooks an earlier run left in --out-dir "
                                             "(manifest.csv keeps the earlier run's other services).")
+@click.option("--round", "round_name", default="", help="The round these workbooks are for (e.g. 2027), written "
+              "into each: `collect --store` files the returns under it.")
+@click.option("--previous", "previous_store", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A programme store: each service that answered the previous round gets its rating and why "
+                   "from then beside each statement (read-only, \"Last time\"), its open actions carried into "
+                   "the action plan, and last time's means on the Summary; others get the plain workbook.")
+@click.option("--previous-round", default=None, help="With --previous: the round to show (default: the store's "
+                                                      "latest).")
 def generate(framework: str, output: Path | None, service_name: str, service_id: str, services_csv: Path | None,
              out_dir: Path | None, password: str | None, ask_password: bool, key_file: Path | None,
-             force: bool) -> None:
+             force: bool, round_name: str, previous_store: Path | None, previous_round: str | None) -> None:
     """Generate the assessment workbook for FRAMEWORK (an id, or the path of a spec file)."""
     from ..batch import generate_batch, read_services
     from ..generate import Service
-    from ..generate import generate as write
+    from ..previous import read_previous
     from ..sign import signature
 
+    if previous_round is not None and previous_store is None:
+        raise click.UsageError("--previous-round goes with --previous (the store to take last time's answers from)")
     password = _password(password, ask_password, "Protection password", confirm=True)
     fw = _framework(framework)
+    round_name = round_name.strip()
     try:
         key = _key(key_file)
+        previous = read_previous(previous_store, fw, previous_round) if previous_store else None
         if services_csv:
             if output:
                 raise click.UsageError("use --out-dir, not -o, with --services")
@@ -95,12 +110,17 @@ def generate(framework: str, output: Path | None, service_name: str, service_id:
             bar = _progress(len(services), fw.id)
             try:
                 manifest = generate_batch(fw, services, folder, password=password, key=key, force=force,
-                                          progress=bar.update if bar else None)
+                                          progress=bar.update if bar else None, round=round_name,
+                                          previous=previous)
             finally:
                 if bar:
                     bar.close()
             click.echo(f"{plural(len(services), 'workbook')} for {fw.id} {fw.version} in {folder}; "
                        f"manifest: {manifest}")
+            if previous is not None:
+                shown = sum(previous.get(s.id) is not None for s in services)
+                click.echo(f"{plural(shown, 'workbook')} with last time's answers (round {previous.round}); "
+                           f"{len(previous.removed)} statement(s) answered then are not in {fw.version}")
             return
         if out_dir:
             raise click.UsageError("--out-dir goes with --services; use -o for one workbook")
@@ -109,12 +129,29 @@ def generate(framework: str, output: Path | None, service_name: str, service_id:
         if key and not service_id:
             raise click.UsageError("--key signs a service's identity: give --service-id too")
         stamp = signature(key, service_id, fw.id, fw.version, fw.fingerprint) if key else ""
-        write(fw, target, service=Service(service_id, service_name), password=password, signature=stamp)
+        _write_one(fw, target, Service(service_id, service_name), password, stamp, round_name, previous)
     except MaturityXLError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {exc.filename or ''}: {exc.strerror}") from None
     click.echo(f"wrote {target} ({fw.id} {fw.version}, {len(fw.statements)} {fw.terms.statement.lower()}s)")
+
+
+def _write_one(fw, target: Path, service, password: str | None, stamp: str, round_name: str, previous) -> None:
+    """One workbook: with last time's answers when `previous` holds the service's, else the plain one."""
+    from ..batch import Template
+    from ..generate import generate as write
+    from ..previous import cells
+
+    last = previous.get(service.id) if previous is not None and service.id else None
+    if last is None:
+        write(fw, target, service=service, password=password, signature=stamp, round=round_name)
+        return
+    if not service.name:
+        raise click.UsageError("a workbook with last time's answers needs the service's name: give --service")
+    template = Template(fw, password=password, round=round_name, last_round=previous.round,
+                        removed=previous.removed)
+    target.write_bytes(template.personalise(service, stamp, cells(template.layout, last, previous.round)))
 
 
 @main.command(epilog=_epilog("maturity-xl demo --out-dir /tmp/demo", "  0  the demo ran and wrote its files",

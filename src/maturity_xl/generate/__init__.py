@@ -5,6 +5,9 @@
     start.py, assessment.py, actions.py, summary.py
                 the four sheets a respondent sees (Start here, Assessment, Action plan, Summary), each written
                 where the Layout puts it
+    last_time.py
+                with a last round (Layout(last_round=...)): the read-only "last time" cells, written blank for
+                the mail-merge to fill per service (batch.Template)
 
 Every formula is written with the value it has in the blank workbook, because LibreOffice, Numbers and mail
 previews show the cached value until something recalculates (XlsxWriter's default cached 0 is wrong for most).
@@ -29,12 +32,13 @@ from ..version import __version__
 from .actions import ActionsSheet
 from .assessment import AssessmentSheet
 from .book import GenerationError, Service, row_height
+from .last_time import LastTimeCells
 from .start import StartSheet
 from .summary import SummarySheet
 
 
-class Writer(StartSheet, AssessmentSheet, ActionsSheet, SummarySheet):
-    """Writes the sheets; `generate` calls start, assessment, actions, summary, then metadata."""
+class Writer(StartSheet, AssessmentSheet, ActionsSheet, SummarySheet, LastTimeCells):
+    """Writes the sheets; `generate` calls start, assessment, actions, summary, last_time, then metadata."""
 
 
 class _FittingWorksheet(Worksheet):
@@ -90,10 +94,13 @@ def legacy_password_hash(password: str) -> str:
 
 def generate(framework: Framework, out: str | Path | BinaryIO, *, service: Service | None = None,
              password: str | None = None, generated_at: datetime | None = None, signature: str = "",
-             layout: Layout | None = None) -> None:
+             layout: Layout | None = None, round: str = "", removed: tuple[tuple[str, str], ...] = ()) -> None:
     """Write the assessment workbook for `framework` (optionally personalised for one service) to `out`.
 
-    `layout` places the cells (by default `Layout(framework)`; tests pass one with its columns in another order).
+    `layout` places the cells (by default `Layout(framework)`; tests pass one with its columns in another order;
+    `Layout(framework, last_round=NAME)` adds the "last time" cells, blank, for batch.Template to fill). `round`
+    is written into the metadata (the programme store files a return under it); `removed` lists on Start here the
+    statements (id, text) answered last round that this version no longer has.
     """
     service = service or Service()
     generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
@@ -114,11 +121,12 @@ def generate(framework: Framework, out: str | Path | BinaryIO, *, service: Servi
                         ("maturity_xl_signature", signature or UNSIGNED)):
         wb.set_custom_property(name, value)
     wb.set_calc_mode("auto")
-    w = Writer(wb, layout, service, password, generated_at)
+    w = Writer(wb, layout, service, password, generated_at, round=round, removed=removed)
     w.start()
     w.assessment()
     w.actions()
     w.summary()
+    w.last_time()
     w.metadata(signature)
     wb.close()
 

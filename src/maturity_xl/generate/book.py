@@ -51,10 +51,12 @@ class Book:
     """One workbook being written: its sheets, the shared formats (so each sheet method stays short), helpers."""
 
     def __init__(self, wb: Workbook, layout: Layout, service: Service, password: str | None,
-                 generated_at: datetime):
+                 generated_at: datetime, *, round: str = "", removed: tuple[tuple[str, str], ...] = ()):
         self.wb, self.layout, self.fw, self.service = wb, layout, layout.framework, service
         self.password = password
         self.generated_at = generated_at
+        self.round = round  # the round this workbook is for, written into the metadata ("" for none)
+        self.removed = removed  # with a last round: the statements answered then that this version dropped
         # Sheets are added up front so their order is fixed whatever order we fill them in.
         self.ws = {name: wb.add_worksheet(name) for name in layout.sheets}
         f = wb.add_format
@@ -98,6 +100,11 @@ class Book:
             "attention_text": f({**base, "bold": True, "text_wrap": True, "font_color": "#843C0C"}),
             "chosen": f({"bold": True, "font_color": "#1E4620", "bg_color": "#C6EFCE"}),
             "chosen_mark": f({"bold": True, "font_color": "#1E4620"}),
+            # Last time's answers: read-only, grey and italic beside this time's white boxes (9.7:1).
+            "last": f({**base, "italic": True, "text_wrap": True, "font_color": "#404040", "bg_color": "#F2F2F2",
+                       "border": 1, "border_color": "#D9D9D9"}),
+            "last_num": f({**base, "italic": True, "font_color": "#404040", "bg_color": "#F2F2F2", "border": 1,
+                           "border_color": "#D9D9D9", "align": "center", "num_format": "0.0"}),
         }
 
     # --- shared helpers ----------------------------------------------------------------------------------
@@ -167,7 +174,7 @@ class Book:
         rows = lay.metadata_rows(service_id=self.service.id or EMPTY, service_name=self.service.name or EMPTY,
                                  service_contact=self.service.contact or EMPTY,
                                  generated_at=self.generated_at.isoformat(), generator_version=__version__,
-                                 signature=signature or UNSIGNED)
+                                 signature=signature or UNSIGNED, round=self.round)
         for r, values in enumerate(rows):
             for c, value in enumerate(values):
                 if isinstance(value, int):

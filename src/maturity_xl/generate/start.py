@@ -7,13 +7,14 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..layout import START, SUMMARY, cell, quote_sheet
 from .assessment import CHECK
-from .book import EARLIEST_DATE, LATEST_DATE, Book, row_height
+from .book import EARLIEST_DATE, LATEST_DATE, row_height
+from .last_time import LastTimeCells
 
 PROTECTED_VIEW = ("If Excel shows a yellow PROTECTED VIEW bar, click Enable Editing to fill in this workbook: the "
                   "dropdowns do not open until you do.")
 
 
-class StartSheet(Book):
+class StartSheet(LastTimeCells):
     """Writes Start here."""
 
     def start(self) -> None:
@@ -60,6 +61,8 @@ class StartSheet(Book):
         """The framework's introduction, the steps, the scale, notes, and its source and credit."""
         f, fw, lay = self.f, self.fw, self.layout
         r = lay.start_body_row
+        if lay.last_round is not None:
+            r = self._section(ws, r, "Your answers last time", self._last_time_paragraphs())
         r = self._section(ws, r, "About this framework", fw.introduction.split("\n\n"))
         steps = [f"{i}. {step}" for i, step in enumerate(fw.instructions, 1)]
         r = self._section(ws, r, "How to complete this workbook", steps)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..layout import ACTIONS, ASSESSMENT, METADATA_KEYS, Layout
+from ..layout import ACTIONS, ASSESSMENT, METADATA_KEYS, NO_ROUND, Layout
 from ..model import MAX_LEVEL, Level, Scale
 from .source import split_ref
 from .values import header_text, meta_text, signature_text, text
@@ -36,6 +36,7 @@ class Head:
     service_name: str = ""
     generated_at: str = ""
     signature: str = ""
+    round: str = ""  # the round the workbook was generated for; "" in workbooks made before rounds
 
     @classmethod
     def decode(cls, values: dict[str, object]) -> Head:
@@ -43,7 +44,7 @@ class Head:
                    text(values.get("framework_version")), text(values.get("fingerprint")),
                    text(values.get("layout")), meta_text(values.get("service_id")),
                    meta_text(values.get("service_name")), text(values.get("generated_at")),
-                   signature_text(values.get("signature")))
+                   signature_text(values.get("signature")), _round(values.get("round")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,11 @@ class Map:
         return Map(self.sheets, self.header_rows, self.respondent,
                    {k: named(c) for k, c in self.assessment.items()}, named(self.plan_id),
                    tuple(named(c) for c in self.actions), self.options, self.scale, self.entries)
+
+
+def _round(value: object) -> str:
+    value = meta_text(value)
+    return "" if value == NO_ROUND else value
 
 
 def _header_cells(columns: Iterable[ColumnRef], row: int) -> list[tuple[int, int]]:

@@ -56,7 +56,7 @@ class Parser:
         r.framework_id, r.framework_version, r.fingerprint = head.framework_id, head.framework_version, \
             head.fingerprint
         r.service_id, r.service_name, r.generated_at = head.service_id, head.service_name, head.generated_at
-        r.signature = head.signature
+        r.signature, r.round = head.signature, head.round
         r.signature_property = signature_text(self.wb.custom_properties().get("maturity_xl_signature"))
 
     def _framework(self, head: Head) -> Framework | None:
