@@ -436,7 +436,10 @@ def _exported(url: str) -> dict[str, pd.DataFrame]:
         engine.dispose()
 
 
-def _check_export(db: Path, url: str, read_url: str) -> None:
+def _check_export(db: Path, url: str, read_url: str, *, per_round: tuple[int, ...] = (10, 9), responses: int = 20,
+                  set_aside: int = 1) -> None:
+    """Export `db` to `url` and compare every table, read back through `read_url`, with the store's frames;
+    `per_round` returns counted a round, `responses` in all and `set_aside` of them are the fixture's figures."""
     runner = CliRunner()
     result = runner.invoke(main, ["export", "--store", str(db), "--sql", url])
     assert result.exit_code == 0, result.output
@@ -470,8 +473,8 @@ def _check_export(db: Path, url: str, read_url: str) -> None:
         assert len(log) == store.query("SELECT COUNT(*) FROM files")[0][0]
         assert set(got["ratings"].service_key) <= set(got["services"].service_key)
         assert got["rounds"]["round"].tolist() == [r.name for r in rounds]
-        assert got["rounds"]["returns_counted"].tolist() == [10, 9]
-        assert len(got["responses"]) == 20 and (~got["responses"]["counts"]).sum() == 1
+        assert got["rounds"]["returns_counted"].tolist() == list(per_round)
+        assert len(got["responses"]) == responses and (~got["responses"]["counts"]).sum() == set_aside
 
 
 def test_export_to_sqlite_gives_tables_equal_to_the_frames(filled_store, tmp_path):
