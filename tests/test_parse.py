@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import FRAMEWORKS, PINNED
 from maturity_xl.cli import main
 from maturity_xl.generate import Service, generate_bytes
-from maturity_xl.layout import ASSESSMENT, METADATA, METADATA_KEYS, Layout, cell
+from maturity_xl.layout import ASSESSMENT, METADATA, METADATA_KEYS, Layout, cell, col_letter
 from maturity_xl.parse import Registry, default_registry, parse
 from maturity_xl.simulate import Filled, cell_values, filled_workbook, random_answers
 
@@ -169,7 +169,8 @@ def test_sorted_rows_and_reordered_sheets_still_read(lincs, generated, tmp_path)
     wb = openpyxl.load_workbook(path)
     ws = wb[ASSESSMENT]
     a, b = lay.statement_cells[0].row + 1, lay.statement_cells[1].row + 1
-    for col in "ABCDEF":  # swap two statement rows, as a sort in an unprotected copy would
+    # Swap two statement rows (every column), as a sort in an unprotected copy would.
+    for col in (col_letter(c) for c in range(lay.assessment_last_col + 1)):
         ws[f"{col}{a}"].value, ws[f"{col}{b}"].value = ws[f"{col}{b}"].value, ws[f"{col}{a}"].value
     wb.move_sheet(ASSESSMENT, offset=2)
     wb.save(path)
@@ -411,6 +412,7 @@ def test_a_layout_with_its_columns_permuted_round_trips(fid, order, frameworks, 
 
     fw = frameworks[fid]
     plan = tuple(reversed(Layout(fw).plan_column_specs()))
+    order += tuple(f for f in Layout(fw).assessment_column_specs() if f not in order)  # a framework's targets
     lay = Layout(fw, assessment_order=order, plan_order=plan)
     assert [c.field for c in lay.assessment_columns] == list(order) and lay.P_ID == len(plan) - 1
     blank = generate_bytes(fw, service=Service("S1", "One"), generated_at=PINNED, layout=lay)

@@ -32,6 +32,8 @@ def expected_unlocked(layout: Layout) -> dict[str, set[str]]:
     for c in layout.statement_cells:
         out[ASSESSMENT] |= {cell(c.row, layout.A_RATING), cell(c.row, layout.A_RATIONALE),
                             cell(c.row, layout.A_EVIDENCE)}
+        if layout.A_TARGET is not None:  # a framework that asks each statement for a target
+            out[ASSESSMENT].add(cell(c.row, layout.A_TARGET))
         out[ACTIONS] |= {cell(c.action_row, layout.action_col(col.id)) for col in fw.action_columns}
     return out
 

@@ -89,6 +89,8 @@ class Layout:
         a = {c.field: c.col for c in self.assessment_columns}
         self.A_ID, self.A_TEXT, self.A_RATING = a["statement_id"], a["statement_text"], a["rating"]
         self.A_LEVEL, self.A_RATIONALE, self.A_EVIDENCE = a["level"], a["rationale"], a["evidence"]
+        # The chosen target and what it means in words (None unless the framework asks for targets).
+        self.A_TARGET, self.A_TARGET_LEVEL = a.get("chosen_target"), a.get("target_level")
         p = {c.field: c.col for c in self.plan_columns}
         self.P_ID, self.P_AREA, self.P_TEXT = p["action_statement_id"], p["area"], p["action_text"]
         self.P_RATING, self.P_LEVEL, self.P_TARGET, self.P_GAP = \
@@ -165,14 +167,14 @@ class Layout:
         written by the generator (header and width; its cells as the generator fills them) and, unless its kind
         is "shown", recorded in the metadata with its header and read by the parser: a layout change alone."""
         fw, scale = self.framework, self.framework.scale
-        return {
+        return _with_target({
             "statement_id": ("ID", 8, "id"),
             "statement_text": (fw.terms.statement, 70, "text"),
             "rating": (f"Rating ({scale.minimum}-{scale.maximum})", 9, "rating"),
             "level": (scale.name, 18, "shown"),
             "rationale": (fw.rationale_label, 45, "text"),
             "evidence": (fw.evidence_label, 40, "text"),
-        }
+        }, fw)
 
     def plan_column_specs(self) -> dict[str, tuple[str, float, str]]:
         """The Action plan's columns in their usual order: its own, then the framework's action columns."""
@@ -185,7 +187,8 @@ class Layout:
             "area": (fw.terms.area, 18, "shown"),
             "action_rating": ("Rating", 7, "shown"),
             "action_level": (fw.scale.name, 14, "shown"),
-            "target": ("Next statement to work towards" if descriptor_target else "Target (next level)",
+            "target": ("Next statement to work towards" if descriptor_target else
+                       "Target (yours, or the next level)" if fw.target_per_statement else "Target (next level)",
                        40 if descriptor_target else 16, "shown"),
             "gap": ("Gap", 6, "shown"),
         }
@@ -335,6 +338,23 @@ class Layout:
                   cell(c.row, self.A_RATIONALE), cell(c.row, self.A_EVIDENCE), c.action_row + 1]
                  for c in self.statement_cells]
         return rows
+
+
+def _with_target(columns: dict[str, tuple[str, float, str]],
+                 fw: Framework) -> dict[str, tuple[str, float, str]]:
+    """The Assessment's columns with, for a framework that asks for targets, the target dropdown (read like the
+    rating) and the words saying what it means after the level column."""
+    if not fw.target_per_statement:
+        return columns
+    scale = fw.scale
+    added = {"chosen_target": (f"Target ({scale.minimum}-{scale.maximum})", 9, "target"),
+             "target_level": ("Target level", 24, "shown")}
+    out: dict[str, tuple[str, float, str]] = {}
+    for key, value in columns.items():
+        out[key] = value
+        if key == "level":
+            out.update(added)
+    return out
 
 
 def _columns(order: tuple[str, ...], columns: dict[str, tuple[str, float, str]]) -> tuple[Column, ...]:
