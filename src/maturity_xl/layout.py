@@ -233,6 +233,14 @@ class Layout:
         c = col_letter(self.A_LEVEL)
         return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
 
+    @property
+    def target_level_range(self) -> str | None:
+        """The Assessment's target level column (what each chosen target means), when the framework has one."""
+        if self.A_TARGET_LEVEL is None:
+            return None
+        c = col_letter(self.A_TARGET_LEVEL)
+        return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
+
     def area_level_range(self, span: AreaSpan) -> str:
         c = col_letter(self.A_LEVEL)
         return f"{quote_sheet(ASSESSMENT)}!${c}${span.first_row + 1}:${c}${span.last_row + 1}"

@@ -20,6 +20,7 @@ STATEMENT_BOX_LINES = 3
 TARGET_OFF_SCALE = "Check this target: not on the scale"
 TARGET_BELOW = "Check this target: below the rating"
 TARGET_BLANK = "Blank: the next level up, "
+TARGET_BLANK_TOP = "Blank: top level reached"
 
 
 def position_formula(ref: str) -> str:
@@ -43,7 +44,8 @@ def target_level_formula(target: str, level: str) -> str:
     (once the rating reads); a flag for a target the parser will not use (off the scale, or below the rating),
     for which the next level up is used. `level` is the row's level cell (the rating's label)."""
     rating_pos = f"MATCH({level},ScaleLabels,0)"
-    blank = f'IFERROR("{TARGET_BLANK}"&INDEX(ScaleText,MIN({rating_pos}+1,ROWS(ScaleValues))),"")'
+    blank = (f'IFERROR(IF({rating_pos}=ROWS(ScaleValues),"{TARGET_BLANK_TOP}","{TARGET_BLANK}"&'
+             f'INDEX(ScaleText,{rating_pos}+1)),"")')
     chosen = (f'IFERROR(IF(IFERROR({position_formula(target)}<{rating_pos},FALSE),"{TARGET_BELOW}",'
               f'INDEX(ScaleLabels,{position_formula(target)})),"{TARGET_OFF_SCALE}")')
     return f'=IF(TRIM({target})="",{blank},{chosen})'
