@@ -122,7 +122,8 @@ def test_the_target_column_is_a_dropdown_beside_the_rating(lincs, generated):
         ref = cell(c.row, lay.A_TARGET)
         assert ref in unlocked and cell(c.row, lay.A_TARGET_LEVEL) not in unlocked
         [dv] = by_cell[ref]
-        assert dv.type == "list" and dv.formula1 == '"0,1,2,3,4,5"' and dv.errorStyle in (None, "stop") and dv.showErrorMessage  # stop: the default
+        assert dv.type == "list" and dv.formula1 == '"0,1,2,3,4,5"' and dv.showErrorMessage
+        assert dv.errorStyle in (None, "stop")  # None: the default, stop
         assert dv.showInputMessage and len(dv.promptTitle) <= 32 and len(dv.prompt) <= 255
         assert "Leave blank for the next level up" in dv.prompt
     # Recorded in the metadata with its header, so the parser finds the column wherever it is.
@@ -207,7 +208,7 @@ def test_the_parser_and_frames_read_what_the_workbook_shows(lincs, typed_in_libr
     shutil.copy(typed_in_libreoffice, folder)
     ratings = collect([folder], today=TODAY, workers=1).frames().ratings.set_index("statement_id")
     wb = openpyxl.load_workbook(typed_in_libreoffice, data_only=True)
-    for c, (rating, _typed, read, target, *_rest) in zip(lay.statement_cells, CASES):
+    for c, (_rating, _typed, read, target, *_rest) in zip(lay.statement_cells, CASES):
         row = ratings.loc[c.statement_id]
         assert (row.target, bool(row.target_chosen)) == (target, read is not None), c.statement_id
         shown = wb[ACTIONS][cell(c.action_row, lay.P_GAP)].value
