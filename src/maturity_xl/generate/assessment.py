@@ -180,11 +180,13 @@ class AssessmentSheet(Book):
         assert lay.A_TARGET is not None and lay.A_TARGET_LEVEL is not None
         first = lay.statement_cells[0].row
         words = f"${col_letter(lay.A_TARGET_LEVEL)}{first + 1}"
+        chosen = f"${col_letter(lay.A_TARGET)}{first + 1}"
         adjacent = abs(lay.A_TARGET - lay.A_TARGET_LEVEL) == 1
         pair = sorted((lay.A_TARGET, lay.A_TARGET_LEVEL)) if adjacent else [lay.A_TARGET] * 2
         ranges = " ".join(f"{cell(c.row, pair[0])}:{cell(c.row, pair[1])}" for c in lay.statement_cells)
         ws.conditional_format(first, pair[0], first, pair[1], {
-            "type": "formula", "criteria": f'=LEFT({words},17)="Check this target"', "format": self.f["attention"],
+            "type": "formula", "criteria": f'=AND({chosen}<>"",LEFT({words},17)="Check this target")',
+            "format": self.f["attention"],
             "multi_range": ranges})
 
     def _descriptor_row(self, ws: Worksheet, r: int, st: Statement, level: int, topic_row: int) -> None:
