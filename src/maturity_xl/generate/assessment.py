@@ -96,6 +96,9 @@ class AssessmentSheet(Book):
         else:
             how = (f"For each statement, choose a rating from {scale.minimum} to {scale.maximum} from the dropdown in "
                    f"the Rating column (the scale is on the Start here sheet), then say why and what shows it.")
+            if lay.A_TARGET is not None:
+                how += (" In the Target column, choose where it needs to be; left blank, the target is the next "
+                        "level up.")
         self._heading(ws, f"Assessment: {fw.title}", how, lay.assessment_last_col, sum(widths.values()))
         if fw.notice:
             # Where the statements are, so the workbook cannot be taken for what it is not (e.g. the official tool).
