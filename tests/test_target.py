@@ -308,3 +308,15 @@ def test_a_return_from_version_1_1_reads_with_the_next_level_as_target(tmp_path)
     assert response.ratings[0].target is None
     row = collect([folder], today=TODAY, workers=1).frames().ratings.iloc[0]
     assert (row.target, row.target_chosen, row.gap) == (3, False, 1)
+
+
+def test_targets_are_read_by_header_when_a_column_was_inserted(lincs, returns, tmp_path):
+    """A respondent who unprotected the sheet and inserted a column before the rating: the Target column is
+    found by its header, like the rating, and each target read from where it is now."""
+    wb = openpyxl.load_workbook(returns / "T1.xlsx")
+    wb[ASSESSMENT].insert_cols(Layout(lincs).A_RATING + 1)  # openpyxl counts columns from 1
+    wb.save(tmp_path / "moved.xlsx")
+    response = parse(tmp_path / "moved.xlsx")
+    assert [r.target for r in response.ratings[:len(CASES)]] == [case[2] for case in CASES]
+    assert "'Target (0-5)' column was expected in column E but is in column F" in \
+        " ".join(p.message for p in response.problems if p.code == "column-moved")
