@@ -28,8 +28,8 @@ def fill_with_openpyxl(fw, source, target, filled: Filled) -> None:
 
 def expected_frames(fw, filled: Filled) -> tuple[pd.DataFrame, pd.DataFrame]:
     ratings = pd.DataFrame([{"statement_id": s.id, "area_id": s.area_id, "rating": filled.ratings.get(s.id),
-                             "rationale": filled.rationale.get(s.id, ""), "evidence": filled.evidence.get(s.id, "")}
-                            for s in fw.statements])
+                             "rationale": filled.rationale.get(s.id, ""), "evidence": filled.evidence.get(s.id, ""),
+                             "target": filled.targets.get(s.id)} for s in fw.statements])
     actions = pd.DataFrame([{"statement_id": s.id, **{c.id: filled.actions[s.id].get(c.id)
                                                       for c in fw.action_columns}}
                             for s in fw.statements if s.id in filled.actions])
@@ -38,7 +38,8 @@ def expected_frames(fw, filled: Filled) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def parsed_frames(fw, response) -> tuple[pd.DataFrame, pd.DataFrame]:
     ratings = pd.DataFrame([{"statement_id": r.statement_id, "area_id": r.area_id, "rating": r.rating,
-                             "rationale": r.rationale, "evidence": r.evidence} for r in response.ratings])
+                             "rationale": r.rationale, "evidence": r.evidence, "target": r.target}
+                            for r in response.ratings])
     actions = pd.DataFrame([{"statement_id": a.statement_id, **{c.id: a.values.get(c.id)
                                                                 for c in fw.action_columns}}
                             for a in response.actions])
@@ -46,8 +47,9 @@ def parsed_frames(fw, response) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    if "rating" in frame:
-        frame["rating"] = frame["rating"].astype("Int64")
+    for column in ("rating", "target"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
     return frame.reset_index(drop=True).astype(object).where(frame.notna(), None)
 
 

@@ -72,6 +72,8 @@ def fill_cells(layout: Layout, filled, source, target: Path) -> None:
                            (layout.A_EVIDENCE, filled.evidence.get(c.statement_id))):
             if value is not None and value != "":
                 ws[cell(c.row, col)] = value
+        if layout.A_TARGET is not None and filled.targets.get(c.statement_id) is not None:
+            ws[cell(c.row, layout.A_TARGET)] = filled.targets[c.statement_id]
         for cid, value in filled.actions.get(c.statement_id, {}).items():
             if value is not None:
                 wb[ACTIONS][cell(c.action_row, layout.action_col(cid))] = value
