@@ -89,8 +89,6 @@ class Layout:
         a = {c.field: c.col for c in self.assessment_columns}
         self.A_ID, self.A_TEXT, self.A_RATING = a["statement_id"], a["statement_text"], a["rating"]
         self.A_LEVEL, self.A_RATIONALE, self.A_EVIDENCE = a["level"], a["rationale"], a["evidence"]
-        # The chosen target and what it means in words (None unless the framework asks for targets).
-        self.A_TARGET, self.A_TARGET_LEVEL = a.get("chosen_target"), a.get("target_level")
         p = {c.field: c.col for c in self.plan_columns}
         self.P_ID, self.P_AREA, self.P_TEXT = p["action_statement_id"], p["area"], p["action_text"]
         self.P_RATING, self.P_LEVEL, self.P_TARGET, self.P_GAP = \
@@ -232,6 +230,16 @@ class Layout:
         """The Assessment's level column (a level's label where the rating is on the scale)."""
         c = col_letter(self.A_LEVEL)
         return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
+
+    @property
+    def A_TARGET(self) -> int | None:  # upper case, like the other column attributes
+        """The Assessment's chosen target column (None unless the framework asks for targets)."""
+        return next((c.col for c in self.assessment_columns if c.field == "chosen_target"), None)
+
+    @property
+    def A_TARGET_LEVEL(self) -> int | None:
+        """The Assessment's column saying what each chosen target means, in words (None without targets)."""
+        return next((c.col for c in self.assessment_columns if c.field == "target_level"), None)
 
     @property
     def target_level_range(self) -> str | None:
