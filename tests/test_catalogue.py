@@ -265,6 +265,25 @@ def _metadata_rows(data: bytes, section: str) -> list[int]:
     return rows
 
 
+def _target_codes() -> Seen:
+    """A framework that asks each statement for a target: one typed as text, one off the scale, one below the
+    rating."""
+    from maturity_xl.generate import generate_bytes
+    from maturity_xl.spec import load_framework
+
+    fw = load_framework("lincolnshire")
+    lay = Layout(fw)
+    data = generate_bytes(fw, generated_at=corpus.PINNED)
+    row = lay.statement_cells[0].row
+    rating, target = (ASSESSMENT, cell(row, lay.A_RATING)), (ASSESSMENT, cell(row, lay.A_TARGET))
+    seen: Seen = set()
+    for code, chosen in (("target-text", "4 - Embedding"), ("target-invalid", 2.5), ("target-below-rating", 1)):
+        found = _seen_in(parse(patch_cells(data, {rating: 3, target: chosen}), name=f"{code}.xlsx"))
+        assert code in {c for _d, c, _s in found}, (code, found)
+        seen |= found
+    return seen
+
+
 def _parsed(monkeypatch) -> Seen:
     """Edits to a real return, one problem each."""
     b = corpus.base()
@@ -286,6 +305,7 @@ def _parsed(monkeypatch) -> Seen:
         assert code in {c for _d, c, _s in found}, (code, found)
         seen |= found
     seen |= _choice_invalid()
+    seen |= _target_codes()
     own_map = Registry([])  # the workbook's own map is read, so edits to it count
     seen |= _seen_in(parse(data, name="unknown.xlsx", registry=own_map))
     ref_col = 4  # the map's rows: kind, statement id, area id, then the rating, rationale and evidence cells
@@ -409,6 +429,7 @@ def _spec_codes(tmp_path: Path) -> Seen:
         make_spec(areas=with_descriptors), make_spec(action_plan=long_help),
         make_spec(rating={"mode": "descriptor"}, areas=with_descriptors), make_spec(action_plan=two_leads),
         make_spec(action_plan=dated_status),
+        make_spec(rating={"mode": "descriptor", "target_per_statement": True}, areas=with_descriptors),
         "- a list\n- not a mapping\n", "id: x\ntitle: [unclosed\n", "id: x\nid: y\n",
         "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
             f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi")) + "title: *i\n",

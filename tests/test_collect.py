@@ -245,12 +245,14 @@ def test_the_spill_store_keeps_what_it_is_told_each_time():
 
 
 def test_the_frames_of_an_empty_collection_have_text_columns():
-    """No returns yet: the frames still have every column, as object (text) columns and an Int64 rating."""
+    """No returns yet: the frames still have every column, as object (text) columns, Int64 rating, target and gap,
+    and a bool target_chosen."""
     from maturity_xl.collect import Collection
     from maturity_xl.frames import RATING_COLUMNS
 
     frames = Collection([], []).frames()
+    numbers = {"rating": "Int64", "target": "Int64", "gap": "Int64", "target_chosen": "bool"}
     assert list(frames.ratings.columns) == RATING_COLUMNS and frames.ratings.empty
-    assert {str(t) for c, t in frames.ratings.dtypes.items() if c != "rating"} == {"object"}
-    assert str(frames.ratings["rating"].dtype) == "Int64"
+    assert {str(t) for c, t in frames.ratings.dtypes.items() if c not in numbers} == {"object"}
+    assert {c: str(frames.ratings[c].dtype) for c in numbers} == numbers
     assert {str(t) for t in frames.actions.dtypes} == {"object"}

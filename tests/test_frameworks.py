@@ -134,6 +134,8 @@ BUNDLED_ROLES = {
     ("progress-for-providers", "2.0"): {"action": "action", "lead": "responsible", "due": "when"},
     ("coventry-warwickshire", "2.0"): {"action": "action", "lead": "lead", "due": "deadline", "review": "review_date"},
     ("coventry-warwickshire", "1.0"): {"action": "action", "lead": "lead", "due": "deadline", "review": "review_date"},
+    ("lincolnshire", "1.2"): {"action": "action", "lead": "responsible", "due": "timeline", "status": "status",
+                              "priority": "priority"},
     ("lincolnshire", "1.1"): {"action": "action", "lead": "responsible", "due": "timeline", "status": "status",
                               "priority": "priority"},
     ("lincolnshire", "1.0"): {"action": "action", "lead": "responsible", "due": "timeline", "status": "status",

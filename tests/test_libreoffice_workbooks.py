@@ -121,7 +121,8 @@ def test_filled_workbook_recalculates_without_errors(fid, frameworks, recalculat
                     assert target.startswith("Top statement")
             elif rating < fw.scale.maximum:
                 nxt = fw.scale.next_value(rating)
-                assert target == f"{nxt} - {fw.scale.label_of(nxt)}"
+                said = " (next level)" if fw.target_per_statement else ""  # no target chosen: the next level up
+                assert target == f"{nxt} - {fw.scale.label_of(nxt)}{said}"
             else:  # no gap: said in words, not by the grey alone
                 assert target == "No gap: top level reached"
         if c.descriptor_rows:  # the chosen statement is marked, not by colour alone

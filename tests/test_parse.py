@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import FRAMEWORKS, PINNED
 from maturity_xl.cli import main
 from maturity_xl.generate import Service, generate_bytes
-from maturity_xl.layout import ASSESSMENT, METADATA, METADATA_KEYS, Layout, cell
+from maturity_xl.layout import ASSESSMENT, METADATA, METADATA_KEYS, Layout, cell, col_letter
 from maturity_xl.parse import Registry, default_registry, parse
 from maturity_xl.simulate import Filled, cell_values, filled_workbook, random_answers
 
@@ -28,8 +28,8 @@ def fill_with_openpyxl(fw, source, target, filled: Filled) -> None:
 
 def expected_frames(fw, filled: Filled) -> tuple[pd.DataFrame, pd.DataFrame]:
     ratings = pd.DataFrame([{"statement_id": s.id, "area_id": s.area_id, "rating": filled.ratings.get(s.id),
-                             "rationale": filled.rationale.get(s.id, ""), "evidence": filled.evidence.get(s.id, "")}
-                            for s in fw.statements])
+                             "rationale": filled.rationale.get(s.id, ""), "evidence": filled.evidence.get(s.id, ""),
+                             "target": filled.targets.get(s.id)} for s in fw.statements])
     actions = pd.DataFrame([{"statement_id": s.id, **{c.id: filled.actions[s.id].get(c.id)
                                                       for c in fw.action_columns}}
                             for s in fw.statements if s.id in filled.actions])
@@ -38,7 +38,8 @@ def expected_frames(fw, filled: Filled) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def parsed_frames(fw, response) -> tuple[pd.DataFrame, pd.DataFrame]:
     ratings = pd.DataFrame([{"statement_id": r.statement_id, "area_id": r.area_id, "rating": r.rating,
-                             "rationale": r.rationale, "evidence": r.evidence} for r in response.ratings])
+                             "rationale": r.rationale, "evidence": r.evidence, "target": r.target}
+                            for r in response.ratings])
     actions = pd.DataFrame([{"statement_id": a.statement_id, **{c.id: a.values.get(c.id)
                                                                 for c in fw.action_columns}}
                             for a in response.actions])
@@ -46,8 +47,9 @@ def parsed_frames(fw, response) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    if "rating" in frame:
-        frame["rating"] = frame["rating"].astype("Int64")
+    for column in ("rating", "target"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
     return frame.reset_index(drop=True).astype(object).where(frame.notna(), None)
 
 
@@ -169,7 +171,8 @@ def test_sorted_rows_and_reordered_sheets_still_read(lincs, generated, tmp_path)
     wb = openpyxl.load_workbook(path)
     ws = wb[ASSESSMENT]
     a, b = lay.statement_cells[0].row + 1, lay.statement_cells[1].row + 1
-    for col in "ABCDEF":  # swap two statement rows, as a sort in an unprotected copy would
+    # Swap two statement rows (every column), as a sort in an unprotected copy would.
+    for col in (col_letter(c) for c in range(lay.assessment_last_col + 1)):
         ws[f"{col}{a}"].value, ws[f"{col}{b}"].value = ws[f"{col}{b}"].value, ws[f"{col}{a}"].value
     wb.move_sheet(ASSESSMENT, offset=2)
     wb.save(path)
@@ -411,6 +414,7 @@ def test_a_layout_with_its_columns_permuted_round_trips(fid, order, frameworks, 
 
     fw = frameworks[fid]
     plan = tuple(reversed(Layout(fw).plan_column_specs()))
+    order += tuple(f for f in Layout(fw).assessment_column_specs() if f not in order)  # a framework's targets
     lay = Layout(fw, assessment_order=order, plan_order=plan)
     assert [c.field for c in lay.assessment_columns] == list(order) and lay.P_ID == len(plan) - 1
     blank = generate_bytes(fw, service=Service("S1", "One"), generated_at=PINNED, layout=lay)

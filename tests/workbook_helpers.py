@@ -32,6 +32,8 @@ def expected_unlocked(layout: Layout) -> dict[str, set[str]]:
     for c in layout.statement_cells:
         out[ASSESSMENT] |= {cell(c.row, layout.A_RATING), cell(c.row, layout.A_RATIONALE),
                             cell(c.row, layout.A_EVIDENCE)}
+        if layout.A_TARGET is not None:  # a framework that asks each statement for a target
+            out[ASSESSMENT].add(cell(c.row, layout.A_TARGET))
         out[ACTIONS] |= {cell(c.action_row, layout.action_col(col.id)) for col in fw.action_columns}
     return out
 
@@ -70,6 +72,8 @@ def fill_cells(layout: Layout, filled, source, target: Path) -> None:
                            (layout.A_EVIDENCE, filled.evidence.get(c.statement_id))):
             if value is not None and value != "":
                 ws[cell(c.row, col)] = value
+        if layout.A_TARGET is not None and filled.targets.get(c.statement_id) is not None:
+            ws[cell(c.row, layout.A_TARGET)] = filled.targets[c.statement_id]
         for cid, value in filled.actions.get(c.statement_id, {}).items():
             if value is not None:
                 wb[ACTIONS][cell(c.action_row, layout.action_col(cid))] = value

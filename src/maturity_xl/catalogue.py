@@ -230,6 +230,15 @@ PARSED = (
     _return("rating-invalid", _E, "'{raw}' is not on the scale; choose {allowed} from the list",
             "Choose each rating from the drop-down list (do not paste over the rating cells).",
             "The statement counts as unrated."),
+    _return("target-text", _W, "the target '{raw}' was typed or pasted as text; read as {value}", "",
+            "Read as the level it shows."),
+    _return("target-invalid", _W, "the target '{raw}' is not on the scale; the next level up is used",
+            "Choose each target from the drop-down list, or leave it blank for the next level up.",
+            "The statement's target is the next level above its rating, as if the target were blank."),
+    _return("target-below-rating", _W, "the target {target} is below the rating {rating}; the next level up is "
+                                       "used",
+            "Choose a target at or above the rating, or leave it blank for the next level up.",
+            "The statement's target is the next level above its rating, as if the target were blank."),
     _return("choice-invalid", _W, "'{text}' is not one of the choices ({choices}); kept as written",
             "Choose from the drop-down list.", "Kept as written in the action plan."),
     _return("text-truncated", _W, "the text is longer than Excel allows in a cell and was cut to {limit} characters",
@@ -313,6 +322,8 @@ SPEC_ENTRIES = (
           "Give each role (action, lead, due, review, status, priority) to one action column at most."),
     _spec("role-kind", "a {role} column must be of kind {kinds}, not {kind}",
           "Change the column's kind to one its role can play, or give it another role (docs/spec-format.md)."),
+    _spec("target-needs-levels", "a target per statement needs rating.mode: level (this framework's mode is {mode})",
+          "Remove rating.target_per_statement: a descriptor framework's target is the next statement's text."),
 )
 
 GENERATED = (

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, is_not
 from typing import Any, Protocol
 
 import pandas as pd
@@ -22,7 +22,8 @@ from .parse import Registry
 from .response import Response
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
-                  "statement_id", "statement", "rating", "level", "rationale", "evidence", "file"]
+                  "statement_id", "statement", "rating", "level", "target", "target_chosen", "gap", "rationale",
+                  "evidence", "file"]
 _ACTION_HEAD = ["framework_id", "service_id", "service_name", "area_id", "statement_id", "statement"]
 # One column per role of ACTION_ROLES (action, lead, deadline, review_date, status, priority), in its order.
 ACTION_COLUMNS = [*_ACTION_HEAD, *(role.field for role in ACTION_ROLES), "details", "overdue", "ownerless", "file"]
@@ -34,8 +35,8 @@ RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_
 _SLOT = {role.name: len(_ACTION_HEAD) + i for i, role in enumerate(ACTION_ROLES)}
 _DATE_SLOTS = tuple(_SLOT[role.name] for role in ACTION_ROLES if role.kinds == ("date",))
 _ACTION, _LEAD, _DUE, _STATUS = _SLOT["action"], _SLOT["lead"], _SLOT["due"], _SLOT["status"]
-_AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE = (
-    attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence"))
+_AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE, _TARGET = (
+    attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence", "target"))
 
 
 class CollectionLike(Protocol):
@@ -66,6 +67,8 @@ class _Lookups:
     areas: dict[str, str]
     texts: dict[str, str]
     labels: dict[int, str]
+    nexts: dict[int, int]
+    """Each level's next level up: a statement's target when the service chose none (Scale.target_of)."""
     role_ids: list[str | None]
     """The id of the column playing each role of ACTION_ROLES, in its order (None: the framework has none)."""
     names: dict[str, str]
@@ -99,8 +102,7 @@ class Frames:
                 overall = r.overall()
                 scores.append((overall.rated, overall.total, overall.mean))
         rating_frame = pd.DataFrame(ratings if ratings["file"] else [], columns=RATING_COLUMNS)  # empty: object
-        rating_frame["rating"] = rating_frame["rating"].astype("Int64")
-        return rating_frame, pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
+        return typed_ratings(rating_frame), pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
 
     @property
     def ratings(self) -> pd.DataFrame:
@@ -121,6 +123,7 @@ class Frames:
                 areas={a.id: a.title for a in fw.areas} if fw else {},
                 texts={s.id: (s.title or s.text) for s in fw.statements} if fw else {},
                 labels={lv.value: fw.scale.label_of(lv.value) for lv in fw.scale.levels} if fw else {},
+                nexts={lv.value: fw.scale.next_value(lv.value) for lv in fw.scale.levels} if fw else {},
                 role_ids=[roles.get(role.name) for role in ACTION_ROLES], names={c.id: c.name for c in columns},
                 used=set(roles.values()))
         return found
@@ -141,6 +144,7 @@ class Frames:
         columns["statement"] += map(look.texts.get, statement_ids, repeat("", n))
         columns["rating"] += values
         columns["level"] += map(look.labels.get, values) if fw else repeat(None, n)
+        add_targets(columns, list(map(_TARGET, rows)), values, look.nexts)
         columns["rationale"] += map(_RATIONALE, rows)
         columns["evidence"] += map(_EVIDENCE, rows)
 
@@ -205,14 +209,17 @@ class Frames:
                             columns=["framework_id", "service_id", "service_name", "file"])
 
     def area_scores(self) -> pd.DataFrame:
-        """Service x area mean ratings (a service's own profile), one row per framework, service and area."""
+        """Service x area mean ratings (a service's own profile), one row per framework, service and area, with
+        the mean target of the statements rated (`target`: so it compares with the mean rating)."""
         frame = self.ratings
         if frame.empty:
             return pd.DataFrame(columns=["framework_id", "service_id", "service_name", "area_id", "area", "rated",
-                                         "total", "mean"])
+                                         "total", "mean", "target"])
+        frame = frame.assign(rated_target=frame["target"].where(frame["rating"].notna()))
         grouped = frame.groupby(["framework_id", "service_id", "service_name", "area_id", "area"], sort=False)
         out = grouped["rating"].agg(rated="count", total="size", mean="mean").reset_index()
         out["mean"] = out["mean"].astype(float)
+        out["target"] = grouped["rated_target"].mean().to_numpy(dtype=float, na_value=float("nan"))
         return out
 
     def statement_stats(self) -> pd.DataFrame:
@@ -238,6 +245,29 @@ class Frames:
     def _frameworks(self) -> list[Framework]:
         keys = {(r.framework_id, r.framework_version) for r in self.c.heads}
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
+
+
+def add_targets(columns: dict[str, list], chosen: list[int | None], ratings: list[int | None],
+                nexts: dict[int, int]) -> None:
+    """A response's targets: the one chosen, else the next level up from the rating (Scale.target_of); and
+    whether it was chosen. The gap is the frame's target less its rating (typed_ratings)."""
+    columns["gap"] += repeat(None, len(chosen))
+    if not any(c is not None for c in chosen):  # most frameworks ask for none: the next level up, at C speed
+        columns["target"] += map(nexts.get, ratings)
+        columns["target_chosen"] += repeat(False, len(chosen))
+        return
+    columns["target"] += [nexts.get(r) if c is None else c for c, r in zip(chosen, ratings)]  # type: ignore
+    columns["target_chosen"] += map(is_not, chosen, repeat(None))
+
+
+def typed_ratings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ratings frame's column types, whatever it holds (empty too): ratings, targets and gaps as nullable
+    integers, target_chosen as bool; and the gap, the target less the rating (NA where either is)."""
+    frame["rating"] = frame["rating"].astype("Int64")
+    frame["target"] = frame["target"].astype("Int64")
+    frame["target_chosen"] = frame["target_chosen"].astype(bool)
+    frame["gap"] = (frame["target"] - frame["rating"]).astype("Int64")
+    return frame
 
 
 @contextmanager

@@ -171,14 +171,14 @@ class Layout:
         written by the generator (header and width; its cells as the generator fills them) and, unless its kind
         is "shown", recorded in the metadata with its header and read by the parser: a layout change alone."""
         fw, scale = self.framework, self.framework.scale
-        return {
+        return _with_target({
             "statement_id": ("ID", 8, "id"),
             "statement_text": (fw.terms.statement, 70, "text"),
             "rating": (f"Rating ({scale.minimum}-{scale.maximum})", 9, "rating"),
             "level": (scale.name, 18, "shown"),
             "rationale": (fw.rationale_label, 45, "text"),
             "evidence": (fw.evidence_label, 40, "text"),
-        }
+        }, fw)
 
     def plan_column_specs(self) -> dict[str, tuple[str, float, str]]:
         """The Action plan's columns in their usual order: its own, then the framework's action columns."""
@@ -191,7 +191,8 @@ class Layout:
             "area": (fw.terms.area, 18, "shown"),
             "action_rating": ("Rating", 7, "shown"),
             "action_level": (fw.scale.name, 14, "shown"),
-            "target": ("Next statement to work towards" if descriptor_target else "Target (next level)",
+            "target": ("Next statement to work towards" if descriptor_target else
+                       "Target (yours, or the next level)" if fw.target_per_statement else "Target (next level)",
                        40 if descriptor_target else 16, "shown"),
             "gap": ("Gap", 6, "shown"),
         }
@@ -242,6 +243,24 @@ class Layout:
     def level_range(self) -> str:
         """The Assessment's level column (a level's label where the rating is on the scale)."""
         c = col_letter(self.A_LEVEL)
+        return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
+
+    @property
+    def A_TARGET(self) -> int | None:  # upper case, like the other column attributes
+        """The Assessment's chosen target column (None unless the framework asks for targets)."""
+        return next((c.col for c in self.assessment_columns if c.field == "chosen_target"), None)
+
+    @property
+    def A_TARGET_LEVEL(self) -> int | None:
+        """The Assessment's column saying what each chosen target means, in words (None without targets)."""
+        return next((c.col for c in self.assessment_columns if c.field == "target_level"), None)
+
+    @property
+    def target_level_range(self) -> str | None:
+        """The Assessment's target level column (what each chosen target means), when the framework has one."""
+        if self.A_TARGET_LEVEL is None:
+            return None
+        c = col_letter(self.A_TARGET_LEVEL)
         return f"{quote_sheet(ASSESSMENT)}!${c}${self.A_HEADER_ROW + 2}:${c}${self.assessment_last_row + 1}"
 
     def area_level_range(self, span: AreaSpan) -> str:
@@ -351,6 +370,23 @@ class Layout:
                   cell(c.row, self.A_RATIONALE), cell(c.row, self.A_EVIDENCE), c.action_row + 1]
                  for c in self.statement_cells]
         return rows
+
+
+def _with_target(columns: dict[str, tuple[str, float, str]],
+                 fw: Framework) -> dict[str, tuple[str, float, str]]:
+    """The Assessment's columns with, for a framework that asks for targets, the target dropdown (read like the
+    rating) and the words saying what it means after the level column."""
+    if not fw.target_per_statement:
+        return columns
+    scale = fw.scale
+    added = {"chosen_target": (f"Target ({scale.minimum}-{scale.maximum})", 9, "target"),
+             "target_level": ("Target level", 24, "shown")}
+    out: dict[str, tuple[str, float, str]] = {}
+    for key, value in columns.items():
+        out[key] = value
+        if key == "level":
+            out.update(added)
+    return out
 
 
 def _columns(order: tuple[str, ...], columns: dict[str, tuple[str, float, str]]) -> tuple[Column, ...]:

@@ -122,6 +122,14 @@ class Scale:
         higher = [v for v in self.values if v > value]
         return higher[0] if higher else self.maximum
 
+    def target_of(self, rating: int | None, chosen: int | None) -> int | None:
+        """The level a statement is worked towards: the one the service chose, else the next level up from its
+        rating (None when neither is known). The parser keeps a chosen target only when it is on the scale and
+        not below the rating, the rule the workbook's own formulas follow."""
+        if chosen is not None:
+            return chosen
+        return None if rating is None else self.next_value(rating)
+
 
 @dataclass(frozen=True, slots=True)
 class Statement:
@@ -217,6 +225,9 @@ class Framework:
     action_columns: tuple[ActionColumn, ...]
     rating_mode: RatingMode = "level"
     target_mode: TargetMode = "next-level"
+    # The service chooses a target level per statement on the Assessment (blank: the next level up), and the
+    # Action plan's target and gap follow it (spec `rating.target_per_statement`).
+    target_per_statement: bool = False
     rationale_label: str = "Rationale"
     rationale_help: str = ""
     evidence_label: str = "Evidence"
@@ -245,7 +256,8 @@ class Framework:
 
     @property
     def fingerprint(self) -> str:
-        """A hash of what a rating means: statement ids and texts, descriptors and the scale.
+        """A hash of what a rating means: statement ids and texts, descriptors and the scale (and, for a
+        framework that asks for one, that each statement has a chosen target).
 
         Two workbooks with the same fingerprint ask the same questions on the same scale, so their
         returns can be pooled; wording-only edits elsewhere (introduction, help) do not change it.
@@ -257,6 +269,8 @@ class Framework:
                     [s.id, s.area_id, s.text, [list(d) for d in s.descriptors]] for s in self.statements
                 ],
             }
+            if self.target_per_statement:  # a workbook that asks for targets asks more: only then in the payload
+                payload["target_per_statement"] = True
             digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
             object.__setattr__(self, "_fingerprint", digest.hexdigest()[:16])
         return self._fingerprint

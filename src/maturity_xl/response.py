@@ -68,6 +68,9 @@ class Rating:
     rating: int | None
     rationale: str
     evidence: str
+    target: int | None = None
+    """The target level the service chose (frameworks with rating.target_per_statement); None when blank or not
+    usable (off the scale, below the rating), when the target is the next level up (Scale.target_of)."""
 
 
 @_pickled_by_constructor
@@ -151,7 +154,8 @@ class Response:
             "respondent": {key: _jsonable(self.respondent.get(key)) for key, *_rest in RESPONDENT_FIELDS},
             "ratings": [{"statement_id": r.statement_id, "area_id": r.area_id, "rating": r.rating,
                          "level": levels.get(r.rating) if r.rating is not None else None,
-                         "rationale": r.rationale, "evidence": r.evidence} for r in self.ratings],
+                         "rationale": r.rationale, "evidence": r.evidence, "target": r.target}
+                        for r in self.ratings],
             "actions": [_action_json(a, framework) for a in self.actions],
             "scores": {"areas": {k: v.to_dict() for k, v in scores.items() if k != "overall"},
                        "overall": scores["overall"].to_dict()},

@@ -11,6 +11,7 @@ import random
 import re
 import zipfile
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
@@ -53,6 +54,7 @@ class Filled:
     evidence: dict[str, str]
     actions: dict[str, dict[str, object]]
     respondent: dict[str, object]
+    targets: dict[str, int] = dataclass_field(default_factory=dict)  # chosen targets (rating.target_per_statement)
 
 
 def random_answers(framework: Framework, rng: random.Random, *, completion: float = 0.9,
@@ -62,7 +64,7 @@ def random_answers(framework: Framework, rng: random.Random, *, completion: floa
     A resubmission passes the first return's `completed_by`: another respondent is a conflict, not a correction."""
     scale = framework.scale
     bias = rng.uniform(0.2, 0.8) if bias is None else bias
-    ratings, rationale, evidence, actions = {}, {}, {}, {}
+    ratings, rationale, evidence, actions, targets = {}, {}, {}, {}, {}
     for st in framework.statements:
         if rng.random() > completion:
             ratings[st.id] = None
@@ -74,11 +76,13 @@ def random_answers(framework: Framework, rng: random.Random, *, completion: floa
         evidence[st.id] = rng.choice(EVIDENCE)
         if value < scale.target and rng.random() < 0.7:
             actions[st.id] = _action(framework, rng, completed_on or date(2026, 11, 1))
+        if framework.target_per_statement and value <= scale.target - 2:
+            targets[st.id] = scale.target  # far below the programme's level: aim for it; else blank, the next
     done = completed_on or date(2026, 11, 1) - timedelta(days=rng.randint(0, 60))
     who = rng.choice(["A. Patel", "J. Smith", "R. Jones", "M. Okafor"])
     respondent = {"organisation": "Example Health & Care", "completed_by": completed_by or who,
                   "role": rng.choice(PEOPLE), "date_completed": done, "email": "assessment@example.org"}
-    return Filled(ratings, rationale, evidence, actions, respondent)
+    return Filled(ratings, rationale, evidence, actions, respondent, targets)
 
 
 def _action(framework: Framework, rng: random.Random, today: date) -> dict[str, object]:
@@ -111,6 +115,8 @@ def cell_values(framework: Framework, filled: Filled) -> dict[tuple[str, str], o
             out[(ASSESSMENT, cell(c.row, lay.A_RATIONALE))] = filled.rationale[c.statement_id]
         if filled.evidence.get(c.statement_id):
             out[(ASSESSMENT, cell(c.row, lay.A_EVIDENCE))] = filled.evidence[c.statement_id]
+        if lay.A_TARGET is not None and filled.targets.get(c.statement_id) is not None:
+            out[(ASSESSMENT, cell(c.row, lay.A_TARGET))] = filled.targets[c.statement_id]
         for cid, value in filled.actions.get(c.statement_id, {}).items():
             if value is not None:
                 out[(ACTIONS, cell(c.action_row, lay.action_col(cid)))] = value

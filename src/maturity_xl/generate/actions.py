@@ -7,10 +7,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..layout import ACTIONS, ASSESSMENT, StatementCells, cell, col_letter, quote_sheet
 from ..model import ActionColumn, Statement
+from .assessment import position_formula
 from .book import EARLIEST_DATE, LATEST_DATE, Book, row_height
 
 TOP_REACHED = "Top statement reached: keep it there"
 TOP_LEVEL = "No gap: top level reached"
+TARGET_REACHED = "No gap: your target is reached"
+NEXT_LEVEL = " (next level)"  # after a target that is the next level up because none was chosen (or usable)
 # Lines of room in the action, notes and evidence boxes before anything is typed (rows grow beyond this as
 # answers are typed; see _FittingWorksheet).
 ACTION_BOX_LINES = 4
@@ -82,6 +85,11 @@ class ActionsSheet(Book):
         """The next level (or, in descriptor frameworks, the next statement) to aim for, and how far it is."""
         f, lay, r = self.f, self.layout, c.action_row
         match = f"MATCH({rating},ScaleValues,0)"
+        if lay.A_TARGET is not None:
+            target, gap = self._chosen_target(c, rating)
+            ws.write_formula(r, lay.P_TARGET, target, f["formula"], "")
+            ws.write_formula(r, lay.P_GAP, gap, f["formula_num"], "")
+            return
         if descriptor_target:
             first, last = c.descriptor_rows[0], c.descriptor_rows[-1]
             a_sheet = quote_sheet(ASSESSMENT)
@@ -96,11 +104,32 @@ class ActionsSheet(Book):
                f"-{rating}))")
         ws.write_formula(r, lay.P_GAP, gap, f["formula_num"], "")
 
+    def _chosen_target(self, c: StatementCells, rating: str) -> tuple[str, str]:
+        """The target and gap formulas of a framework that asks for a target per statement: the chosen target
+        when it reads (Scale.read's rule) and is not below the rating, else the next level up, as the parser
+        decides (model.Scale.target_of); the words say which."""
+        lay = self.layout
+        assert lay.A_TARGET is not None
+        chosen_ref = f"{quote_sheet(ASSESSMENT)}!{cell(c.row, lay.A_TARGET)}"
+        rating_pos = f"MATCH({rating},ScaleValues,0)"
+        # The chosen target's position, 0 when blank or off the scale (never at or above a rating's position).
+        chosen = f'IFERROR(IF(TRIM({chosen_ref})="",0,{position_formula(chosen_ref)}),0)'
+        is_chosen = f"{chosen}>={rating_pos}"
+        position = f"IF({is_chosen},{chosen},MIN({rating_pos}+1,ROWS(ScaleValues)))"
+        words = (f'IF({position}={rating_pos},IF({is_chosen},"{TARGET_REACHED}","{TOP_LEVEL}"),'
+                 f'INDEX(ScaleText,{position})&IF({is_chosen},"","{NEXT_LEVEL}"))')
+        target = f'=IF({rating}="","",IF(ISNA({rating_pos}),"",{words}))'
+        gap = f'=IF({rating}="","",IF(ISNA({rating_pos}),"",INDEX(ScaleValues,{position})-{rating}))'
+        return target, gap
+
     def _possible_targets(self, st: Statement, descriptor_target: bool) -> list[str]:
         """Every text the Action plan's target cell can show for `st`, whatever the rating."""
         if descriptor_target:
             return [st.descriptor(value) for value, _text in st.descriptors[1:]] + [TOP_REACHED]
-        return [f"{lv.value} - {lv.label}" for lv in self.fw.scale.levels] + [TOP_LEVEL]
+        texts = [f"{lv.value} - {lv.label}" for lv in self.fw.scale.levels] + [TOP_LEVEL]
+        if self.layout.A_TARGET is not None:
+            texts += [text + NEXT_LEVEL for text in texts[:-1]] + [TARGET_REACHED]
+        return texts
 
     def _action_input(self, ws: Worksheet, r: int, col: int, column: ActionColumn) -> None:
         f = self.f

@@ -16,15 +16,39 @@ CHECK = "Check this answer: not on the scale"
 STATEMENT_BOX_LINES = 3
 
 
+# What the target level column says of a chosen target the collector will not use (the next level up is used).
+TARGET_OFF_SCALE = "Check this target: not on the scale"
+TARGET_BELOW = "Check this target: below the rating"
+TARGET_BLANK = "Blank: the next level up, "
+TARGET_BLANK_TOP = "Blank: top level reached"
+
+
+def position_formula(ref: str) -> str:
+    """The position on the scale of the level the cell `ref` means, by the parser's rule (Scale.read): a number
+    on the scale, or text that clearly names a level ("3", " 3 ", "3 - Growing", "Growing", any case); an error
+    for anything else (blank, 9, 2.5, "three")."""
+    text = f"TRIM({ref})"
+    return (f"IF(ISNUMBER({ref}),MATCH({ref},ScaleValues,0),IFERROR(MATCH({text},ScaleText,0),"
+            f"IFERROR(MATCH({text},ScaleLabels,0),MATCH(VALUE({text}),ScaleValues,0))))")
+
+
 def level_formula(rating: str) -> str:
-    """The level column: the label of the level `rating` means, read by the parser's rule (Scale.read): a number
-    on the scale, or text that clearly names a level ("3", " 3 ", "3 - Growing", "Growing", any case), which the
-    parser accepts with a warning; CHECK for anything else (9, 2.5, "three"), which the parser drops. The
+    """The level column: the label of the level `rating` means (position_formula), which the parser accepts
+    (with a warning if typed as text); CHECK for anything else (9, 2.5, "three"), which the parser drops. The
     Summary counts these labels, so the workbook's figures are the collector's."""
-    text = f"TRIM({rating})"
-    position = (f"IF(ISNUMBER({rating}),MATCH({rating},ScaleValues,0),IFERROR(MATCH({text},ScaleText,0),"
-                f"IFERROR(MATCH({text},ScaleLabels,0),MATCH(VALUE({text}),ScaleValues,0))))")
-    return f'=IF({text}="","",IFERROR(INDEX(ScaleLabels,{position}),"{CHECK}"))'
+    return f'=IF(TRIM({rating})="","",IFERROR(INDEX(ScaleLabels,{position_formula(rating)}),"{CHECK}"))'
+
+
+def target_level_formula(target: str, level: str) -> str:
+    """The target level column: the chosen target's label; for a blank target, the next level up it stands for
+    (once the rating reads); a flag for a target the parser will not use (off the scale, or below the rating),
+    for which the next level up is used. `level` is the row's level cell (the rating's label)."""
+    rating_pos = f"MATCH({level},ScaleLabels,0)"
+    blank = (f'IFERROR(IF({rating_pos}=ROWS(ScaleValues),"{TARGET_BLANK_TOP}","{TARGET_BLANK}"&'
+             f'INDEX(ScaleText,{rating_pos}+1)),"")')
+    chosen = (f'IFERROR(IF(IFERROR({position_formula(target)}<{rating_pos},FALSE),"{TARGET_BELOW}",'
+              f'INDEX(ScaleLabels,{position_formula(target)})),"{TARGET_OFF_SCALE}")')
+    return f'=IF(TRIM({target})="",{blank},{chosen})'
 
 
 class AssessmentSheet(Book):
@@ -50,6 +74,8 @@ class AssessmentSheet(Book):
                 assert row.statement is not None
                 self._statement_row(ws, r, row.statement, rating_validation)
         self._rating_colours(ws)
+        if lay.A_TARGET is not None:
+            self._target_flags(ws)
         self._input_help(ws, lay.A_RATIONALE, fw.rationale_label, fw.rationale_help)
         self._input_help(ws, lay.A_EVIDENCE, fw.evidence_label, fw.evidence_help)
         ws.freeze_panes(lay.A_HEADER_ROW + 1, lay.assessment_freeze_col)
@@ -70,6 +96,9 @@ class AssessmentSheet(Book):
         else:
             how = (f"For each statement, choose a rating from {scale.minimum} to {scale.maximum} from the dropdown in "
                    f"the Rating column (the scale is on the Start here sheet), then say why and what shows it.")
+            if lay.A_TARGET is not None:
+                how += (" In the Target column, choose where it needs to be; left blank, the target is the next "
+                        "level up.")
         self._heading(ws, f"Assessment: {fw.title}", how, lay.assessment_last_col, sum(widths.values()))
         if fw.notice:
             # Where the statements are, so the workbook cannot be taken for what it is not (e.g. the official tool).
@@ -128,6 +157,40 @@ class AssessmentSheet(Book):
         ws.write_formula(r, lay.A_LEVEL, level_formula(cell(r, lay.A_RATING)), f["formula"], "")
         ws.write_blank(r, lay.A_RATIONALE, None, f["input"])
         ws.write_blank(r, lay.A_EVIDENCE, None, f["input"])
+        if lay.A_TARGET is not None:
+            self._target_cells(ws, r)
+
+    def _target_cells(self, ws: Worksheet, r: int) -> None:
+        """The target dropdown (blank: the next level up) and, beside it, what the target means in words."""
+        f, lay, scale = self.f, self.layout, self.fw.scale
+        assert lay.A_TARGET is not None and lay.A_TARGET_LEVEL is not None
+        ws.write_blank(r, lay.A_TARGET, None, f["rating"])
+        levels_text = "; ".join(f"{lv.value} {lv.label}" for lv in scale.levels)
+        self._validate(ws, r, lay.A_TARGET, r, {
+            "validate": "list", "source": [str(v) for v in scale.values],
+            "input_title": f"Target level ({scale.minimum}-{scale.maximum})",
+            "input_message": f"Where this needs to be: choose a level at or above the rating ({levels_text}). "
+                             f"Leave blank for the next level up.",
+            "error_type": "stop", "error_title": "Not on the scale",
+            "error_message": f"Choose one of {','.join(str(v) for v in scale.values)} from the list, or leave "
+                             f"the target blank for the next level up."})
+        ws.write_formula(r, lay.A_TARGET_LEVEL, target_level_formula(cell(r, lay.A_TARGET), cell(r, lay.A_LEVEL)),
+                         f["formula"], "")
+
+    def _target_flags(self, ws: Worksheet) -> None:
+        """A target the collector will not use, marked in colour on the target and, in words, beside it."""
+        lay = self.layout
+        assert lay.A_TARGET is not None and lay.A_TARGET_LEVEL is not None
+        first = lay.statement_cells[0].row
+        words = f"${col_letter(lay.A_TARGET_LEVEL)}{first + 1}"
+        chosen = f"${col_letter(lay.A_TARGET)}{first + 1}"
+        adjacent = abs(lay.A_TARGET - lay.A_TARGET_LEVEL) == 1
+        pair = sorted((lay.A_TARGET, lay.A_TARGET_LEVEL)) if adjacent else [lay.A_TARGET] * 2
+        ranges = " ".join(f"{cell(c.row, pair[0])}:{cell(c.row, pair[1])}" for c in lay.statement_cells)
+        ws.conditional_format(first, pair[0], first, pair[1], {
+            "type": "formula", "criteria": f'=AND({chosen}<>"",LEFT({words},17)="Check this target")',
+            "format": self.f["attention"],
+            "multi_range": ranges})
 
     def _descriptor_row(self, ws: Worksheet, r: int, st: Statement, level: int, topic_row: int) -> None:
         """One of a topic's statements (descriptor frameworks), lit up when its topic's rating chooses it."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from xlsxwriter.worksheet import Worksheet
 
 from ..layout import START, SUMMARY, cell, quote_sheet
-from .assessment import CHECK
+from .assessment import CHECK, TARGET_BELOW, TARGET_OFF_SCALE
 from .book import EARLIEST_DATE, LATEST_DATE, row_height
 from .last_time import LastTimeCells
 
@@ -52,10 +52,21 @@ class StartSheet(LastTimeCells):
                          f["counter"], f"0 of {total} {self.statement_word} rated")
         # Before sending: how many ratings the collector will not count, in words (and where to look).
         attention = f'COUNTIF({lay.level_range},"{CHECK}")'
-        ws.write_formula(lay.attention_row, answer,
-                         f'=IF({attention}=0,"",{attention}&IF({attention}=1," answer needs"," answers need")&'
-                         f'" attention: on the Assessment, the level column says ""{CHECK}"". Choose a rating '
-                         f'from the dropdown.")', f["attention_text"], "")
+        ratings = (f'IF({attention}=0,"",{attention}&IF({attention}=1," answer needs"," answers need")&'
+                   f'" attention: on the Assessment, the level column says ""{CHECK}"". Choose a rating '
+                   f'from the dropdown.")')
+        ws.write_formula(lay.attention_row, answer, f"={ratings}{self._target_attention(attention)}",
+                         f["attention_text"], "")
+
+    def _target_attention(self, ratings: str) -> str:
+        """For a framework that asks for targets: how many chosen targets will not be used, after the ratings."""
+        where = self.layout.target_level_range
+        if where is None:
+            return ""
+        n = f'(COUNTIF({where},"{TARGET_OFF_SCALE}")+COUNTIF({where},"{TARGET_BELOW}"))'
+        return (f'&IF(AND({ratings}>0,{n}>0)," ","")&IF({n}=0,"",{n}&IF({n}=1," target needs"," targets need")&'
+                f'" attention: the Target level column says ""Check this target"", and the next level up is used. '
+                f'Choose a target at or above the rating, or leave it blank.")')
 
     def _about(self, ws: Worksheet) -> None:
         """The framework's introduction, the steps, the scale, notes, and its source and credit."""

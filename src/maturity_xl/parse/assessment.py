@@ -32,6 +32,7 @@ class Grid:
     moved: bool  # some statement is not on the row the map gives it
     id_rows: dict[str, int]  # where each id is (gathered only when a row may have moved)
     header_row: int
+    target_col: int | None = None  # the chosen targets' column, when the workbook asks for them
 
 
 def locate_grid(wb: Workbook, sheet: str, m: Map, problems: Problems) -> Grid | None:
@@ -48,18 +49,19 @@ def locate_grid(wb: Workbook, sheet: str, m: Map, problems: Problems) -> Grid | 
             return None
         cols = located
     entries = _moved_columns(m, cols)
-    id_col, text_col = cols["statement_id"], cols["statement_text"]
+    id_col, text_col, target_col = cols["statement_id"], cols["statement_text"], cols.get("chosen_target")
     moved = any(text(get(cells, e.rating_row, id_col)) != e.statement_id for e in entries
                 if e.rating_row is not None)
     if moved and not whole:
         # Rows were moved or edited: read the whole sheet so each id can be found wherever it is now.
-        cells = wb.cells(sheet, frozenset({id_col, text_col} | {c for e in entries for _r, c in e.cells or ()}))
+        cells = wb.cells(sheet, frozenset({id_col, text_col} | {c for e in entries for _r, c in e.cells or ()} |
+                                          ({target_col} if target_col is not None else set())))
     id_rows: dict[str, int] = {}
     if moved or whole or not m.same_rows or "" in m.ids:  # else every id read is one the map names, on its row
         for (row, col), c in cells.items():
             if col == id_col and c.value is not None:
                 id_rows.setdefault(text(c.value), row)
-    return Grid(cells, id_col, text_col, entries, moved or whole, id_rows, header_row)
+    return Grid(cells, id_col, text_col, entries, moved or whole, id_rows, header_row, target_col)
 
 
 def _moved_columns(m: Map, cols: dict[str, int]) -> tuple[Entry, ...]:
@@ -105,9 +107,31 @@ def read_ratings(wb: Workbook, sheet: str, m: Map, scale: Scale, texts: dict[str
                          read.message, sheet, cell(row, rating_col))
         rationale = string(get_cell((row, rationale_col), BLANK).value, sheet, (row, rationale_col))
         evidence = string(get_cell((row, evidence_col), BLANK).value, sheet, (row, evidence_col))
-        out.append(Rating(sid, area, read.value, rationale, evidence))
+        target = None if grid.target_col is None else \
+            _target(scale, get_cell((row, grid.target_col), BLANK).value, read.value, sheet, (row, grid.target_col),
+                    problems)
+        out.append(Rating(sid, area, read.value, rationale, evidence, target))
     _unknown_statements(grid, m, texts, sheet, problems)
     return True
+
+
+def _target(scale: Scale, raw: object, rating: int | None, sheet: str, at: tuple[int, int],
+            problems: Problems) -> int | None:
+    """A chosen target, read as a rating is (Scale.read); None when blank, and when off the scale or below the
+    rating (a warning each: the next level up is used, as the workbook's Action plan does)."""
+    read = scale.read(raw)
+    if read.severity == "error":
+        problems.add("warning", "target-invalid", f"the target '{text(raw)}' is not on the scale; the next level "
+                                                  f"up is used", sheet, cell(*at))
+        return None
+    if read.severity == "warning":
+        problems.add("warning", "target-text", f"the target '{raw}' was typed or pasted as text; read as "
+                                               f"{read.value}", sheet, cell(*at))
+    if read.value is not None and rating is not None and read.value < rating:
+        problems.add("warning", "target-below-rating", f"the target {read.value} is below the rating {rating}; "
+                                                       f"the next level up is used", sheet, cell(*at))
+        return None
+    return read.value
 
 
 def _checked_row(grid: Grid, sid: str, row: int, sheet: str, problems: Problems) -> int | None:

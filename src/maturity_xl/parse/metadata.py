@@ -21,6 +21,8 @@ from .values import header_text, meta_text, signature_text, text
 DEFAULT_COLUMNS = {"statement_id": 0, "statement_text": 1, "action_statement_id": 0}
 DEFAULT_HEADER_ROW = Layout.HEADER_ROW
 ANSWER_FIELDS = ("rating", "rationale", "evidence")  # the map's three cells a statement, in this order
+# Assessment columns only some workbooks have, read on each statement's rating row (not in the map's cells).
+OPTIONAL_FIELDS = ("chosen_target",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,7 @@ class Map:
     sheets: dict[str, str]  # role -> sheet name
     header_rows: dict[str, int]  # role -> 0-based row of the table's header
     respondent: tuple[RespondentRef, ...]
-    assessment: dict[str, ColumnRef]  # statement_id, statement_text, rating, rationale, evidence
+    assessment: dict[str, ColumnRef]  # statement_id, statement_text, rating, rationale, evidence[, chosen_target]
     plan_id: ColumnRef
     actions: tuple[ColumnRef, ...]  # the framework's action columns, by their field "action.<id>"
     options: dict[str, tuple[str, ...]]
@@ -116,11 +118,20 @@ class Map:
     def assessment_wanted(self) -> list[tuple[int, int]]:
         """The Assessment cells a return is read from: each answer cell, the id and text beside it, the headers."""
         id_col, text_col = self.assessment["statement_id"].col, self.assessment["statement_text"].col
+        target = self.target_col
         wanted: list[tuple[int, int]] = []
         for entry in self.entries:
             for row, col in entry.cells or ():
                 wanted += [(row, col), (row, id_col), (row, text_col)]
+            if target is not None and entry.rating_row is not None:
+                wanted.append((entry.rating_row, target))
         return list(dict.fromkeys(wanted + _header_cells(self.assessment.values(), self.header_row("assessment"))))
+
+    @property
+    def target_col(self) -> int | None:
+        """The column of each statement's chosen target, on its rating's row (None: the workbook asks none)."""
+        ref = self.assessment.get("chosen_target")
+        return None if ref is None else ref.col
 
     @cached_property
     def plan_wanted(self) -> list[tuple[int, int]]:
@@ -196,7 +207,8 @@ def decode(found: dict[str, list[list]]) -> Map:
         if len(row) >= 2:
             options[text(row[0])] = (*options.get(text(row[0]), ()), text(row[1]))
     return Map(sheets, header_rows, _respondent(found.get("respondent", [])),
-               {f: columns[f] for f in ("statement_id", "statement_text", *ANSWER_FIELDS)},
+               {f: columns[f] for f in ("statement_id", "statement_text", "rating", *OPTIONAL_FIELDS, "rationale",
+                                        "evidence") if f in columns},
                columns["action_statement_id"], tuple(c for f, c in columns.items() if f.startswith("action.")),
                options, _scale(found.get("scale", [])), entries)
 

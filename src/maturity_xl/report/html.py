@@ -213,9 +213,21 @@ def _html_framework(frames: Frames, info: FrameworkInfo) -> str:
         f"<h2>{escaped(info.title)} <span class=\"muted\">({escaped(info.id)} {escaped(info.version)})</span></h2>",
         "<h3>Mean of each area across services</h3>",
         f'<p class="muted">{escaped(AREA_MEANS_ARE[0].upper() + AREA_MEANS_ARE[1:])}.</p>',
-        area_means_bars(area_means(frames, info), info),
+        area_means_bars(area_means(frames, info), info), _html_targets(frames, info),
         "<h3>Each service's own profile: mean rating per area</h3>", _html_heatmap(frames, info),
         "<h3>Weakest statements</h3>", _html_weakest(frames, info)])
+
+
+def _html_targets(frames: Frames, info: FrameworkInfo) -> str:
+    """For a framework that asks each statement for a target: each area's mean target beside its mean rating."""
+    if not info.targets:
+        return ""
+    rows = [[item.area, mean_text(item.mean), mean_text(item.target), item.services]
+            for item in area_means(frames, info).itertuples(index=False)]
+    return ("<h4>Where services are and where they aim to be</h4>"
+            '<p class="muted">Each service\'s mean target of the statements it rated (the level it chose, or the '
+            "next level up where it chose none), averaged over services like the mean rating.</p>" +
+            _table(["Area", "Mean rating", "Mean target", "Services"], rows, numeric=range(1, 4)))
 
 
 def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:

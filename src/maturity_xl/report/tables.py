@@ -38,6 +38,7 @@ class FrameworkInfo:
     title: str
     areas: tuple[tuple[str, str], ...]
     levels: tuple[tuple[int, str], ...]
+    targets: bool = False  # the framework asks each statement for a target (rating.target_per_statement)
 
     @property
     def low(self) -> int:
@@ -73,7 +74,8 @@ def _info(collection: Collection, fid: str, version: str, ratings: pd.DataFrame)
         if aid not in known:
             areas.append((aid, text(title) or aid))
             known.add(aid)
-    return FrameworkInfo(fid, version, fw.title if fw else fid, tuple(areas), tuple(levels))
+    return FrameworkInfo(fid, version, fw.title if fw else fid, tuple(areas), tuple(levels),
+                         fw.target_per_statement if fw else False)
 
 
 def _framework_title(collection: Collection, fid: str) -> str:
@@ -214,14 +216,18 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 
 def area_means(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
-    """Each area's mean across services and how many services rated it: AREA_MEANS_ARE."""
+    """Each area's mean across services and how many services rated it: AREA_MEANS_ARE; and the mean target
+    the same way (each service's mean target of the statements it rated), for a framework that asks for targets
+    (None otherwise)."""
     scores = area_scores(frames)
     scores = scores[scores.framework_id == info.id]
     rows = []
     for aid, title in info.areas:
-        means = scores.loc[scores.area_id == aid, "mean"].dropna()
-        rows.append([aid, title, float(means.mean()) if len(means) else None, len(means)])
-    return pd.DataFrame(rows, columns=["area_id", "area", "mean", "services"])
+        area = scores[scores.area_id == aid]
+        means, targets = area["mean"].dropna(), area["target"].dropna()
+        rows.append([aid, title, float(means.mean()) if len(means) else None, len(means),
+                     float(targets.mean()) if info.targets and len(targets) else None])
+    return pd.DataFrame(rows, columns=["area_id", "area", "mean", "services", "target"])
 
 
 def level_distribution(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:

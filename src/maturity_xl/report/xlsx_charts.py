@@ -29,12 +29,14 @@ def _area_means_block(s: Sheet, wb: xlsxwriter.Workbook, frames: Frames, info: F
                       row: int) -> int:
     means = area_means(frames, info)
     s.put(row, 0, f"{info.title}: mean of each area across services", s.fmt["h2"])
-    s.header(row + 1, ["Area", "Mean of service means", "Services"])
+    s.header(row + 1, ["Area", "Mean of service means", "Services", *(["Mean target"] if info.targets else [])])
     first = row + 2
     for i, item in enumerate(means.itertuples(index=False)):
         s.put(first + i, 0, item.area)
         s.put(first + i, 1, item.mean, s.fmt["mean"])
         s.put(first + i, 2, item.services, s.fmt["int"])
+        if info.targets:  # each service's mean target of the statements it rated, averaged like the means
+            s.put(first + i, 3, item.target, s.fmt["mean"])
     last = first + max(len(means), 1) - 1
     s.note(last + 1, AREA_MEANS_ARE[0].upper() + AREA_MEANS_ARE[1:] + ".", last_col=2, lines=3)
     chart = wb.add_chart({"type": "bar"})

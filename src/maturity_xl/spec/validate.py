@@ -60,11 +60,13 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
     terms = _terms(c, data)
     scale = _scale(c, data)
     rating = c.field(data, "rating", "", dict, required=False, default={})
-    c.unknown_keys(rating, {"mode", "rationale_label", "rationale_help", "evidence_label", "evidence_help"}, "rating")
+    c.unknown_keys(rating, {"mode", "rationale_label", "rationale_help", "evidence_label", "evidence_help",
+                            "target_per_statement"}, "rating")
     mode = c.field(rating, "mode", "rating", str, required=False, default="level")
     if mode not in RATING_MODES:
         c.add("bad-choice", "rating.mode", f"'{mode}' is not a rating mode (use one of: {', '.join(RATING_MODES)})")
         mode = "level"
+    targets = _target_per_statement(c, rating, mode)
     labels = {}
     for key, default in (("rationale_label", "Rationale"), ("rationale_help", ""), ("evidence_label", "Evidence"),
                          ("evidence_help", "")):
@@ -82,11 +84,22 @@ def parse_spec(data: Any, file: str = "<spec>") -> Framework:
         id=fid, title=one_line(title), version=version, source=one_line(source), credit=one_line(credit),
         introduction=paragraphs(introduction), instructions=tuple(one_line(s) for s in instructions),
         scale=scale, areas=tuple(areas), action_columns=tuple(columns), rating_mode=mode,
-        target_mode=target_mode, rationale_label=labels["rationale_label"],
+        target_mode=target_mode, target_per_statement=targets, rationale_label=labels["rationale_label"],
         rationale_help=labels["rationale_help"], evidence_label=labels["evidence_label"],
         evidence_help=labels["evidence_help"], notes=tuple(one_line(n) for n in notes), terms=terms, path=file,
         notice=one_line(notice), maintainer_notes=tuple(one_line(n) for n in maintainer_notes),
     )
+
+
+def _target_per_statement(c: Checker, rating: dict, mode: str) -> bool:
+    """`rating.target_per_statement`: true asks each statement for a target level beside its rating. A
+    descriptor framework's target is the next statement's text, so it cannot opt in."""
+    chosen = c.field(rating, "target_per_statement", "rating", bool, required=False, default=False)
+    if chosen and mode != "level":
+        c.add("target-needs-levels", "rating.target_per_statement",
+              f"a target per statement needs rating.mode: level (this framework's mode is {mode})")
+        return False
+    return chosen
 
 
 def _string_list(c: Checker, node: dict, key: str, path: str, *, required: bool) -> list[str]:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..collect import Collection, Expected, LogEntry, service_key
-from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames
+from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames, add_targets, typed_ratings
 from ..parse import Registry, default_registry
 from ..report.common import rounded
 from ..response import Action, Problem, Response
@@ -120,10 +120,10 @@ class StoreFrames(Frames):
         ids: list[int] = []
         canonical: dict[str, str] = {}
         share = canonical.setdefault  # one string object for each distinct id (SQLite returns a new one a row)
-        sql = ("SELECT t.response_id, t.area_id, t.statement_id, t.rating, t.rationale, t.evidence FROM {table} w "
-               "JOIN ratings t ON t.response_id = w.id ORDER BY w.id, t.seq")
+        sql = ("SELECT t.response_id, t.area_id, t.statement_id, t.rating, t.rationale, t.evidence, t.target "
+               "FROM {table} w JOIN ratings t ON t.response_id = w.id ORDER BY w.id, t.seq")
         for rows in self._chunks(sql):  # in chunks: the rows are never all held as tuples beside the columns
-            chunk_ids, area_ids, statement_ids, values, rationales, evidence = (list(c) for c in zip(*rows))
+            chunk_ids, area_ids, statement_ids, values, rationales, evidence, targets = (list(c) for c in zip(*rows))
             area_ids = [share(a, a) for a in area_ids]
             statement_ids = [share(x, x) for x in statement_ids]
             # Per response, not per row: a response's rows share its identity and its framework's lookups.
@@ -136,6 +136,7 @@ class StoreFrames(Frames):
                 columns["area"] += map(look.areas.get, area_ids[part], area_ids[part])
                 columns["statement"] += map(look.texts.get, statement_ids[part], repeat("", n))
                 columns["level"] += map(look.labels.get, values[part]) if known else repeat(None, n)
+                add_targets(columns, targets[part], values[part], look.nexts)
                 start += n
             columns["area_id"] += area_ids
             columns["statement_id"] += statement_ids
@@ -146,8 +147,7 @@ class StoreFrames(Frames):
         self.rating_ids = ids  # each row's response, for the export's keys
         ratings = pd.DataFrame(columns if ids else [], columns=RATING_COLUMNS)
         del columns
-        ratings["rating"] = ratings["rating"].astype("Int64")
-        return self._with_round(ratings)
+        return self._with_round(typed_ratings(ratings))
 
     def _chunks(self, sql: str, size: int = 50_000) -> Iterator[list[tuple]]:
         """The rows of `sql` (over the round's responses, `{table}`) a chunk at a time."""

@@ -9,7 +9,8 @@ Tables (one row per ...):
     runs        collection into the store: who ran it, when, how many files it added
     files       file handed in, once per (content hash, path): its status in the file log
     responses   accepted return, with its respondent, scores and, when another counts instead, why
-    ratings     statement rated in a response (ratings, rationale, evidence)
+    ratings     statement rated in a response (rating, rationale, evidence, and the target the service chose:
+                NULL when none, when the target is the next level up; added by the second migration)
     actions     response with an action plan: its rows as JSON, [statement id, area id, {column id: value}]
                 (the framework's own columns; dates as NUL + ISO text; one row a response, as a plan is read
                 and written whole)
@@ -149,8 +150,14 @@ CREATE TABLE lock (
 );
 """
 
+# A statement's chosen target level (frameworks with rating.target_per_statement). Stores made before it read back
+# with no chosen targets, which is what their returns held: the target is the next level up.
+V2 = """
+ALTER TABLE ratings ADD COLUMN target INTEGER;
+"""
+
 # Each entry takes the store from version i to i + 1; run in order, each in the transaction that sets the version.
-MIGRATIONS: list[str] = [V1]
+MIGRATIONS: list[str] = [V1, V2]
 
 
 def schema_version() -> int:

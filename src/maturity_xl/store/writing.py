@@ -70,7 +70,7 @@ def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_i
          completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
          json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
          status(r, overall.rated, overall.total), warnings, errors, r.file)).lastrowid
-    batch += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
+    batch += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence, x.target)
               for i, x in enumerate(r.ratings)]
     if len(batch) >= RATINGS_BATCH:
         flush(conn, batch)
@@ -87,7 +87,7 @@ RATINGS_BATCH = 20_000  # rating rows written per executemany
 
 
 def flush(conn: sqlite3.Connection, batch: list[tuple]) -> None:
-    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
     batch.clear()
 
 
