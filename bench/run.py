@@ -282,9 +282,9 @@ print(json.dumps({{"collect": collected - start, "store": end - collected, "resp
 """
 
 
-def bench_store(fw, services: int, rounds: int, returns: int, work: Path) -> None:
-    """The programme store: filled with `rounds` rounds of `services` services (answers made in memory, not
-    workbooks); `report` of the latest round with its comparison; `collect --store` against `collect`."""
+def fill_store(fw, services: int, rounds: int, db: Path) -> float:
+    """A store of `rounds` rounds of `services` services (answers made in memory, not workbooks); seconds spent
+    adding them."""
     from datetime import date
 
     from maturity_xl.collect import ACCEPTED, Collection, LogEntry
@@ -292,7 +292,6 @@ def bench_store(fw, services: int, rounds: int, returns: int, work: Path) -> Non
     from maturity_xl.response import Action, Rating, Response
     from maturity_xl.store import Store
 
-    db = work / "programme.db"
     area_of = {st.id: area.id for area in fw.areas for st in area.statements}
     rng = random.Random(5)
     fill = 0.0
@@ -313,6 +312,14 @@ def bench_store(fw, services: int, rounds: int, returns: int, work: Path) -> Non
         with Store(db) as store:
             store.add(Collection(responses, log, None, default_registry()), round=f"{2022 + number}")
         fill += time.perf_counter() - start
+    return fill
+
+
+def bench_store(fw, services: int, rounds: int, returns: int, work: Path) -> None:
+    """The programme store: filled with `rounds` rounds of `services` services (answers made in memory, not
+    workbooks); `report` of the latest round with its comparison; `collect --store` against `collect`."""
+    db = work / "programme.db"
+    fill = fill_store(fw, services, rounds, db)
     size = db.stat().st_size + sum(p.stat().st_size for p in work.glob("programme.db-*"))
     row(f"store: add {rounds} rounds x {services:,} services x {len(fw.statements)} statements",
         f"{fill:.1f} s, {fill / rounds / services * 1000:.2f} ms a return",
