@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import orjson
+
 
 def encode(value: object) -> str:
     """Cell values as JSON, dates tagged so they come back as dates."""
@@ -16,9 +18,20 @@ def encode(value: object) -> str:
 def encode_plan(actions) -> str:
     """An action plan as JSON: [[statement id, area id, {column id: value}], ...]. A date is written as text
     after a NUL ("\\u0000" + ISO date; U+0001 for a date and time): XML cannot hold a NUL, so no value read
-    from a workbook starts with one, and only dates call back into Python while encoding."""
-    return json.dumps([[a.statement_id, a.area_id, a.values] for a in actions], ensure_ascii=False,
-                      default=_dated, separators=(",", ":"))
+    from a workbook starts with one, and only dates call back into Python while encoding.
+
+    orjson writes it three times as fast as the json module (a third of adding a return to the store was this);
+    what it refuses (an integer beyond 64 bits) the json module writes."""
+    plan = [[a.statement_id, a.area_id, a.values] for a in actions]
+    try:
+        return orjson.dumps(plan, default=_dated, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+    except TypeError:
+        return json.dumps(plan, ensure_ascii=False, default=_dated, separators=(",", ":"))
+
+
+def decode_plans(texts: list[str]) -> list[list]:
+    """Many plans parsed at once (their items then go through decode_action)."""
+    return orjson.loads("[" + ",".join(texts) + "]")
 
 
 def _dated(value: object) -> str:

@@ -25,7 +25,7 @@ from ..parse import Registry, default_registry
 from ..response import Problem, Response
 from .changes import CHANGE_COLUMNS, STATEMENT_CHANGE_COLUMNS, Pairs, area_changes, statement_changes
 from .changes import pairs as paired
-from .codec import decode, decode_action
+from .codec import decode, decode_action, decode_plans
 from .query import read_columns
 from .store import Round, Store
 
@@ -161,7 +161,7 @@ class StoreFrames(Frames):
         action_ids: list[int] = []
         cursor = self.store.conn.execute(PLANS, (self.round.id,))
         while rows := cursor.fetchmany(2_000):
-            plans = json.loads("[" + ",".join(row[1] for row in rows) + "]")  # one parse a chunk, not one a plan
+            plans = decode_plans([row[1] for row in rows])  # one parse a chunk, not one a plan
             actions: list[list] = []
             for (rid, _text), plan in zip(rows, plans):
                 head = by_id[rid]

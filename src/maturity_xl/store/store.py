@@ -231,7 +231,7 @@ class Store(Locking):
             touched: dict[tuple[int, str, str], int] = {}
             sha = {e.file: e.sha256 for e in collection.log}
             responses = 0
-            batch: list[tuple] = []
+            batch = writing.Batch(conn)
             for response in writing.all_responses(collection):
                 file_id = file_ids.get(response.file)
                 if file_id is None:
@@ -242,9 +242,8 @@ class Store(Locking):
                 touched[group] = writing.insert_response(conn, response, round_id, file_id, sha[response.file], key,
                                                   batch)
                 responses += 1
-            writing.flush(conn, batch)
-            for group, response_id in sorted(touched.items()):
-                writing.decide(conn, *group, newest=response_id)
+            batch.flush()
+            writing.decide_all(conn, touched)
             if collection.expected:
                 if fallback is None:
                     raise RoundError("say which round the manifest is for with --round NAME")

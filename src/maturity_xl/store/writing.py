@@ -51,44 +51,76 @@ def file_values(entry: LogEntry) -> dict:
 
 
 
+class Batch:
+    """Rows waiting to be written many responses at a time (one executemany a table, not one execute a row). The
+    responses' ids are given here: the transaction holds the store, so the next id is known."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM responses").fetchone()[0]
+        self.responses: list[tuple] = []
+        self.ratings: list[tuple] = []
+        self.actions: list[tuple] = []
+        self.problems: list[tuple] = []
+
+    def flush(self) -> None:
+        for sql, rows in ((RESPONSES_INSERT, self.responses), ("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          self.ratings), ("INSERT INTO actions VALUES (?, ?)", self.actions),
+                          ("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.problems)):
+            self.conn.executemany(sql, rows)
+            rows.clear()
+
+
+RESPONSES_INSERT = (
+    "INSERT INTO responses (id, round_id, file_id, sha256, service_key, framework_id, framework_version, "
+    "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
+    "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+RATINGS_BATCH = 20_000  # rating rows gathered before the batch is written
+
+
 def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, sha256: str,
-                     key: str, batch: list[tuple]) -> int:
-    """Insert one response; its ratings join `batch`, written many responses at a time (call _flush at the end)."""
+                    key: str, batch: Batch) -> int:
+    """Add one response to `batch` (call batch.flush() at the end); returns the id it is given."""
     respondent = r.respondent
     completed = respondent.get("date_completed")
     overall = r.overall()
     warnings = sum(p.severity == "warning" for p in r.problems)
     errors = sum(p.severity == "error" for p in r.problems)
-    response_id = conn.execute(
-        "INSERT INTO responses (round_id, file_id, sha256, service_key, framework_id, framework_version, "
-        "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
-        "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (round_id, file_id, sha256, key, r.framework_id, r.framework_version, r.fingerprint, r.service_id,
-         r.service_name, r.generated_at, encode(respondent), str(respondent.get("organisation") or ""),
-         str(respondent.get("completed_by") or ""), str(respondent.get("role") or ""),
-         completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
-         json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
-         status(r, overall.rated, overall.total), warnings, errors, r.file)).lastrowid
-    batch += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
-              for i, x in enumerate(r.ratings)]
-    if len(batch) >= RATINGS_BATCH:
-        flush(conn, batch)
+    response_id = batch.next_id
+    batch.next_id += 1
+    batch.responses.append((
+        response_id, round_id, file_id, sha256, key, r.framework_id, r.framework_version, r.fingerprint,
+        r.service_id, r.service_name, r.generated_at, encode(respondent), str(respondent.get("organisation") or ""),
+        str(respondent.get("completed_by") or ""), str(respondent.get("role") or ""),
+        completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
+        json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
+        status(r, overall.rated, overall.total), warnings, errors, r.file))
+    batch.ratings += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence)
+                      for i, x in enumerate(r.ratings)]
     if r.actions:
-        conn.execute("INSERT INTO actions VALUES (?, ?)", (response_id, encode_plan(r.actions)))
+        batch.actions.append((response_id, encode_plan(r.actions)))
     if r.problems:
-        conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
-                          for i, p in enumerate(r.problems)])
+        batch.problems += [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
+                           for i, p in enumerate(r.problems)]
+    if len(batch.ratings) >= RATINGS_BATCH:
+        batch.flush()
     return response_id
 
 
-RATINGS_BATCH = 20_000  # rating rows written per executemany
-
-
-def flush(conn: sqlite3.Connection, batch: list[tuple]) -> None:
-    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-    batch.clear()
+def decide_all(conn: sqlite3.Connection, touched: dict[tuple[int, str, str], int]) -> None:
+    """decide() for every (round, framework, service key) this run added a response to: a group whose only
+    response is the new one (the usual case) counts it, in one statement for all; the others are decided one by
+    one over everything the store holds for them."""
+    groups = sorted(touched.items())
+    conn.executemany("INSERT OR IGNORE INTO counted VALUES (?, ?, ?, ?)", [(*g, rid) for g, rid in groups])
+    rounds = sorted({g[0] for g in touched})
+    shared = set(conn.execute(
+        f"SELECT round_id, framework_id, service_key FROM responses WHERE round_id IN ({','.join('?' * len(rounds))})"
+        " GROUP BY round_id, framework_id, service_key HAVING COUNT(*) > 1", rounds)) if rounds else set()
+    for group, response_id in groups:
+        if group in shared:
+            decide(conn, *group, newest=response_id)
 
 
 def decide(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str, newest: int) -> None:
