@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import date
 
-from ..collect import SUPERSEDED, Collection, LogEntry, SpilledResponses, service_key
+from ..collect import DUPLICATE, IGNORED, SUPERSEDED, Collection, LogEntry, SpilledResponses, service_key
 from ..response import Problem, Response
 from ..settle import CONFLICT, Candidate, settle, signed_ok, status
 from .codec import encode, encode_plan
@@ -49,6 +49,75 @@ def file_values(entry: LogEntry) -> dict:
             "errors": entry.errors, "same_as": entry.same_as, "code": entry.code, "rated": entry.rated,
             "statements": entry.statements}
 
+
+
+def add_files(conn: sqlite3.Connection, log: list[LogEntry], named: dict[str, str], round_ids: dict[str, int],
+              fallback: int | None, run: int) -> tuple[dict[str, int], int, int]:
+    """Insert the log's new files; returns {file: id} of those that bring a response, how many were inserted
+    and how many were known already. The files already stored are read once for the whole log, and the new ones
+    written in one executemany."""
+    by_sha, blank = _stored_files(conn, log)
+    next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM files").fetchone()[0]
+    file_ids: dict[str, int] = {}
+    added_rounds: dict[str, int | None] = {}
+    rows: list[dict] = []
+    known = 0
+    for entry in log:
+        same = by_sha.setdefault(entry.sha256, []) if entry.sha256 else []  # this very file, or the same bytes
+        if any(row[0] == entry.file for row in same) or (not entry.sha256 and entry.file in blank):
+            known += 1
+            continue
+        values = file_values(entry)
+        round_id = round_ids.get(named[entry.file]) if entry.file in named else fallback
+        earlier = next((row for row in same if row[6] != DUPLICATE), None) \
+            if entry.sha256 and entry.status not in (DUPLICATE, IGNORED) else None
+        if earlier is not None:  # the same bytes as a file an earlier collection stored
+            values.update(status=DUPLICATE, reason="the same bytes as another file", advice="",
+                          same_as=earlier[0], framework_id=earlier[2], framework_version=earlier[3],
+                          service_id=earlier[4], service_name=earlier[5], completed=None, warnings=0, errors=0,
+                          code="", rated=0, statements=0)
+            round_id = earlier[1]
+        elif entry.status == DUPLICATE:
+            round_id = added_rounds.get(entry.same_as, fallback)
+        rows.append({**values, "id": next_id, "run": run, "round": round_id})
+        same.append((entry.file, round_id, values["framework_id"], values["framework_version"], values["service_id"],
+                     values["service_name"], values["status"]))  # seen by the log's later entries, as if read
+        if not entry.sha256:
+            blank.add(entry.file)
+        added_rounds[entry.file] = round_id
+        if earlier is None and entry.file in named:
+            file_ids[entry.file] = next_id
+        next_id += 1
+    conn.executemany(FILES_INSERT, rows)
+    return file_ids, len(added_rounds), known
+
+
+FILES_INSERT = (
+    "INSERT INTO files (id, run_id, round_id, sha256, path, status, reason, advice, size, mtime, framework_id, "
+    "framework_version, service_id, service_name, completed, warnings, errors, same_as, code, rated, statements) "
+    "VALUES (:id, :run, :round, :sha256, :file, :status, :reason, :advice, :size, :mtime, :framework_id, "
+    ":framework_version, :service_id, :service_name, :completed, :warnings, :errors, :same_as, :code, :rated, "
+    ":statements)")
+
+
+def _stored_files(conn: sqlite3.Connection, log: list[LogEntry]) -> tuple[dict[str, list[tuple]], set[str]]:
+    """The stored files with the content of a log entry, by content hash in the order they were stored, and the
+    paths of the log's files stored without content (missing, ignored: known by their path alone)."""
+    by_sha: dict[str, list[tuple]] = {}
+    blank: set[str] = set()
+    shas = sorted({e.sha256 for e in log if e.sha256})
+    paths = sorted({e.file for e in log if not e.sha256})
+    for start in range(0, len(shas), 500):
+        part = shas[start:start + 500]
+        for sha, *row in conn.execute(
+                "SELECT sha256, path, round_id, framework_id, framework_version, service_id, service_name, status "
+                f"FROM files WHERE sha256 IN ({','.join('?' * len(part))}) ORDER BY id", part):
+            by_sha.setdefault(sha, []).append(tuple(row))
+    for start in range(0, len(paths), 500):
+        part = paths[start:start + 500]
+        blank.update(path for (path,) in conn.execute(
+            f"SELECT path FROM files WHERE sha256 = '' AND path IN ({','.join('?' * len(part))})", part))
+    return by_sha, blank
 
 
 class Batch:
