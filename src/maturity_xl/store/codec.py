@@ -35,6 +35,8 @@ def decode_plans(texts: list[str]) -> list[list]:
 
 
 def _dated(value: object) -> str:
+    if type(value) is date:  # the usual case first: half a million a collection of 10,000
+        return "\x00" + value.isoformat()
     if isinstance(value, datetime):
         return "\x01" + value.isoformat()
     if isinstance(value, date):
