@@ -52,7 +52,7 @@ def pairs(frames: StoreFrames) -> Pairs:
     width = len(statements) + 1
     here = frames.rating_positions * width + statement_codes
     ids, seqs, statement_ids, values = read_columns(frames.store.conn, LAST_RATINGS,
-                                                    (frames.c.compare.id, frames.round.id), 4)
+                                                    (frames.c.compare.id, frames.round.id), 4, shared=(2,))
     known = pd.Index(statements).get_indexer(pd.Index(statement_ids, dtype=object)) if ids else np.zeros(0, int)
     there = frames.positions(ids) * width + known
     valid = np.flatnonzero(known >= 0)

@@ -129,9 +129,9 @@ class StoreFrames(Frames):
         """Read a column at a time: the rows' own values as SQLite gives them, and what repeats per response (who)
         or per statement (texts, labels) taken by index from one array each, not looked up row by row."""
         ids, area_ids, statement_ids, values, rationales, evidence = read_columns(
-            self.store.conn, RATINGS, (self.round.id,), 6)
-        self.rating_ids = ids  # each row's response, for the export's keys
-        self.rating_positions = rows = self.positions(ids)
+            self.store.conn, RATINGS, (self.round.id,), 6, shared=(1, 2))
+        self.rating_ids = np.asarray(ids, dtype="int64")  # each row's response, for the export's keys
+        self.rating_positions = rows = self.positions(self.rating_ids)
         heads = self.c.heads
         columns = {name: np.array([getattr(h, name) for h in heads] or [None], dtype=object)[rows]
                    for name in HEAD_FIELDS}
@@ -159,6 +159,7 @@ class StoreFrames(Frames):
         by_id = self._by_id
         parts: list[pd.DataFrame] = []
         action_ids: list[int] = []
+        share = {}.setdefault  # one string object for each distinct id (a parse makes a new one each time)
         cursor = self.store.conn.execute(PLANS, (self.round.id,))
         while rows := cursor.fetchmany(2_000):
             plans = decode_plans([row[1] for row in rows])  # one parse a chunk, not one a plan
@@ -166,10 +167,11 @@ class StoreFrames(Frames):
             for (rid, _text), plan in zip(rows, plans):
                 head = by_id[rid]
                 fw = self._framework(head.framework_id, head.framework_version)
-                actions += self._action_rows(_WithActions(head, [_Planned(*decode_action(a)) for a in plan]), fw)
+                planned = [_Planned(share(s, s), share(a, a), values) for s, a, values in map(decode_action, plan)]
+                actions += self._action_rows(_WithActions(head, planned), fw)
                 action_ids += repeat(rid, len(plan))
             parts.append(pd.DataFrame(actions, columns=ACTION_COLUMNS))  # a chunk's rows freed as it goes
-        self.action_ids = action_ids
+        self.action_ids = np.asarray(action_ids, dtype="int64")
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame([], columns=ACTION_COLUMNS)
         return self._with_round(frame)
 
