@@ -52,6 +52,22 @@ def decode_action(item: list) -> tuple[str, str, dict]:
     return statement_id, area_id, values
 
 
+def decode_plan_items(plan: list, dates: dict[str, date], ids: dict[str, str]) -> list[tuple[str, str, dict]]:
+    """decode_action() over a plan's items, each date decoded once per `dates` (a round's plans share a few
+    hundred) and each id one object per `ids`: both caches are the caller's, kept across plans."""
+    out = []
+    share = ids.setdefault
+    for statement_id, area_id, values in plan:
+        for key, value in values.items():
+            if type(value) is str and value and value[0] <= "\x01":
+                found = dates.get(value)
+                if found is None:
+                    found = dates[value] = (datetime if value[0] == "\x01" else date).fromisoformat(value[1:])
+                values[key] = found
+        out.append((share(statement_id, statement_id), share(area_id, area_id), values))
+    return out
+
+
 def decode(text: str) -> dict:
     return json.loads(text, object_hook=_untag)
 

@@ -25,7 +25,7 @@ from ..parse import Registry, default_registry
 from ..response import Problem, Response
 from .changes import CHANGE_COLUMNS, STATEMENT_CHANGE_COLUMNS, Pairs, area_changes, statement_changes
 from .changes import pairs as paired
-from .codec import decode, decode_action, decode_plans
+from .codec import decode, decode_plan_items, decode_plans
 from .query import read_columns
 from .store import Round, Store
 
@@ -159,7 +159,8 @@ class StoreFrames(Frames):
         by_id = self._by_id
         parts: list[pd.DataFrame] = []
         action_ids: list[int] = []
-        share = {}.setdefault  # one string object for each distinct id (a parse makes a new one each time)
+        dates: dict = {}
+        ids: dict = {}  # one string object for each distinct id and date (a parse makes a new one each time)
         cursor = self.store.conn.execute(PLANS, (self.round.id,))
         while rows := cursor.fetchmany(2_000):
             plans = decode_plans([row[1] for row in rows])  # one parse a chunk, not one a plan
@@ -167,7 +168,7 @@ class StoreFrames(Frames):
             for (rid, _text), plan in zip(rows, plans):
                 head = by_id[rid]
                 fw = self._framework(head.framework_id, head.framework_version)
-                planned = [_Planned(share(s, s), share(a, a), values) for s, a, values in map(decode_action, plan)]
+                planned = list(map(_Planned._make, decode_plan_items(plan, dates, ids)))
                 actions += self._action_rows(_WithActions(head, planned), fw)
                 action_ids += repeat(rid, len(plan))
             parts.append(pd.DataFrame(actions, columns=ACTION_COLUMNS))  # a chunk's rows freed as it goes
