@@ -70,6 +70,8 @@ def check_file(path: Path) -> bool:
         raise NotAStore(f"{path} is not a programme store (not an SQLite database); nothing was changed")
     version = int.from_bytes(head[60:64], "big")
     application = int.from_bytes(head[68:72], "big")
+    if application == 0 and version == 0 and Path(f"{path}-wal").exists():
+        return True  # a store another process created and holds open: its header is still in the WAL (Store asks)
     if application != APPLICATION_ID:
         raise NotAStore(f"{path} is an SQLite database of another program, not a maturity-xl programme store; "
                         f"nothing was changed")
