@@ -92,18 +92,18 @@ def area_changes(frames: StoreFrames) -> pd.DataFrame:
     last_mean = np.bincount(group, both.last, len(first)) / count
     rows = both.rows[first]
     ids, now, before = read_columns(frames.store.conn, RESPONDENTS, (compare.id, frames.round.id), 3)
-    who = dict(zip(frames.positions(ids).tolist(), zip(now, before)))
-    people = [who[i] for i in where[first].tolist()]
+    who = {i: (a, b, _changed(a, b)) for i, a, b in zip(frames.positions(ids).tolist(), now, before)}
+    people = [who[i] for i in where[first].tolist()]  # per service, then per row
     out = pd.DataFrame({name: ratings[name].to_numpy()[rows] for name in
                         ("framework_id", "service_id", "service_name", "area_id", "area")})
     out["round"], out["last_round"] = frames.round.name, compare.name
     out["compared"] = count.astype(int)
     out["this_mean"], out["last_mean"] = this_mean, last_mean
     out["change"] = this_mean - last_mean
-    out["direction"] = [_direction(v) for v in out["change"].tolist()]
-    out["respondent_changed"] = [_norm(a) != _norm(b) and bool(_norm(a) or _norm(b)) for a, b in people]
-    out["respondent"] = [a for a, _ in people]
-    out["last_respondent"] = [b for _, b in people]
+    out["direction"] = _directions(out["change"].tolist())
+    out["respondent_changed"] = [changed for _, _, changed in people]
+    out["respondent"] = [a for a, _, _ in people]
+    out["last_respondent"] = [b for _, b, _ in people]
     return out[CHANGE_COLUMNS]
 
 
@@ -126,7 +126,7 @@ def statement_changes(frames: StoreFrames) -> pd.DataFrame:
     for name, hit in (("improved", delta > 0), ("same", delta == 0), ("declined", delta < 0)):
         out[name] = np.bincount(group, hit, len(first)).astype(int)
     out["mean_change"] = np.bincount(group, delta, len(first)) / count
-    out["direction"] = [_direction(v) for v in out["mean_change"].tolist()]
+    out["direction"] = _directions(out["mean_change"].tolist())
     out = out.assign(moved=out["mean_change"].abs()).sort_values(
         ["moved", "framework_id", "statement_id"], ascending=[False, True, True], kind="stable")
     return out[STATEMENT_CHANGE_COLUMNS].reset_index(drop=True)
@@ -141,6 +141,17 @@ def _direction(change: float) -> str:
     if change < -SAME:
         return f"\u25bc down {change:+.2f}"
     return "\u2192 same"
+
+
+def _directions(changes: list[float]) -> list[str]:
+    """_direction of each, worked out once per distinct value (means of small integers repeat)."""
+    words: dict[float, str] = {}
+    return [words.get(v) or words.setdefault(v, _direction(v)) for v in changes]
+
+
+def _changed(now: str, before: str) -> bool:
+    """Whether the respondent changed (a name only re-cased or re-spaced did not; two blanks did not)."""
+    return _norm(now) != _norm(before) and bool(_norm(now) or _norm(before))
 
 
 def _norm(name: str) -> str:
