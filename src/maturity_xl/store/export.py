@@ -83,8 +83,10 @@ def _service_key(framework_id: str, key: str) -> str:
     return f"{framework_id}/{key}"
 
 
-def _keyed(frames: StoreFrames, frame: pd.DataFrame, ids: list[int], round_id: int) -> pd.DataFrame:
-    """A round's rows with the keys Power BI joins on first: response_id, round_id, service_key."""
+def _keyed(frames: StoreFrames, frame: pd.DataFrame, ids, round_id: int) -> pd.DataFrame:
+    """A round's rows with the keys Power BI joins on first: response_id, round_id, service_key (`ids`: each
+    row's response id)."""
+    ids = list(map(int, ids))
     keys = dict(frames.store.query("SELECT r.id, r.framework_id || '/' || r.service_key FROM counted c JOIN "
                                    "responses r ON r.id = c.response_id WHERE c.round_id = ?", (round_id,)))
     front = pd.DataFrame({"response_id": pd.Series(ids, dtype="int64"),

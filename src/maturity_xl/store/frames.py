@@ -9,30 +9,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from itertools import groupby, repeat
+from itertools import repeat
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ..collect import Collection, Expected, LogEntry, service_key
-from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames, add_targets, typed_ratings
+from ..collect import Collection, Expected, LogEntry
+from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames, _cycle_collector_paused, typed_ratings
 from ..parse import Registry, default_registry
-from ..report.common import rounded
-from ..response import Action, Problem, Response
-from .codec import decode, decode_action
+from ..response import Problem, Response
+from .changes import CHANGE_COLUMNS, STATEMENT_CHANGE_COLUMNS, Pairs, area_changes, statement_changes
+from .changes import pairs as paired
+from .codec import decode, decode_plan_items, decode_plans
+from .query import read_columns
 from .store import Round, Store
-
-CHANGE_COLUMNS = ["framework_id", "service_id", "service_name", "area_id", "area", "round", "last_round",
-                  "compared", "this_mean", "last_mean", "change", "direction", "respondent_changed", "respondent",
-                  "last_respondent"]
-STATEMENT_CHANGE_COLUMNS = ["framework_id", "area_id", "area", "statement_id", "statement", "round", "last_round",
-                            "compared", "improved", "same", "declined", "mean_change", "direction"]
-SAME = 1e-9  # means this close are the same (they are means of small integers)
 
 
 @dataclass(slots=True)
@@ -85,6 +80,17 @@ def _heads(conn: sqlite3.Connection, round_id: int) -> list[Response]:
             for rid, file, fid, version, fingerprint, sid, name, generated, respondent, areas in rows]
 
 
+# A round's counted responses, as a subquery: SQLite walks the ratings' primary key in response order for it,
+# with no sort and no temporary table of ids.
+COUNTED = "(SELECT response_id FROM counted WHERE round_id = ?)"
+RATINGS = ("SELECT response_id, area_id, statement_id, rating, rationale, evidence, target FROM ratings "
+           "WHERE response_id IN "
+           f"{COUNTED} ORDER BY response_id, seq")
+PLANS = f"SELECT response_id, plan FROM actions WHERE response_id IN {COUNTED} ORDER BY response_id"
+SCORES = f"SELECT rated, total, mean FROM responses WHERE id IN {COUNTED} ORDER BY id"
+HEAD_FIELDS = ("framework_id", "framework_version", "service_id", "service_name", "file")
+
+
 class StoreFrames(Frames):
     """The frames of one stored round (see frames.Frames), each with a `round` column last."""
 
@@ -111,76 +117,72 @@ class StoreFrames(Frames):
     def _by_id(self) -> dict[int, Response]:
         return dict(zip(self.ids, self.c.heads))
 
+    def positions(self, ids: list[int]) -> np.ndarray:
+        """Where each of `ids` (response ids of this round) stands among the round's responses and heads."""
+        return np.searchsorted(np.asarray(self.ids, dtype="int64"), np.asarray(ids, dtype="int64"))
+
     @cached_property
     def ratings(self) -> pd.DataFrame:
-        by_id = self._by_id
-        frameworks = {rid: self._framework(h.framework_id, h.framework_version) for rid, h in by_id.items()}
-        looks = {rid: self._lookups(fw) for rid, fw in frameworks.items()}
-        columns: dict[str, list] = {name: [] for name in RATING_COLUMNS}
-        ids: list[int] = []
-        canonical: dict[str, str] = {}
-        share = canonical.setdefault  # one string object for each distinct id (SQLite returns a new one a row)
-        sql = ("SELECT t.response_id, t.area_id, t.statement_id, t.rating, t.rationale, t.evidence, t.target "
-               "FROM {table} w JOIN ratings t ON t.response_id = w.id ORDER BY w.id, t.seq")
-        for rows in self._chunks(sql):  # in chunks: the rows are never all held as tuples beside the columns
-            chunk_ids, area_ids, statement_ids, values, rationales, evidence, targets = (list(c) for c in zip(*rows))
-            area_ids = [share(a, a) for a in area_ids]
-            statement_ids = [share(x, x) for x in statement_ids]
-            # Per response, not per row: a response's rows share its identity and its framework's lookups.
-            start = 0
-            for rid, n in _runs(chunk_ids):
-                head, look, known = by_id[rid], looks[rid], frameworks[rid] is not None
-                for name in ("framework_id", "framework_version", "service_id", "service_name", "file"):
-                    columns[name] += repeat(getattr(head, name), n)
-                part = slice(start, start + n)
-                columns["area"] += map(look.areas.get, area_ids[part], area_ids[part])
-                columns["statement"] += map(look.texts.get, statement_ids[part], repeat("", n))
-                columns["level"] += map(look.labels.get, values[part]) if known else repeat(None, n)
-                add_targets(columns, targets[part], values[part], look.nexts)
-                start += n
-            columns["area_id"] += area_ids
-            columns["statement_id"] += statement_ids
-            columns["rating"] += values
-            columns["rationale"] += rationales
-            columns["evidence"] += evidence
-            ids += chunk_ids
-        self.rating_ids = ids  # each row's response, for the export's keys
-        ratings = pd.DataFrame(columns if ids else [], columns=RATING_COLUMNS)
-        del columns
-        return self._with_round(typed_ratings(ratings))
+        with _cycle_collector_paused():  # millions of new objects, none in a cycle: see frames.py
+            return self._read_ratings()
 
-    def _chunks(self, sql: str, size: int = 50_000) -> Iterator[list[tuple]]:
-        """The rows of `sql` (over the round's responses, `{table}`) a chunk at a time."""
-        conn = self.store.conn
-        with _wanted(conn, self.ids) as table:
-            cursor = conn.execute(sql.format(table=table))
-            while rows := cursor.fetchmany(size):
-                yield rows
+    def _read_ratings(self) -> pd.DataFrame:
+        """Read a column at a time: the rows' own values as SQLite gives them, and what repeats per response (who)
+        or per statement (texts, labels) taken by index from one array each, not looked up row by row."""
+        ids, area_ids, statement_ids, values, rationales, evidence, chosen = read_columns(
+            self.store.conn, RATINGS, (self.round.id,), 7, shared=(1, 2))
+        self.rating_ids = np.asarray(ids, dtype="int64")  # each row's response, for the export's keys
+        self.rating_positions = rows = self.positions(self.rating_ids)
+        heads = self.c.heads
+        columns = {name: np.array([getattr(h, name) for h in heads] or [None], dtype=object)[rows]
+                   for name in HEAD_FIELDS}
+        frameworks = [self._framework(h.framework_id, h.framework_version) for h in heads]
+        keys = {(fw.id, fw.version) if fw else None: fw for fw in frameworks}
+        which = np.array([list(keys).index((fw.id, fw.version) if fw else None) for fw in frameworks] or [0])[rows]
+        looks = [self._lookups(fw) for fw in keys.values()]
+        columns["area_id"], columns["area"] = _looked_up(area_ids, which, [k.areas for k in looks], same=True)
+        columns["statement_id"], columns["statement"] = _looked_up(statement_ids, which, [k.texts for k in looks],
+                                                                   default="")
+        columns["level"] = _looked_up(values, which, [k.labels for k in looks])[1]
+        columns["rating"] = pd.array(values, dtype="Int64")
+        columns["rationale"], columns["evidence"] = rationales, evidence
+        nexts = [k.nexts for k in looks]  # a target not chosen is the next level up from the rating
+        columns["target"] = [nexts[w].get(r) if c is None else c for c, r, w in zip(chosen, values, which.tolist())]
+        columns["target_chosen"] = [c is not None for c in chosen]
+        columns["gap"] = [None] * len(chosen)  # typed_ratings: the target less the rating
+        ratings = pd.DataFrame({name: columns[name] for name in RATING_COLUMNS} if ids else [],
+                               columns=RATING_COLUMNS)
+        return self._with_round(typed_ratings(ratings))
 
     @cached_property
     def actions(self) -> pd.DataFrame:
+        with _cycle_collector_paused():
+            return self._read_actions()
+
+    def _read_actions(self) -> pd.DataFrame:
         by_id = self._by_id
         parts: list[pd.DataFrame] = []
         action_ids: list[int] = []
-        sql = "SELECT a.response_id, a.plan FROM {table} w JOIN actions a ON a.response_id = w.id ORDER BY w.id"
-        for rows in self._chunks(sql, 2_000):
-            plans = json.loads("[" + ",".join(row[1] for row in rows) + "]")  # one parse a chunk, not one a plan
+        dates: dict = {}
+        ids: dict = {}  # one string object for each distinct id and date (a parse makes a new one each time)
+        cursor = self.store.conn.execute(PLANS, (self.round.id,))
+        while rows := cursor.fetchmany(2_000):
+            plans = decode_plans([row[1] for row in rows])  # one parse a chunk, not one a plan
             actions: list[list] = []
             for (rid, _text), plan in zip(rows, plans):
                 head = by_id[rid]
                 fw = self._framework(head.framework_id, head.framework_version)
-                actions += self._action_rows(_WithActions(head, [Action(*decode_action(a)) for a in plan]), fw)
+                planned = list(map(_Planned._make, decode_plan_items(plan, dates, ids)))
+                actions += self._action_rows(_WithActions(head, planned), fw)
                 action_ids += repeat(rid, len(plan))
             parts.append(pd.DataFrame(actions, columns=ACTION_COLUMNS))  # a chunk's rows freed as it goes
-        self.action_ids = action_ids
+        self.action_ids = np.asarray(action_ids, dtype="int64")
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame([], columns=ACTION_COLUMNS)
         return self._with_round(frame)
 
     @cached_property
     def _scores(self) -> list[tuple[int, int, float | None]]:
-        with _wanted(self.store.conn, self.ids) as table:
-            return [tuple(s) for s in self.store.conn.execute(
-                f"SELECT r.rated, r.total, r.mean FROM {table} w JOIN responses r ON r.id = w.id ORDER BY w.id")]
+        return [tuple(s) for s in self.store.conn.execute(SCORES, (self.round.id,))]
 
     @cached_property
     def responses(self) -> pd.DataFrame:
@@ -211,102 +213,38 @@ class StoreFrames(Frames):
 
     @cached_property
     def last(self) -> StoreFrames | None:
-        """The frames of the round compared with, if any."""
+        """The frames of the round compared with, if any (changes() reads only what it needs of that round)."""
         if self.c.compare is None:
             return None
         return stored_collection(self.store, self.c.compare, registry=self.c.registry, today=self.c.today).frames()
 
-    def _rated(self) -> tuple[list[int], list[str], list[int]]:
-        """(response id, statement id, rating) of every statement rated, straight from the store: all a comparison
-        needs of the round compared with, without building its whole ratings frame."""
-        ids: list[int] = []
-        statements: list[str] = []
-        ratings: list[int] = []
-        sql = ("SELECT t.response_id, t.statement_id, t.rating FROM {table} w JOIN ratings t "
-               "ON t.response_id = w.id WHERE t.rating IS NOT NULL ORDER BY w.id, t.seq")
-        for rows in self._chunks(sql):
-            chunk_ids, statement_ids, values = zip(*rows)
-            ids += chunk_ids
-            statements += statement_ids
-            ratings += values
-        return ids, statements, ratings
-
     @cached_property
-    def _both(self) -> pd.DataFrame:
-        """This round's ratings of the statements each service rated in both rounds, with last round's rating
-        (`rating_last`) and the service's number in `_respondents` (`svc`). Matched on integer codes (service
-        number x statement number), not by merging frames on text keys."""
-        last = self.last
-        assert last is not None
-        services: dict[tuple[str, str], int] = {}
-
-        def numbers(frames: StoreFrames) -> dict[int, int]:
-            return {rid: services.setdefault((h.framework_id, service_key(h)[1]), len(services))
-                    for rid, h in frames._by_id.items()}
-
-        now_of, before_of = numbers(self), numbers(last)
-        ratings = self.ratings
-        statement_codes, statements = pd.factorize(ratings["statement_id"])
-        width = len(statements) + 1
-        now_codes = pd.Series(self.rating_ids).map(now_of).to_numpy(dtype="int64") * width + statement_codes
-        ids, statement_ids, values = last._rated()
-        before_statements = pd.Index(statements).get_indexer(statement_ids) if ids else np.zeros(0, "int64")
-        before_codes = pd.Series(ids, dtype="int64").map(before_of).to_numpy(dtype="int64") * width + \
-            before_statements
-        before = pd.Series(np.asarray(values, dtype=float), index=before_codes)[before_statements >= 0]
-        before = before[~before.index.duplicated()]
-        rating_last = before.reindex(now_codes).to_numpy()
-        keep = ratings["rating"].notna().to_numpy() & ~np.isnan(rating_last)
-        both = ratings.loc[keep, ["framework_id", "service_id", "service_name", "area_id", "area", "statement_id",
-                                  "statement", "rating"]].astype({"rating": float})
-        both["rating_last"] = rating_last[keep]
-        both["svc"] = now_codes[keep] // width
-        self._who = (_who(now_of, self._by_id), _who(before_of, last._by_id))
-        return both.reset_index(drop=True)
+    def pairs(self) -> Pairs:
+        """The statements each service rated in this round and the round compared with (see changes.pairs)."""
+        with _cycle_collector_paused():
+            return paired(self)
 
     def changes(self) -> pd.DataFrame:
         """For each service and area: this round's mean, last round's and the change, over the statements the
         service rated in both rounds; a change of respondent flagged. Services in both rounds only."""
-        last = self.last
-        if last is None:
-            return pd.DataFrame(columns=CHANGE_COLUMNS)
-        both = self._both
-        out = both.groupby(["svc", "area_id"], sort=False).agg(
-            framework_id=("framework_id", "first"), service_id=("service_id", "first"),
-            service_name=("service_name", "first"), area=("area", "first"), compared=("rating", "size"),
-            this_mean=("rating", "mean"), last_mean=("rating_last", "mean")).reset_index()
-        out["change"] = out["this_mean"] - out["last_mean"]
-        out["direction"] = [_direction(v) for v in out["change"].tolist()]
-        now, before = self._who
-        out["respondent"] = out["svc"].map(now).fillna("")
-        out["last_respondent"] = out["svc"].map(before).fillna("")
-        changed = {svc: _norm(now.get(svc, "")) != _norm(before.get(svc, "")) and
-                   bool(_norm(now.get(svc, "")) or _norm(before.get(svc, ""))) for svc in set(out["svc"].tolist())}
-        out["respondent_changed"] = out["svc"].map(changed).astype(bool)
-        out["round"], out["last_round"] = self.round.name, last.round.name
-        out["compared"] = out["compared"].astype(int)
-        return out[CHANGE_COLUMNS].reset_index(drop=True)
+        return area_changes(self)
 
     def statement_changes(self) -> pd.DataFrame:
         """For each statement across services rated in both rounds: how many improved, stayed the same or
         declined, and the mean change; the statements that moved most first."""
-        last = self.last
-        if last is None:
-            return pd.DataFrame(columns=STATEMENT_CHANGE_COLUMNS)
-        both = self._both
-        delta = both["rating"] - both["rating_last"]
-        both = both.assign(delta=delta, improved=delta > 0, same=delta == 0, declined=delta < 0)
-        out = both.groupby(["framework_id", "statement_id"], sort=False).agg(
-            area_id=("area_id", "first"), area=("area", "first"), statement=("statement", "first"),
-            compared=("delta", "size"), improved=("improved", "sum"), same=("same", "sum"),
-            declined=("declined", "sum"), mean_change=("delta", "mean")).reset_index()
-        for name in ("compared", "improved", "same", "declined"):
-            out[name] = out[name].astype(int)
-        out["direction"] = [_direction(v) for v in out["mean_change"].tolist()]
-        out["round"], out["last_round"] = self.round.name, last.round.name
-        out = out.assign(moved=out["mean_change"].abs()).sort_values(
-            ["moved", "framework_id", "statement_id"], ascending=[False, True, True], kind="stable")
-        return out[STATEMENT_CHANGE_COLUMNS].reset_index(drop=True)
+        return statement_changes(self)
+
+
+def _looked_up(keys: list, which: np.ndarray, tables: list[dict], *, default: object = None,
+               same: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """`keys` as one shared object per distinct value, and what each row's own table (`tables[which]`) gives for it
+    (`default` where it has nothing, or the key itself if `same`); a missing key (None) gives None."""
+    codes, uniques = pd.factorize(np.asarray(keys, dtype=object) if keys else np.zeros(0, object))
+    uniques = np.append(np.asarray(uniques, dtype=object), None)  # code -1 (a missing key) is the last
+    found = np.empty((max(len(tables), 1), len(uniques)), dtype=object)
+    for i, table in enumerate(tables):
+        found[i, :-1] = [table.get(u, u if same else default) for u in uniques[:-1]]
+    return uniques[codes], found[which, codes]
 
 
 class _Answers:
@@ -321,12 +259,20 @@ class _Answers:
         return (lambda: self.frames.ratings, lambda: self.frames.actions, lambda: self.frames._scores)[index]()
 
 
+class _Planned(NamedTuple):
+    """An action as Frames._action_rows reads it (a tuple: quicker to make than a frozen Action, 240,000 a round)."""
+
+    statement_id: str
+    area_id: str
+    values: dict
+
+
 class _WithActions:
     """A head with its actions, as Frames._action_rows reads a response."""
 
     __slots__ = ("framework_id", "service_id", "service_name", "file", "actions")
 
-    def __init__(self, head: Response, actions: list[Action]):
+    def __init__(self, head: Response, actions: list[_Planned]):
         self.framework_id, self.service_id, self.service_name = head.framework_id, head.service_id, head.service_name
         self.file, self.actions = head.file, actions
 
@@ -334,48 +280,6 @@ class _WithActions:
 def _response_ids(conn: sqlite3.Connection, round_id: int) -> list[int]:
     return [row[0] for row in conn.execute("SELECT response_id FROM counted WHERE round_id = ? ORDER BY "
                                            "response_id", (round_id,))]
-
-
-class _wanted:
-    """A temporary table of response ids, so a round's rows are read in primary-key order without a sort."""
-
-    def __init__(self, conn: sqlite3.Connection, ids: list[int]):
-        self.conn, self.ids = conn, ids
-
-    def __enter__(self) -> str:
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-        self.conn.execute("DELETE FROM temp.wanted")
-        self.conn.executemany("INSERT INTO temp.wanted VALUES (?)", zip(self.ids))
-        return "temp.wanted"
-
-    def __exit__(self, *exc) -> None:
-        self.conn.execute("DELETE FROM temp.wanted")
-
-
-def _direction(change: float) -> str:
-    """The change in words and an arrow, so it never rests on colour alone."""
-    if change is None or pd.isna(change):
-        return ""
-    if change > SAME:  # rounded by the reports' one rule (half up on the decimal shown), as every figure is
-        return f"\u25b2 up +{rounded(change, 2)}"
-    if change < -SAME:
-        return f"\u25bc down {rounded(change, 2)}"
-    return "\u2192 same"
-
-
-def _who(numbers: dict[int, int], by_id: dict[int, Response]) -> dict[int, str]:
-    """Who completed each service's return, by the service's number."""
-    return {numbers[rid]: str(h.respondent.get("completed_by") or "") for rid, h in by_id.items()}
-
-
-def _runs(ids) -> Iterator[tuple[int, int]]:
-    """(id, how many in a row) over ids that come grouped, as a response's rows do."""
-    for rid, group in groupby(ids):
-        yield rid, sum(1 for _ in group)
-
-
-def _norm(name: str) -> str:
-    return " ".join(str(name).casefold().split())
 
 
 __all__ = ["StoredCollection", "StoreFrames", "stored_collection", "CHANGE_COLUMNS", "STATEMENT_CHANGE_COLUMNS"]

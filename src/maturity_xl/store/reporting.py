@@ -33,10 +33,15 @@ def round_collection(store: Store, round: str | None = None, compare: str | None
 def write_reports(store: Store, output: Path, *, html: Path | None = None, csv_dir: Path | None = None,
                   round: str | None = None, compare: str | None = None, today: date | None = None) -> Written:
     """report.xlsx (and the HTML and CSVs) for one round; the CSVs add the changes since the round compared."""
+    return write_round(round_collection(store, round, compare, today=today), output, html=html, csv_dir=csv_dir)
+
+
+def write_round(collection: StoredCollection, output: Path, *, html: Path | None = None,
+                csv_dir: Path | None = None) -> Written:
+    """write_reports() for a round already read (bench/run.py times its frames apart from the writers)."""
     from .. import report
     from ..report.csv_changes import write_change_csvs
 
-    collection = round_collection(store, round, compare, today=today)
     written = [output]
     output.parent.mkdir(parents=True, exist_ok=True)
     report.write_workbook(collection, output)

@@ -18,10 +18,7 @@ from pathlib import Path
 
 from .. import manifest
 from ..collect import (
-    DUPLICATE,
-    IGNORED,
     Collection,
-    LogEntry,
 )
 from . import writing
 from .codec import decode, decode_action, encode, encode_plan
@@ -73,6 +70,8 @@ def check_file(path: Path) -> bool:
         raise NotAStore(f"{path} is not a programme store (not an SQLite database); nothing was changed")
     version = int.from_bytes(head[60:64], "big")
     application = int.from_bytes(head[68:72], "big")
+    if application == 0 and version == 0 and Path(f"{path}-wal").exists():
+        return True  # a store another process created and holds open: its header is still in the WAL (Store asks)
     if application != APPLICATION_ID:
         raise NotAStore(f"{path} is an SQLite database of another program, not a maturity-xl programme store; "
                         f"nothing was changed")
@@ -227,11 +226,11 @@ class Store(Locking):
                 round_ids.get(next(iter(used))) if len(used) == 1 else None)
             run = conn.execute("INSERT INTO runs (started, command, host) VALUES (?, ?, ?)",
                                (_now(), command, socket.gethostname())).lastrowid
-            file_ids, inserted, known = self._add_files(conn, collection.log, named, round_ids, fallback, run)
+            file_ids, inserted, known = writing.add_files(conn, collection.log, named, round_ids, fallback, run)
             touched: dict[tuple[int, str, str], int] = {}
             sha = {e.file: e.sha256 for e in collection.log}
             responses = 0
-            batch: list[tuple] = []
+            batch = writing.Batch(conn)
             for response in writing.all_responses(collection):
                 file_id = file_ids.get(response.file)
                 if file_id is None:
@@ -242,9 +241,8 @@ class Store(Locking):
                 touched[group] = writing.insert_response(conn, response, round_id, file_id, sha[response.file], key,
                                                   batch)
                 responses += 1
-            writing.flush(conn, batch)
-            for group, response_id in sorted(touched.items()):
-                writing.decide(conn, *group, newest=response_id)
+            batch.flush()
+            writing.decide_all(conn, touched)
             if collection.expected:
                 if fallback is None:
                     raise RoundError("say which round the manifest is for with --round NAME")
@@ -284,48 +282,6 @@ class Store(Locking):
             raise RoundError(f"{self.path}: nothing was added; {len(problems)} problem"
                              f"{'s' if len(problems) != 1 else ''} with rounds:\n" +
                              "\n".join(f"  - {p}" for p in shown))
-
-    def _add_files(self, conn: sqlite3.Connection, log: list[LogEntry], named: dict[str, str],
-                   round_ids: dict[str, int], fallback: int | None, run: int) -> tuple[dict[str, int], int, int]:
-        """Insert the log's new files; returns {file: id} of those that bring a response, how many were inserted
-        and how many were known already."""
-        file_ids: dict[str, int] = {}
-        added_rounds: dict[str, int | None] = {}
-        known = 0
-        for entry in log:
-            if entry.sha256:  # one look-up answers both: this very file, or the same bytes under another name
-                same = conn.execute("SELECT path, round_id, framework_id, framework_version, service_id, "
-                                    "service_name, status FROM files WHERE sha256 = ? ORDER BY id",
-                                    (entry.sha256,)).fetchall()
-            else:  # no content read (missing, ignored): known by its path alone
-                same = conn.execute("SELECT path FROM files WHERE sha256 = '' AND path = ?", (entry.file,)).fetchall()
-            if any(row[0] == entry.file for row in same):
-                known += 1
-                continue
-            values = writing.file_values(entry)
-            round_id = round_ids.get(named[entry.file]) if entry.file in named else fallback
-            earlier = next((row for row in same if row[6] != DUPLICATE), None) \
-                if entry.sha256 and entry.status not in (DUPLICATE, IGNORED) else None
-            if earlier is not None:  # the same bytes as a file an earlier collection stored
-                values.update(status=DUPLICATE, reason="the same bytes as another file", advice="",
-                              same_as=earlier[0], framework_id=earlier[2], framework_version=earlier[3],
-                              service_id=earlier[4], service_name=earlier[5], completed=None, warnings=0, errors=0,
-                              code="", rated=0, statements=0)
-                round_id = earlier[1]
-            elif entry.status == DUPLICATE:
-                round_id = added_rounds.get(entry.same_as, fallback)
-            file_id = conn.execute(
-                "INSERT INTO files (run_id, round_id, sha256, path, status, reason, advice, size, mtime, "
-                "framework_id, framework_version, service_id, service_name, completed, warnings, errors, same_as, "
-                "code, rated, statements) "
-                "VALUES (:run, :round, :sha256, :file, :status, :reason, :advice, :size, :mtime, :framework_id, "
-                ":framework_version, :service_id, :service_name, :completed, :warnings, :errors, :same_as, :code, "
-                ":rated, :statements)",
-                {**values, "run": run, "round": round_id}).lastrowid
-            added_rounds[entry.file] = round_id
-            if earlier is None and entry.file in named:
-                file_ids[entry.file] = file_id
-        return file_ids, len(added_rounds), known
 
     # Reading
 

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import date
 
-from ..collect import SUPERSEDED, Collection, LogEntry, SpilledResponses, service_key
+from ..collect import DUPLICATE, IGNORED, SUPERSEDED, Collection, LogEntry, SpilledResponses, service_key
 from ..response import Problem, Response
 from ..settle import CONFLICT, Candidate, settle, signed_ok, status
 from .codec import encode, encode_plan
@@ -51,44 +51,145 @@ def file_values(entry: LogEntry) -> dict:
 
 
 
+def add_files(conn: sqlite3.Connection, log: list[LogEntry], named: dict[str, str], round_ids: dict[str, int],
+              fallback: int | None, run: int) -> tuple[dict[str, int], int, int]:
+    """Insert the log's new files; returns {file: id} of those that bring a response, how many were inserted
+    and how many were known already. The files already stored are read once for the whole log, and the new ones
+    written in one executemany."""
+    by_sha, blank = _stored_files(conn, log)
+    next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM files").fetchone()[0]
+    file_ids: dict[str, int] = {}
+    added_rounds: dict[str, int | None] = {}
+    rows: list[dict] = []
+    known = 0
+    for entry in log:
+        same = by_sha.setdefault(entry.sha256, []) if entry.sha256 else []  # this very file, or the same bytes
+        if any(row[0] == entry.file for row in same) or (not entry.sha256 and entry.file in blank):
+            known += 1
+            continue
+        values = file_values(entry)
+        round_id = round_ids.get(named[entry.file]) if entry.file in named else fallback
+        earlier = next((row for row in same if row[6] != DUPLICATE), None) \
+            if entry.sha256 and entry.status not in (DUPLICATE, IGNORED) else None
+        if earlier is not None:  # the same bytes as a file an earlier collection stored
+            values.update(status=DUPLICATE, reason="the same bytes as another file", advice="",
+                          same_as=earlier[0], framework_id=earlier[2], framework_version=earlier[3],
+                          service_id=earlier[4], service_name=earlier[5], completed=None, warnings=0, errors=0,
+                          code="", rated=0, statements=0)
+            round_id = earlier[1]
+        elif entry.status == DUPLICATE:
+            round_id = added_rounds.get(entry.same_as, fallback)
+        rows.append({**values, "id": next_id, "run": run, "round": round_id})
+        same.append((entry.file, round_id, values["framework_id"], values["framework_version"], values["service_id"],
+                     values["service_name"], values["status"]))  # seen by the log's later entries, as if read
+        if not entry.sha256:
+            blank.add(entry.file)
+        added_rounds[entry.file] = round_id
+        if earlier is None and entry.file in named:
+            file_ids[entry.file] = next_id
+        next_id += 1
+    conn.executemany(FILES_INSERT, rows)
+    return file_ids, len(added_rounds), known
+
+
+FILES_INSERT = (
+    "INSERT INTO files (id, run_id, round_id, sha256, path, status, reason, advice, size, mtime, framework_id, "
+    "framework_version, service_id, service_name, completed, warnings, errors, same_as, code, rated, statements) "
+    "VALUES (:id, :run, :round, :sha256, :file, :status, :reason, :advice, :size, :mtime, :framework_id, "
+    ":framework_version, :service_id, :service_name, :completed, :warnings, :errors, :same_as, :code, :rated, "
+    ":statements)")
+
+
+def _stored_files(conn: sqlite3.Connection, log: list[LogEntry]) -> tuple[dict[str, list[tuple]], set[str]]:
+    """The stored files with the content of a log entry, by content hash in the order they were stored, and the
+    paths of the log's files stored without content (missing, ignored: known by their path alone)."""
+    by_sha: dict[str, list[tuple]] = {}
+    blank: set[str] = set()
+    shas = sorted({e.sha256 for e in log if e.sha256})
+    paths = sorted({e.file for e in log if not e.sha256})
+    for start in range(0, len(shas), 500):
+        part = shas[start:start + 500]
+        for sha, *row in conn.execute(
+                "SELECT sha256, path, round_id, framework_id, framework_version, service_id, service_name, status "
+                f"FROM files WHERE sha256 IN ({','.join('?' * len(part))}) ORDER BY id", part):
+            by_sha.setdefault(sha, []).append(tuple(row))
+    for start in range(0, len(paths), 500):
+        part = paths[start:start + 500]
+        blank.update(path for (path,) in conn.execute(
+            f"SELECT path FROM files WHERE sha256 = '' AND path IN ({','.join('?' * len(part))})", part))
+    return by_sha, blank
+
+
+class Batch:
+    """Rows waiting to be written many responses at a time (one executemany a table, not one execute a row). The
+    responses' ids are given here: the transaction holds the store, so the next id is known."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM responses").fetchone()[0]
+        self.responses: list[tuple] = []
+        self.ratings: list[tuple] = []
+        self.actions: list[tuple] = []
+        self.problems: list[tuple] = []
+
+    def flush(self) -> None:
+        for sql, rows in ((RESPONSES_INSERT, self.responses), ("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          self.ratings), ("INSERT INTO actions VALUES (?, ?)", self.actions),
+                          ("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.problems)):
+            self.conn.executemany(sql, rows)
+            rows.clear()
+
+
+RESPONSES_INSERT = (
+    "INSERT INTO responses (id, round_id, file_id, sha256, service_key, framework_id, framework_version, "
+    "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
+    "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+RATINGS_BATCH = 20_000  # rating rows gathered before the batch is written
+
+
 def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, sha256: str,
-                     key: str, batch: list[tuple]) -> int:
-    """Insert one response; its ratings join `batch`, written many responses at a time (call _flush at the end)."""
+                    key: str, batch: Batch) -> int:
+    """Add one response to `batch` (call batch.flush() at the end); returns the id it is given."""
     respondent = r.respondent
     completed = respondent.get("date_completed")
     overall = r.overall()
     warnings = sum(p.severity == "warning" for p in r.problems)
     errors = sum(p.severity == "error" for p in r.problems)
-    response_id = conn.execute(
-        "INSERT INTO responses (round_id, file_id, sha256, service_key, framework_id, framework_version, "
-        "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
-        "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (round_id, file_id, sha256, key, r.framework_id, r.framework_version, r.fingerprint, r.service_id,
-         r.service_name, r.generated_at, encode(respondent), str(respondent.get("organisation") or ""),
-         str(respondent.get("completed_by") or ""), str(respondent.get("role") or ""),
-         completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
-         json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
-         status(r, overall.rated, overall.total), warnings, errors, r.file)).lastrowid
-    batch += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence, x.target)
-              for i, x in enumerate(r.ratings)]
-    if len(batch) >= RATINGS_BATCH:
-        flush(conn, batch)
+    response_id = batch.next_id
+    batch.next_id += 1
+    batch.responses.append((
+        response_id, round_id, file_id, sha256, key, r.framework_id, r.framework_version, r.fingerprint,
+        r.service_id, r.service_name, r.generated_at, encode(respondent), str(respondent.get("organisation") or ""),
+        str(respondent.get("completed_by") or ""), str(respondent.get("role") or ""),
+        completed.isoformat() if isinstance(completed, date) else None, str(respondent.get("email") or ""),
+        json.dumps(list(r.area_ids)), overall.rated, overall.total, overall.mean,
+        status(r, overall.rated, overall.total), warnings, errors, r.file))
+    batch.ratings += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence, x.target)
+                      for i, x in enumerate(r.ratings)]
     if r.actions:
-        conn.execute("INSERT INTO actions VALUES (?, ?)", (response_id, encode_plan(r.actions)))
+        batch.actions.append((response_id, encode_plan(r.actions)))
     if r.problems:
-        conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
-                          for i, p in enumerate(r.problems)])
+        batch.problems += [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
+                           for i, p in enumerate(r.problems)]
+    if len(batch.ratings) >= RATINGS_BATCH:
+        batch.flush()
     return response_id
 
 
-RATINGS_BATCH = 20_000  # rating rows written per executemany
-
-
-def flush(conn: sqlite3.Connection, batch: list[tuple]) -> None:
-    conn.executemany("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
-    batch.clear()
+def decide_all(conn: sqlite3.Connection, touched: dict[tuple[int, str, str], int]) -> None:
+    """decide() for every (round, framework, service key) this run added a response to: a group whose only
+    response is the new one (the usual case) counts it, in one statement for all; the others are decided one by
+    one over everything the store holds for them."""
+    groups = sorted(touched.items())
+    conn.executemany("INSERT OR IGNORE INTO counted VALUES (?, ?, ?, ?)", [(*g, rid) for g, rid in groups])
+    rounds = sorted({g[0] for g in touched})
+    shared = set(conn.execute(
+        f"SELECT round_id, framework_id, service_key FROM responses WHERE round_id IN ({','.join('?' * len(rounds))})"
+        " GROUP BY round_id, framework_id, service_key HAVING COUNT(*) > 1", rounds)) if rounds else set()
+    for group, response_id in groups:
+        if group in shared:
+            decide(conn, *group, newest=response_id)
 
 
 def decide(conn: sqlite3.Connection, round_id: int, framework_id: str, key: str, newest: int) -> None:
