@@ -1,9 +1,10 @@
 """Last round's answers, read from the programme store, for next round's workbooks (`generate --previous`).
 
-Read only, through the store's own frames (store.collection(round).frames()): for each service with a response
-that counts in that round, its ratings (number and level name) and rationale by statement id, and its open
-actions (status not done, by the rule the reports use). Statements are matched by id across framework versions:
-an id this version does not have was removed; an id it has that last time's workbook did not was added.
+Read only, straight from the store's tables (store/answers.py: three queries for one framework, not the round's
+frames): for each service with a response that counts in that round, its ratings (number and level name) and
+rationale by statement id, and its open actions (status not done, by the rule the reports use). Statements are
+matched by id across framework versions: an id this version does not have was removed; an id it has that last
+time's workbook did not was added.
 
 `cells()` turns one service's last time into the values of the workbook's "last time" cells, placed by the
 layout (layout.last_time_specs); the mail-merge patches them into a template (batch.Template).
@@ -11,12 +12,11 @@ layout (layout.last_time_specs); the mail-merge patches them into a template (ba
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import pandas as pd
 
 from .cellpatch import ROW_HEIGHT
 from .errors import MaturityXLError
@@ -72,65 +72,108 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
     """The responses that count in `round_name` (default: the store's latest round) for `framework`'s id.
 
     `registry` knows the frameworks of last round's returns (default: the bundled ones, archived versions too),
-    so their actions are read by their columns' roles.
+    so their level names are known and their actions are read by their columns' roles.
 
     Raises:
         PreviousError: there is no store at `path`. The store's own errors (not a store, too new, no such round)
             are raised as they are.
     """
+    from .parse import default_registry
     from .store import Store
+    from .store.answers import counted_heads, counted_plans, counted_ratings
 
     path = Path(path)
     if not path.is_file():
         raise PreviousError(f"{path}: there is no programme store here to take last time's answers from")
     with Store(path, create=False) as store:
         found = store.round(round_name)
-        frames = store.collection(found.name, registry=registry).frames()
-        ratings, actions = frames.ratings, frames.actions
-    ratings = ratings[ratings["framework_id"] == framework.id]
-    actions = actions[actions["framework_id"] == framework.id]
-    return Previous(found.name, _services(ratings, actions), _removed(ratings, framework))
+        heads = counted_heads(store.conn, found.id, framework.id)
+        ratings = counted_ratings(store.conn, found.id, framework.id)
+        plans = counted_plans(store.conn, found.id, framework.id)
+        registry = registry or default_registry()
+        looks: dict[str, _Lookups] = {}
+        by_id = {rid: (sid, version, looks.get(version) or looks.setdefault(
+            version, _Lookups.of(registry.get(framework.id, version)))) for rid, sid, version in heads}
+        open_actions = _open_actions(plans, by_id)
+    current = {s.id for s in framework.statements}
+    services, removed = _services(ratings, by_id, open_actions, current)
+    return Previous(found.name, services, removed)
 
 
-def _services(ratings: pd.DataFrame, actions: pd.DataFrame) -> dict[str, LastTime]:
-    # Whole columns as lists (iterating the frames' nullable columns row by row was most of the time).
-    open_actions: dict[str, dict[str, dict[str, object]]] = {}
-    names = [role.name for role in ACTION_ROLES]
-    columns = [actions[c].tolist() for c in ("service_id", "statement_id", *(r.field for r in ACTION_ROLES))]
-    for sid, statement, *row in zip(*columns):
-        values = {name: value for name, value in zip(names, row) if _present(value)}
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    """What last time's rows need of the framework version they were answered on (nothing if it is unknown)."""
+
+    labels: dict[int, str]  # level name by value
+    texts: dict[str, str]  # statement text (or title) by id
+    roles: tuple[tuple[str, str | None], ...]  # (role name, the column playing it), in ACTION_ROLES' order
+
+    @classmethod
+    def of(cls, fw: Framework | None) -> _Lookups:
+        if fw is None:
+            return cls({}, {}, tuple((role.name, None) for role in ACTION_ROLES))
+        labels = {lv.value: fw.scale.label_of(lv.value) for lv in fw.scale.levels}
+        columns = fw.role_columns()
+        return cls({k: v for k, v in labels.items() if isinstance(v, str)},
+                   {s.id: (s.title or s.text) for s in fw.statements},
+                   tuple((role.name, columns.get(role.name)) for role in ACTION_ROLES))
+
+
+_DATED = frozenset(role.name for role in ACTION_ROLES if role.kinds == ("date",))
+
+
+def _open_actions(plans: Iterable[tuple[int, str, dict[str, object]]],
+                  by_id: dict[int, tuple[str, str, _Lookups]]) -> dict[str, dict[str, dict[str, object]]]:
+    """Service id -> statement id -> {role: value} of the actions not done, by the reports' rule (frames.Frames:
+    a date role holds dates only; a status is text; done is one of DONE_WORDS); a later row for a statement wins."""
+    out: dict[str, dict[str, dict[str, object]]] = {}
+    for rid, statement, row in plans:
+        sid, _version, look = by_id[rid]
+        values = {}
+        for name, column in look.roles:
+            value = row.get(column) if column is not None else None
+            if name in _DATED and not isinstance(value, date):
+                continue
+            if name == "status":
+                value = str(value) if value else None
+            if _present(value):
+                values[name] = value
         status = values.get("status")
         if values and not (isinstance(status, str) and status.casefold().strip() in DONE_WORDS):
-            open_actions.setdefault(sid, {})[statement] = values
-    out: dict[str, LastTime] = {}
-    numbers = ratings["rating"].to_numpy(dtype="float64", na_value=float("nan")).tolist()
-    columns = [ratings[c].tolist() for c in ("service_id", "framework_version", "statement_id", "level",
-                                              "rationale")]
-    last = None
-    for sid, version, statement, level, rationale, number in zip(*columns, numbers):
-        if last is None or last.service_id != sid:
-            last = out.get(sid) or out.setdefault(sid, LastTime(sid, version, {}, open_actions.get(sid, {})))
-        last.answers[statement] = LastAnswer(None if number != number else int(number),
-                                             level if isinstance(level, str) else "",
-                                             rationale if isinstance(rationale, str) else "")
+            out.setdefault(sid, {})[statement] = values
     return out
 
 
+def _services(ratings: list[tuple[int, str, int | None, str]], by_id: dict[int, tuple[str, str, _Lookups]],
+              open_actions: dict[str, dict[str, dict[str, object]]],
+              current: set[str]) -> tuple[dict[str, LastTime], tuple[tuple[str, str], ...]]:
+    """Each service's last time, and the statements answered then that `current` (this version's ids) lacks."""
+    out: dict[str, LastTime] = {}
+    removed: dict[str, str] = {}
+    answers: dict[str, LastAnswer] = {}
+    labels: dict[int, str] = {}
+    texts: dict[str, str] = {}
+    last_rid = None
+    for rid, statement, rating, rationale in ratings:
+        if rid != last_rid:
+            sid, version, look = by_id[rid]
+            last = out.get(sid) or out.setdefault(sid, LastTime(sid, version, {}, open_actions.get(sid, {})))
+            answers, labels, texts, last_rid = last.answers, look.labels, look.texts, rid
+        if rating is not None:
+            rating = int(rating)
+        answers[statement] = LastAnswer(rating, labels.get(rating, "") if rating is not None else "",
+                                        rationale if isinstance(rationale, str) else "")
+        if statement not in current and statement not in removed:
+            removed[statement] = texts.get(statement, "")
+    return out, tuple(removed.items())
+
+
 def _present(value: object) -> bool:
-    if value is None or value is pd.NaT or value is pd.NA:
+    if value is None:
         return False
     if isinstance(value, str):
         return bool(value.strip())
     return not (isinstance(value, float) and value != value)
-
-
-def _removed(ratings: pd.DataFrame, framework: Framework) -> tuple[tuple[str, str], ...]:
-    current = {s.id for s in framework.statements}
-    gone = ratings.loc[~ratings["statement_id"].isin(current), ["statement_id", "statement"]]
-    seen: dict[str, str] = {}
-    for statement_id, text in gone.itertuples(index=False, name=None):
-        seen.setdefault(statement_id, text if isinstance(text, str) else "")
-    return tuple(seen.items())
 
 
 def _longer(*texts: tuple[str, float], lines: int) -> bool:

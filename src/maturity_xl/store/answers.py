@@ -1,0 +1,54 @@
+"""The answers that count in one round for one framework, read straight from the store's tables.
+
+What next round's workbooks need of last round (previous.read_previous) is a small part of a round's frames: for
+each counted response of one framework, its ratings with their rationale and its action plan. Three queries give
+exactly that, in the frames' order (response id, then the order the workbook held them), without reading the file
+log, the problems, the evidence or the other frameworks' responses. Which response counts is the `counted` table's
+(as store/frames.py reads a round's heads).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+
+from .codec import decode_action
+
+# The counted responses of one round and framework; `{join}` adds a table of their rows.
+_COUNTED = ("FROM counted c JOIN responses r ON r.id = c.response_id {join}"
+            "WHERE c.round_id = ? AND c.framework_id = ? AND r.framework_id = ? ")
+
+
+def _rows(conn: sqlite3.Connection, select: str, join: str, order: str, round_id: int,
+          framework_id: str) -> list[tuple]:
+    sql = f"SELECT {select} {_COUNTED.format(join=join)}ORDER BY {order}"
+    return conn.execute(sql, (round_id, framework_id, framework_id)).fetchall()
+
+
+def counted_heads(conn: sqlite3.Connection, round_id: int, framework_id: str) -> list[tuple[int, str, str]]:
+    """(response id, service id, framework version) of each response that counts, by response id."""
+    return _rows(conn, "r.id, r.service_id, r.framework_version", "", "r.id", round_id, framework_id)
+
+
+def counted_ratings(conn: sqlite3.Connection, round_id: int,
+                    framework_id: str) -> list[tuple[int, str, int | None, str]]:
+    """(response id, statement id, rating or None, rationale) of every statement of every counted response's
+    workbook, rated or not, by response id and then the workbook's order."""
+    return _rows(conn, "t.response_id, t.statement_id, t.rating, t.rationale",
+                 "JOIN ratings t ON t.response_id = r.id ", "t.response_id, t.seq", round_id, framework_id)
+
+
+def counted_plans(conn: sqlite3.Connection, round_id: int,
+                  framework_id: str) -> Iterator[tuple[int, str, dict[str, object]]]:
+    """(response id, statement id, {column id: value}) of every action row of the counted responses, by response
+    id and then the plan's order; dates as dates (store/codec.py)."""
+    rows = _rows(conn, "a.response_id, a.plan", "JOIN actions a ON a.response_id = r.id ", "a.response_id",
+                 round_id, framework_id)
+    if not rows:
+        return
+    plans = json.loads("[" + ",".join(plan for _rid, plan in rows) + "]")  # one parse, not one a plan
+    for (rid, _text), plan in zip(rows, plans):
+        for item in plan:
+            statement_id, _area_id, values = decode_action(item)
+            yield rid, statement_id, values
