@@ -105,11 +105,38 @@ class Part:
         return b"".join(plain), b"".join(packed)
 
 
+class Tokens:
+    """A part whose only change from service to service is placeholders replaced by text (the mail-merge's shared
+    strings and custom properties): the text between the placeholders deflated once, as Part does for cells."""
+
+    def __init__(self, xml: bytes, tokens: Iterable[bytes]):
+        pieces = re.split(b"(" + b"|".join(re.escape(t) for t in tokens) + b")", xml)
+        self.between = tuple(pieces[0::2])
+        self.slots = tuple(pieces[1::2])  # the placeholder at each gap, in order
+        self.between_z = tuple(_deflated(chunk) for chunk in self.between)
+
+    def fill(self, values: dict[bytes, bytes]) -> tuple[bytes, bytes]:
+        """The part with each placeholder replaced by its value in `values` (XML text already), and the same
+        deflated (raw deflate, as a zip member holds it)."""
+        plain, packed = [self.between[0]], [self.between_z[0]]
+        for token, chunk, chunk_z in zip(self.slots, self.between[1:], self.between_z[1:]):
+            value = values[token]
+            plain += (value, chunk)
+            packed += (_stored(value), chunk_z)
+        packed.append(_FINAL)
+        return b"".join(plain), b"".join(packed)
+
+
 _FINAL = b"\x03\x00"  # an empty final block (fixed Huffman, end of block): ends a stream after a flush
+
+
+_BLOCK = struct.Struct("<BHH").pack
 
 
 def _stored(chunk: bytes) -> bytes:
     """`chunk` as deflate stored blocks (not final), each a byte 0, its length and the length's complement."""
+    if len(chunk) <= 0xFFFF:  # nearly always: one block
+        return _BLOCK(0, len(chunk), len(chunk) ^ 0xFFFF) + chunk
     out = []
     for at in range(0, len(chunk), 0xFFFF):
         piece = chunk[at:at + 0xFFFF]
