@@ -12,7 +12,7 @@ layout (layout.last_time_specs); the mail-merge patches them into a template (ba
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -80,7 +80,7 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
     """
     from .parse import default_registry
     from .store import Store
-    from .store.answers import counted_heads, counted_plans, counted_ratings
+    from .store.answers import counted_heads, counted_plans, counted_ratings, decoded
 
     path = Path(path)
     if not path.is_file():
@@ -94,7 +94,7 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
         looks: dict[str, _Lookups] = {}
         by_id = {rid: (sid, version, looks.get(version) or looks.setdefault(
             version, _Lookups.of(registry.get(framework.id, version)))) for rid, sid, version in heads}
-        open_actions = _open_actions(plans, by_id)
+    open_actions = _open_actions(plans, by_id, decoded)
     current = {s.id for s in framework.statements}
     services, removed = _services(ratings, by_id, open_actions, current)
     return Previous(found.name, services, removed)
@@ -106,41 +106,52 @@ class _Lookups:
 
     labels: dict[int, str]  # level name by value
     texts: dict[str, str]  # statement text (or title) by id
-    roles: tuple[tuple[str, str | None], ...]  # (role name, the column playing it), in ACTION_ROLES' order
+    roles: tuple[tuple[str, str, bool], ...]  # (role name, the column playing it, whether it holds dates), in
+    # ACTION_ROLES' order, for the roles the framework has
 
     @classmethod
     def of(cls, fw: Framework | None) -> _Lookups:
         if fw is None:
-            return cls({}, {}, tuple((role.name, None) for role in ACTION_ROLES))
+            return cls({}, {}, ())
         labels = {lv.value: fw.scale.label_of(lv.value) for lv in fw.scale.levels}
         columns = fw.role_columns()
         return cls({k: v for k, v in labels.items() if isinstance(v, str)},
                    {s.id: (s.title or s.text) for s in fw.statements},
-                   tuple((role.name, columns.get(role.name)) for role in ACTION_ROLES))
+                   tuple((role.name, columns[role.name], role.kinds == ("date",)) for role in ACTION_ROLES
+                         if role.name in columns))
 
 
-_DATED = frozenset(role.name for role in ACTION_ROLES if role.kinds == ("date",))
-
-
-def _open_actions(plans: Iterable[tuple[int, str, dict[str, object]]],
-                  by_id: dict[int, tuple[str, str, _Lookups]]) -> dict[str, dict[str, dict[str, object]]]:
+def _open_actions(plans: list[tuple[int, list]], by_id: dict[int, tuple[str, str, _Lookups]],
+                  decoded: Callable[[object], object]) -> dict[str, dict[str, dict[str, object]]]:
     """Service id -> statement id -> {role: value} of the actions not done, by the reports' rule (frames.Frames:
-    a date role holds dates only; a status is text; done is one of DONE_WORDS); a later row for a statement wins."""
+    a date role holds dates only; a status is text; blanks are no value; done is one of DONE_WORDS); a later row
+    for a statement wins. One loop with the rule inline: a round holds tens of thousands of actions."""
     out: dict[str, dict[str, dict[str, object]]] = {}
-    for rid, statement, row in plans:
+    for rid, plan in plans:
         sid, _version, look = by_id[rid]
-        values = {}
-        for name, column in look.roles:
-            value = row.get(column) if column is not None else None
-            if name in _DATED and not isinstance(value, date):
-                continue
-            if name == "status":
-                value = str(value) if value else None
-            if _present(value):
+        for statement, _area, row in plan:
+            values = {}
+            for name, column, dated in look.roles:
+                value = row.get(column)
+                if type(value) is str:
+                    if not value.strip():
+                        continue
+                    if value[0] <= "\x01":  # a date, as stored
+                        value = decoded(value)
+                    elif dated:
+                        continue
+                elif value is None or dated:
+                    continue  # JSON holds no dates: a date role's number is no date
+                elif type(value) is float and value != value and name != "status":
+                    continue
+                if name == "status":
+                    if not value:
+                        continue
+                    value = str(value)
                 values[name] = value
-        status = values.get("status")
-        if values and not (isinstance(status, str) and status.casefold().strip() in DONE_WORDS):
-            out.setdefault(sid, {})[statement] = values
+            status = values.get("status")
+            if values and not (status is not None and status.casefold().strip() in DONE_WORDS):
+                out.setdefault(sid, {})[statement] = values
     return out
 
 
@@ -149,31 +160,20 @@ def _services(ratings: list[tuple[int, str, int | None, str]], by_id: dict[int, 
               current: set[str]) -> tuple[dict[str, LastTime], tuple[tuple[str, str], ...]]:
     """Each service's last time, and the statements answered then that `current` (this version's ids) lacks."""
     out: dict[str, LastTime] = {}
-    removed: dict[str, str] = {}
     answers: dict[str, LastAnswer] = {}
-    labels: dict[int, str] = {}
-    texts: dict[str, str] = {}
+    labels: dict[int | None, str] = {}
     last_rid = None
-    for rid, statement, rating, rationale in ratings:
+    for rid, statement, rating, rationale in ratings:  # rationale: TEXT NOT NULL
         if rid != last_rid:
             sid, version, look = by_id[rid]
             last = out.get(sid) or out.setdefault(sid, LastTime(sid, version, {}, open_actions.get(sid, {})))
-            answers, labels, texts, last_rid = last.answers, look.labels, look.texts, rid
-        if rating is not None:
-            rating = int(rating)
-        answers[statement] = LastAnswer(rating, labels.get(rating, "") if rating is not None else "",
-                                        rationale if isinstance(rationale, str) else "")
+            answers, labels, last_rid = last.answers, look.labels, rid
+        answers[statement] = LastAnswer(rating, labels.get(rating, ""), rationale)
+    removed: dict[str, str] = {}
+    for rid, statement, _rating, _rationale in ratings:
         if statement not in current and statement not in removed:
-            removed[statement] = texts.get(statement, "")
+            removed[statement] = by_id[rid][2].texts.get(statement, "")
     return out, tuple(removed.items())
-
-
-def _present(value: object) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    return not (isinstance(value, float) and value != value)
 
 
 def _longer(*texts: tuple[str, float], lines: int) -> bool:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-
-from .codec import decode_action
+from datetime import date, datetime
 
 # The counted responses of one round and framework; `{join}` adds a table of their rows.
 _COUNTED = ("FROM counted c JOIN responses r ON r.id = c.response_id {join}"
@@ -39,16 +37,18 @@ def counted_ratings(conn: sqlite3.Connection, round_id: int,
                  "JOIN ratings t ON t.response_id = r.id ", "t.response_id, t.seq", round_id, framework_id)
 
 
-def counted_plans(conn: sqlite3.Connection, round_id: int,
-                  framework_id: str) -> Iterator[tuple[int, str, dict[str, object]]]:
-    """(response id, statement id, {column id: value}) of every action row of the counted responses, by response
-    id and then the plan's order; dates as dates (store/codec.py)."""
+def counted_plans(conn: sqlite3.Connection, round_id: int, framework_id: str) -> list[tuple[int, list]]:
+    """(response id, its plan's rows) of the counted responses with a plan, by response id: each row
+    [statement id, area id, {column id: value}] as stored, a date still text (undo it with `decoded`)."""
     rows = _rows(conn, "a.response_id, a.plan", "JOIN actions a ON a.response_id = r.id ", "a.response_id",
                  round_id, framework_id)
-    if not rows:
-        return
     plans = json.loads("[" + ",".join(plan for _rid, plan in rows) + "]")  # one parse, not one a plan
-    for (rid, _text), plan in zip(rows, plans):
-        for item in plan:
-            statement_id, _area_id, values = decode_action(item)
-            yield rid, statement_id, values
+    return [(rid, plan) for (rid, _text), plan in zip(rows, plans)]
+
+
+def decoded(value: object) -> object:
+    """A value of a stored plan as it was read from the workbook: a date for the text a date was stored as
+    (store/codec.py: NUL + ISO date; U+0001 for a date and time)."""
+    if type(value) is str and value and value[0] <= "\x01":
+        return (datetime if value[0] == "\x01" else date).fromisoformat(value[1:])
+    return value
