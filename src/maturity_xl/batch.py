@@ -24,7 +24,7 @@ from .errors import MaturityXLError
 from .generate import Service, generate_bytes
 from .layout import ACTIONS, ASSESSMENT, EMPTY, SUMMARY, UNSIGNED, Layout
 from .model import Framework
-from .previous import Previous, cells
+from .previous import Placing, Previous
 from .safeio import FileRefused, read_regular
 from .sign import signature
 
@@ -336,11 +336,12 @@ def _personalised(framework: Framework, services: list[Service], *, password: st
     again = Template(framework, password=password, generated_at=generated_at, round=round,
                      last_round=previous.round, removed=previous.removed) \
         if previous is not None and any(lasts) else None
+    placing = Placing(again.layout, previous.round) if again is not None and previous is not None else None
     for service, last in zip(services, lasts):
         stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
         if last is not None:
-            assert again is not None and previous is not None
-            yield again.personalise(service, stamp, cells(again.layout, last, previous.round))
+            assert again is not None and placing is not None
+            yield again.personalise(service, stamp, placing.cells(last))
         else:
             assert template is not None
             yield template.personalise(service, stamp)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -176,12 +176,6 @@ def _services(ratings: list[tuple[int, str, int | None, str]], by_id: dict[int, 
     return out, tuple(removed.items())
 
 
-def _longer(*texts: tuple[str, float], lines: int) -> bool:
-    """Whether any text may need more than `lines` lines in its column (row_height's measure), which every
-    statement's row has room for already."""
-    return any("\n" in text or len(text) > int(width * 1.2) * lines for text, width in texts)
-
-
 def rating_text(answer: LastAnswer | None, framework: Framework) -> str:
     """What the "last time" column says of a statement: "3 - Growing", "Not rated", or "New in this version"."""
     if answer is None:
@@ -193,48 +187,95 @@ def rating_text(answer: LastAnswer | None, framework: Framework) -> str:
 
 
 def cells(layout: Layout, last: LastTime, round_name: str) -> dict[str, dict[tuple[int, int], object]]:
-    """The values of one service's "last time" cells, {sheet: {(row, col): value}}: every statement's rating and
-    rationale last time, each area's mean over the statements it has now, and the open actions carried into the
-    action plan (text, lead and dates; a choice only where it is still one of the column's options)."""
-    fw = layout.framework
-    assessment: dict[tuple[int, int], object] = {}
-    plan: dict[tuple[int, int], object] = {}
-    summary: dict[tuple[int, int], object] = {}
-    rating_col, why_col = layout.last_time_col("last_rating"), layout.last_time_col("last_rationale")
-    carried_col = layout.last_time_col("carried")
-    by_role = {c.role: c for c in fw.action_columns if c.role}
-    a_widths, p_widths = [c.width for c in layout.assessment_columns], [c.width for c in layout.plan_columns]
-    for c in layout.statement_cells:
-        answer = last.answers.get(c.statement_id)
-        shown = assessment[(c.row, rating_col)] = rating_text(answer, fw)
-        if answer is not None and answer.rationale:
-            assessment[(c.row, why_col)] = answer.rationale
-            # Tall enough for last time's words: LibreOffice does not fit a row to its text when it opens a file.
-            if _longer((answer.rationale, a_widths[why_col]), lines=STATEMENT_BOX_LINES):
-                assessment[(c.row, ROW_HEIGHT)] = row_height((shown, a_widths[rating_col]),
-                                                             (answer.rationale, a_widths[why_col]))
-        action = last.actions.get(c.statement_id)
-        if not action:
-            continue
-        row = {carried_col: CARRIED.format(round=round_name)}
+    """The values of one service's "last time" cells, {sheet: {(row, col): value}} (see Placing.cells)."""
+    return Placing(layout, round_name).cells(last)
+
+
+class Placing:
+    """Where one layout's "last time" cells are, worked out once for a mail-merge; `cells` then places each
+    service's last time (a workbook's few hundred cells are most of what is left of its time)."""
+
+    def __init__(self, layout: Layout, round_name: str):
+        fw = self.framework = layout.framework
+        self.rating_col, self.why_col = layout.last_time_col("last_rating"), layout.last_time_col("last_rationale")
+        self.carried_col, self.mean_col = layout.last_time_col("carried"), layout.last_time_col("last_mean")
+        a_widths, p_widths = [c.width for c in layout.assessment_columns], [c.width for c in layout.plan_columns]
+        self.rating_width, self.why_width = a_widths[self.rating_col], a_widths[self.why_col]
+        self.why_limit = _limit(self.why_width, STATEMENT_BOX_LINES)
+        # role -> (its column, options a choice must be one of (None: any value), whether it holds dates)
+        self.roles = {c.role: (layout.action_col(c.id), frozenset(c.options) if c.kind == "choice" else None,
+                               c.kind == "date") for c in fw.action_columns if c.role}
+        self.widths = {col: (p_widths[col], _limit(p_widths[col], ACTION_BOX_LINES))
+                       for col in (self.carried_col, *(col for col, _o, _d in self.roles.values()))}
+        self.carried = CARRIED.format(round=round_name)
+        self.statements = [(c.statement_id, c.row, c.action_row) for c in layout.statement_cells]
+        self.areas = [(span.summary_row, [s.id for s in area.statements])
+                      for span, area in zip(layout.area_spans, fw.areas, strict=True)]
+        self.overall_row = layout.overall_summary_row
+        self._shown: dict[tuple[int, str], str] = {}
+
+    def cells(self, last: LastTime) -> dict[str, dict[tuple[int, int], object]]:
+        """The values of one service's "last time" cells: every statement's rating and rationale last time,
+        each area's mean over the statements it has now, and the open actions carried into the action plan
+        (text, lead and dates; a choice only where it is still one of the column's options)."""
+        assessment: dict[tuple[int, int], object] = {}
+        plan: dict[tuple[int, int], object] = {}
+        rating_col, why_col, why_limit = self.rating_col, self.why_col, self.why_limit
+        answers, actions = last.answers, last.actions
+        for statement_id, row, action_row in self.statements:
+            answer = answers.get(statement_id)
+            shown = assessment[(row, rating_col)] = self._text(answer)
+            if answer is not None and (why := answer.rationale):
+                assessment[(row, why_col)] = why
+                # Tall enough for last time's words: LibreOffice does not fit a row to its text when it opens it.
+                if len(why) > why_limit or "\n" in why:
+                    assessment[(row, ROW_HEIGHT)] = row_height((shown, self.rating_width), (why, self.why_width))
+            action = actions.get(statement_id)
+            if action:
+                self._carry(plan, action_row, action)
+        summary: dict[tuple[int, int], object] = {}
+        everything: list[int] = []
+        for summary_row, ids in self.areas:
+            values = [a.rating for s in ids if (a := answers.get(s)) is not None and a.rating is not None]
+            everything += values
+            if values:
+                summary[(summary_row, self.mean_col)] = sum(values) / len(values)
+        if everything:
+            summary[(self.overall_row, self.mean_col)] = sum(everything) / len(everything)
+        return {ASSESSMENT: assessment, ACTIONS: plan, SUMMARY: summary}
+
+    def _text(self, answer: LastAnswer | None) -> str:
+        if answer is None:
+            return NEW
+        key = (answer.rating, answer.level)
+        found = self._shown.get(key)
+        if found is None:
+            found = self._shown[key] = rating_text(answer, self.framework)
+        return found
+
+    def _carry(self, plan: dict[tuple[int, int], object], action_row: int, action: dict[str, object]) -> None:
+        """An open action into its statement's row of the action plan, marked as carried forward."""
+        row = {self.carried_col: self.carried}
+        roles = self.roles
         for role, value in action.items():
-            column = by_role.get(role)
-            if column is None or (column.kind == "choice" and value not in column.options):
+            found = roles.get(role)
+            if found is None:
                 continue
-            if column.kind == "date" and not isinstance(value, (date, datetime)):
+            col, options, dated = found
+            if (options is not None and value not in options) or (dated and not isinstance(value, date)):
                 continue
-            row[layout.action_col(column.id)] = value
-        plan.update({(c.action_row, col): value for col, value in row.items()})
-        texts = [(v, p_widths[col]) for col, v in row.items() if isinstance(v, str)]
-        if _longer(*texts, lines=ACTION_BOX_LINES):
-            plan[(c.action_row, ROW_HEIGHT)] = row_height(*texts)
-    mean_col = layout.last_time_col("last_mean")
-    everything: list[int] = []
-    for span, area in zip(layout.area_spans, fw.areas, strict=True):
-        values = [a.rating for s in area.statements if (a := last.answers.get(s.id)) and a.rating is not None]
-        everything += values
-        if values:
-            summary[(span.summary_row, mean_col)] = sum(values) / len(values)
-    if everything:
-        summary[(layout.overall_summary_row, mean_col)] = sum(everything) / len(everything)
-    return {ASSESSMENT: assessment, ACTIONS: plan, SUMMARY: summary}
+            row[col] = value
+        long = False
+        for col, value in row.items():
+            plan[(action_row, col)] = value
+            if type(value) is str and (len(value) > self.widths[col][1] or "\n" in value):
+                long = True
+        if long:
+            plan[(action_row, ROW_HEIGHT)] = row_height(*((v, self.widths[col][0]) for col, v in row.items()
+                                                          if isinstance(v, str)))
+
+
+def _limit(width: float, lines: int) -> int:
+    """The characters a column holds in `lines` lines (row_height's measure), which every statement's row has
+    room for already."""
+    return int(width * 1.2) * lines
