@@ -80,7 +80,7 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
     """
     from .parse import default_registry
     from .store import Store
-    from .store.answers import counted_heads, counted_plans, counted_ratings, decoded
+    from .store.answers import counted_heads, decoded, plans_of, ratings_of
 
     path = Path(path)
     if not path.is_file():
@@ -88,8 +88,8 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
     with Store(path, create=False) as store:
         found = store.round(round_name)
         heads = counted_heads(store.conn, found.id, framework.id)
-        ratings = counted_ratings(store.conn, found.id, framework.id)
-        plans = counted_plans(store.conn, found.id, framework.id)
+        ids = [head[0] for head in heads]
+        ratings, plans = ratings_of(store.conn, ids), plans_of(store.conn, ids)
         registry = registry or default_registry()
         looks: dict[str, _Lookups] = {}
         by_id = {rid: (sid, version, looks.get(version) or looks.setdefault(
