@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from maturity_xl.batch import _xml_text
-from maturity_xl.cellpatch import ROW_HEIGHT, Part
+from maturity_xl.cellpatch import ROW_HEIGHT, Part, Tokens
 
 
 def sheet(rows: int, filler: int = 40) -> bytes:
@@ -54,3 +54,15 @@ def test_a_row_grows_for_its_new_text_and_never_shrinks():
     assert b'<row r="2" spans="1:8" ht="81.75">' in text and b'<row r="3" spans="1:8" ht="30">' in text
     with pytest.raises(ValueError, match="row 9's height"):
         Part(sheet(5), [(8, ROW_HEIGHT)])
+
+
+def test_placeholders_replaced_inflate_to_the_replaced_text():
+    """Tokens: the text between placeholders deflated once, each service's values spliced in, equals replacing
+    the placeholders in the text (at the start, the end, twice, and with a value longer than a stored block)."""
+    xml = b"TOKEN-A<si><t>TOKEN-B</t></si>" + b"<x/>" * 500 + b"TOKEN-A and TOKEN-B" + b"<y/>" * 50 + b"TOKEN-A"
+    part = Tokens(xml, [b"TOKEN-A", b"TOKEN-B"])
+    long = "".join(random.Random(2).choice("xyz ") for _ in range(70_000)).encode()
+    for values in ({b"TOKEN-A": b"S7", b"TOKEN-B": b"Seven &amp; Co"}, {b"TOKEN-A": b"", b"TOKEN-B": long}):
+        text, raw = part.fill(values)
+        assert text == xml.replace(b"TOKEN-A", values[b"TOKEN-A"]).replace(b"TOKEN-B", values[b"TOKEN-B"])
+        assert zlib.decompress(raw, -15) == text

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .cellpatch import ROW_HEIGHT, Part
+from .cellpatch import ROW_HEIGHT, Part, Tokens
 from .errors import MaturityXLError
 from .generate import Service, generate_bytes
 from .layout import ACTIONS, ASSESSMENT, EMPTY, SUMMARY, UNSIGNED, Layout
 from .model import Framework
-from .previous import Previous, cells
+from .previous import Placing, Previous
 from .safeio import FileRefused, read_regular
 from .sign import signature
 
@@ -160,14 +160,15 @@ class Template:
         data = generate_bytes(framework, service=service, password=password, generated_at=generated_at,
                               signature=TOKENS["signature"], round=round, layout=self.layout, removed=removed)
         self.members: list[_Member] = []
-        self.patched: set[bytes] = set()
+        self.patched: dict[bytes, Tokens] = {}
         self.parts = _last_time_parts(self.layout, data) if last_round is not None else {}
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 content = zf.read(info)
                 if any(t.encode() in content for t in TOKENS.values()):
-                    self.patched.add(info.filename.encode())
-                    raw = content  # kept inflated: it will be rewritten per service
+                    # rewritten per service: the text between the placeholders deflated once
+                    self.patched[info.filename.encode()] = Tokens(content, (t.encode() for t in TOKENS.values()))
+                    raw = content
                 else:
                     raw = _raw_member(data, info)
                 y, mo, d, h, mi, sec = info.date_time
@@ -185,8 +186,9 @@ class Template:
         by_part = {self.parts[sheet][0]: found for sheet, found in (last_time or {}).items() if found}
         parts = {name: part for name, part in self.parts.values()}
         # Empty values are written as "-" (see layout.EMPTY), so a template token never stands for a blank cell.
-        values = {TOKENS["id"]: service.id, TOKENS["name"]: service.name, TOKENS["contact"]: service.contact or EMPTY,
-                  TOKENS["signature"]: signature or UNSIGNED}
+        values = {TOKENS[k].encode(): _xml_text(v) for k, v in (
+            ("id", service.id), ("name", service.name), ("contact", service.contact or EMPTY),
+            ("signature", signature or UNSIGNED))}
         out = io.BytesIO()
         central = []
         for m in self.members:
@@ -195,12 +197,8 @@ class Template:
                 text, raw = parts[m.name].fill(by_part[m.name], _xml_text)
                 crc, size = zlib.crc32(text), len(text)
             elif m.name in self.patched:
-                text = m.raw
-                for token, value in values.items():
-                    text = text.replace(token.encode(), _xml_text(value))
+                text, raw = self.patched[m.name].fill(values)
                 crc, size = zlib.crc32(text), len(text)
-                deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
-                raw = deflate.compress(text) + deflate.flush()
             offset = out.tell()
             out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, m.dos_time, m.dos_date, crc, len(raw), size,
                                   len(m.name), 0))
@@ -338,11 +336,12 @@ def _personalised(framework: Framework, services: list[Service], *, password: st
     again = Template(framework, password=password, generated_at=generated_at, round=round,
                      last_round=previous.round, removed=previous.removed) \
         if previous is not None and any(lasts) else None
+    placing = Placing(again.layout, previous.round) if again is not None and previous is not None else None
     for service, last in zip(services, lasts):
         stamp = signature(key, service.id, framework.id, framework.version, framework.fingerprint) if key else ""
         if last is not None:
-            assert again is not None and previous is not None
-            yield again.personalise(service, stamp, cells(again.layout, last, previous.round))
+            assert again is not None and placing is not None
+            yield again.personalise(service, stamp, placing.cells(last))
         else:
             assert template is not None
             yield template.personalise(service, stamp)

@@ -73,34 +73,57 @@ class Part:
         self.between_z = tuple(_deflated(chunk) for chunk in self.between)
         self.blank = tuple(xml[g[0].start:g[-1].end] for g in groups)
         self.blank_z = tuple(_deflated(chunk) for chunk in self.blank)
+        # each group's sites as fill reads them: (key, the blank cell's text, head, tail, height)
+        self.sites = tuple(tuple((s.key, xml[s.start:s.end], s.head, s.tail, s.height) for s in g) for g in groups)
 
     def fill(self, values: dict[tuple[int, int], object], text: Callable[[str], bytes]) -> tuple[bytes, bytes]:
         """The part with `values` ({(row, col): str, number or date}) in their cells, and the same deflated (raw
         deflate, as a zip member holds it); `text` escapes a string for XML as the rest of the workbook does."""
-        touched: dict[int, None] = {}
         group_of = self.group_of
-        for key in values:
-            touched[group_of[key]] = None
-        plain, packed = [self.between[0]], [self.between_z[0]]
-        for i, group in enumerate(self.groups):
+        touched = {group_of[key] for key in values}
+        between, between_z, blank, blank_z = self.between, self.between_z, self.blank, self.blank_z
+        plain, packed = [between[0]], [between_z[0]]
+        for i, group in enumerate(self.sites):
             if i not in touched:  # the template's own cells, deflated already
-                plain += (self.blank[i], self.between[i + 1])
-                packed += (self.blank_z[i], self.between_z[i + 1])
+                plain += (blank[i], between[i + 1])
+                packed += (blank_z[i], between_z[i + 1])
                 continue
             pieces: list[bytes] = []
-            for site in group:
-                value = values.get(site.key)
-                if value is None or value == "" or (site.tail and value <= site.height):  # type: ignore[operator]
-                    pieces.append(self.xml[site.start:site.end])
-                elif site.tail:
-                    pieces += (site.head, b"%g" % value, site.tail)
+            for key, empty, head, tail, height in group:
+                value = values.get(key)
+                if value is None or value == "" or (tail and value <= height):  # type: ignore[operator]
+                    pieces.append(empty)
+                elif tail:
+                    pieces += (head, b"%g" % value, tail)
                 elif type(value) is str:
-                    pieces += (site.head, _INLINE, text(value), _INLINE_END)
+                    pieces += (head, _INLINE, text(value), _INLINE_END)
                 else:
-                    pieces.append(_cell(site, value))
+                    pieces.append(_cell(head, value))
             chunk = b"".join(pieces)
-            plain += (chunk, self.between[i + 1])
-            packed += (_stored(chunk), self.between_z[i + 1])
+            plain += (chunk, between[i + 1])
+            packed += (_stored(chunk), between_z[i + 1])
+        packed.append(_FINAL)
+        return b"".join(plain), b"".join(packed)
+
+
+class Tokens:
+    """A part whose only change from service to service is placeholders replaced by text (the mail-merge's shared
+    strings and custom properties): the text between the placeholders deflated once, as Part does for cells."""
+
+    def __init__(self, xml: bytes, tokens: Iterable[bytes]):
+        pieces = re.split(b"(" + b"|".join(re.escape(t) for t in tokens) + b")", xml)
+        self.between = tuple(pieces[0::2])
+        self.slots = tuple(pieces[1::2])  # the placeholder at each gap, in order
+        self.between_z = tuple(_deflated(chunk) for chunk in self.between)
+
+    def fill(self, values: dict[bytes, bytes]) -> tuple[bytes, bytes]:
+        """The part with each placeholder replaced by its value in `values` (XML text already), and the same
+        deflated (raw deflate, as a zip member holds it)."""
+        plain, packed = [self.between[0]], [self.between_z[0]]
+        for token, chunk, chunk_z in zip(self.slots, self.between[1:], self.between_z[1:]):
+            value = values[token]
+            plain += (value, chunk)
+            packed += (_stored(value), chunk_z)
         packed.append(_FINAL)
         return b"".join(plain), b"".join(packed)
 
@@ -108,8 +131,13 @@ class Part:
 _FINAL = b"\x03\x00"  # an empty final block (fixed Huffman, end of block): ends a stream after a flush
 
 
+_BLOCK = struct.Struct("<BHH").pack
+
+
 def _stored(chunk: bytes) -> bytes:
     """`chunk` as deflate stored blocks (not final), each a byte 0, its length and the length's complement."""
+    if len(chunk) <= 0xFFFF:  # nearly always: one block
+        return _BLOCK(0, len(chunk), len(chunk) ^ 0xFFFF) + chunk
     out = []
     for at in range(0, len(chunk), 0xFFFF):
         piece = chunk[at:at + 0xFFFF]
@@ -128,12 +156,12 @@ def _deflated(chunk: bytes) -> bytes:
 _INLINE, _INLINE_END = b' t="inlineStr"><is><t xml:space="preserve">', b"</t></is></c>"
 
 
-def _cell(site: Site, value: object) -> bytes:
-    """A number or a date (as Excel's day number) in the site's cell."""
+def _cell(head: bytes, value: object) -> bytes:
+    """A number or a date (as Excel's day number) in a cell (`head`: its start tag without its end)."""
     if isinstance(value, datetime):
         value = (value.date() - EXCEL_EPOCH).days
     elif isinstance(value, date):
         value = (value - EXCEL_EPOCH).days
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"a cell patch takes text, numbers or dates, not {type(value).__name__}")
-    return b"%s><v>%s</v></c>" % (site.head, repr(value).encode())
+    return b"%s><v>%s</v></c>" % (head, repr(value).encode())
