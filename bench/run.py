@@ -2,6 +2,8 @@
 
     python bench/run.py              # the full table (1,000 and 10,000 returns; a few minutes)
     python bench/run.py --quick      # 200 and 1,000 returns, smaller samples
+    python bench/run.py --e2e        # only the whole job, `maturity-xl collect` with every report (1,000, 10,000)
+    python bench/run.py --e2e --against OLD/src    # ... with another tree's code alternately, in the same run
 
 Prints a Markdown table. Figures are wall times; ratios matter more than absolute times, which vary by machine.
 No test asserts on these numbers.
@@ -27,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from endtoend import end_to_end  # noqa: E402
 from maturity_xl.batch import Template, generate_batch  # noqa: E402
 from maturity_xl.generate import Service, generate_bytes  # noqa: E402
 from maturity_xl.simulate import filled_workbook, random_answers  # noqa: E402
@@ -189,6 +192,21 @@ def bench_against(fw, n: int, other: Path, work: Path, rounds: int = 3) -> None:
             f"{theirs[key] / n * 1000:.2f} ms a return", f"(ratio {ours[key] / theirs[key]:.2f}; best of {rounds})")
 
 
+def bench_end_to_end(fw, sizes: tuple[int, ...], work: Path, other: Path | None = None) -> None:
+    """The whole job, files to every report as the CLI does it, at each size; with `other`, that tree's code too,
+    alternately, each on returns its own code made."""
+    trees = {"this checkout": ROOT / "src", **({str(other): other} if other else {})}
+    for n in sizes:
+        for label, src in trees.items():
+            folder = work / f"e2e-returns-{n}-{list(trees).index(label)}"
+            code = SYNTHESISE_CHILD.format(src=str(src), framework=fw.id, n=n, folder=str(folder))
+            subprocess.run([sys.executable, "-c", code], check=True)
+            sample = sorted(folder.glob("*.xlsx"))[:min(n, 100)]
+            if other:
+                row(f"**{label}**", "")
+            end_to_end(row, src, folder, n, work / f"out-{list(trees).index(label)}", sample)
+
+
 def bench_baselines(paths: list[Path], sample: int, ours_per_file: float) -> None:
     import pandas as pd
 
@@ -348,6 +366,8 @@ def main() -> None:
     parser.add_argument("--feedback", type=int, metavar="N", help="only the feedback packs, for N services")
     parser.add_argument("--against", type=Path, metavar="OTHER/src", help="only collection and its reports, this "
                         "checkout against another's src folder, alternately in one run (e.g. a worktree of main)")
+    parser.add_argument("--e2e", action="store_true", help="only the whole job: `maturity-xl collect` with every "
+                        "report, at 1,000 and 10,000 returns (--quick: 200 and 1,000); with --against, both trees")
     parser.add_argument("--store", type=int, nargs=3, metavar=("ROUNDS", "SERVICES", "RETURNS"),
                         help="only the programme store: e.g. --store 5 10000 10000 (5 rounds of 10,000 services, "
                              "and collect --store of 10,000 returns)")
@@ -358,7 +378,9 @@ def main() -> None:
           file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mxl-bench-") as tmp:
         work = Path(tmp)
-        if args.against:
+        if args.e2e:
+            bench_end_to_end(fw, (small, big), work, args.against.resolve() if args.against else None)
+        elif args.against:
             bench_against(fw, small, args.against.resolve(), work)
         elif args.feedback:
             bench_feedback(fw, args.feedback, work)
@@ -376,6 +398,8 @@ def main() -> None:
             one = bench_collect(small_dir, small, work)
             bench_baselines(all_paths[:small], 50 if args.quick else 200, one["parse"] / small)
             bench_collect(work / "returns-big", big, work)
+            for n, folder in ((small, small_dir), (big, work / "returns-big")):
+                end_to_end(row, ROOT / "src", folder, n, work / "e2e", all_paths[:100])
             bench_startup(work, fw.id)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"returns made from {fw.id} {fw.version} ({len(fw.statements)} statements); "
