@@ -29,10 +29,16 @@ from .xlsx_detail import (
 from .xlsx_overview import chase_sheet, overview_sheet
 from .xlsx_scores import UNRATED_LAST, scores_sheet, statements_sheet
 
-__all__ = ["ACTION_HEADERS", "DATA_FRAMES", "DETAIL_LIMIT", "LOG_HEADERS", "UNRATED_LAST", "write_workbook"]
+__all__ = ["ACTION_HEADERS", "DATA_COLUMNS", "DATA_FRAMES", "DETAIL_LIMIT", "LOG_HEADERS", "UNRATED_LAST",
+           "write_workbook"]
 
-# The log is not among them: the File log sheet is its table (tbl_log), so its rows are written once.
-DATA_FRAMES = ("ratings", "actions", "responses", "problems")
+# The log and the actions are not among them: the File log and Actions sheets are their tables (tbl_log,
+# tbl_actions), so their rows are written once.
+DATA_FRAMES = ("ratings", "responses", "problems")
+# The ratings table leaves out the text that is elsewhere in the workbook: statement and area titles (the
+# Statements and Scores sheets), rationale and evidence (the Text sheet). ratings.csv has every column.
+DATA_COLUMNS = {"ratings": ["framework_id", "framework_version", "service_id", "service_name", "area_id",
+                            "statement_id", "rating", "level", "file"]}
 
 
 def write_workbook(collection: Collection, path: Path) -> None:
@@ -67,5 +73,6 @@ def _build_workbook(collection: Collection, path: Path) -> None:
         missing_sheet(sheet("Missing"), frames)
     log_sheet(sheet("File log"), frames)
     for name in DATA_FRAMES:
-        data_sheet(sheet(f"Data {name}"), name, getattr(frames, name))
+        frame = getattr(frames, name)
+        data_sheet(sheet(f"Data {name}"), name, frame[DATA_COLUMNS[name]] if name in DATA_COLUMNS else frame)
     wb.close()
