@@ -26,3 +26,23 @@ def test_parse_summary_and_reports_share_one_rule():
     from maturity_xl.report import common
 
     assert common.rounded is rounded
+
+
+def test_defuse_frame_column_by_column_equals_every_cell_through_defuse_text():
+    import pandas as pd
+
+    from maturity_xl.csvsafe import defuse_frame, defuse_text
+
+    texts = ["plain", "=1+1", "\x00=HYPERLINK(1)", "_x0000_=2", " +3", "\u200b-4", "\uff1d5", "@x", "\tTab", "9 ok",
+             "", "\u3164=6", "Zed", "_x003D_7", "-", "ok-", None]
+    frame = pd.DataFrame({"text": texts, "n": range(len(texts)), "when": [None] * len(texts),
+                          "typed": pd.array(texts, dtype="string")})
+    frame["mixed"] = [1.5 if i % 2 else t for i, t in enumerate(texts)]
+    before = frame.text.tolist()
+    expected = frame.astype(object).map(defuse_text)
+    got = defuse_frame(frame)
+    for column in frame.columns:
+        assert [v if isinstance(v, str) else None for v in got[column].tolist()] == \
+            [v if isinstance(v, str) else None for v in expected[column].tolist()], column
+    assert got.n.tolist() == list(range(len(texts)))
+    assert frame.text.tolist()[:-1] == before[:-1] == texts[:-1]  # the input frame is left as it was

@@ -15,6 +15,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from .model import ACTION_ROLES, DONE_WORDS, Framework
@@ -226,11 +227,15 @@ class Frames:
                         {int(v) for v in frame["rating"].dropna()})
         if frame.empty:
             return pd.DataFrame(columns=cols + ["rated", "mean"] + [f"level_{v}" for v in levels])
-        grouped = frame.groupby(cols, sort=False)["rating"]
-        out = grouped.agg(rated="count", mean="mean").reset_index()
+        grouped = frame.groupby(cols, sort=False)
+        out = grouped["rating"].agg(rated="count", mean="mean").reset_index()
+        # The groups are found once (ngroup, in the same order as the aggregate), and each level counted by a
+        # bincount over them, not by grouping every rating again per level.
+        group = grouped.ngroup().to_numpy()
+        ratings = frame["rating"].to_numpy(dtype="float64", na_value=np.nan)
         for value in levels:
-            counts = frame.assign(hit=frame["rating"] == value).groupby(cols, sort=False)["hit"].sum()
-            out[f"level_{value}"] = counts.to_numpy().astype(int)
+            hit = (ratings == value) & (group >= 0)
+            out[f"level_{value}"] = np.bincount(group[hit].astype(np.int64), minlength=len(out))
         out["mean"] = out["mean"].astype(float)
         return out.sort_values(["mean", "framework_id", "statement_id"], kind="stable",
                                na_position="last").reset_index(drop=True)

@@ -266,9 +266,12 @@ def _html_actions(frames: Frames) -> str:
     head = ["Framework", "Service", "Statement", *(role.header for role in PAGE_ROLES)]
 
     def rows(frame: pd.DataFrame) -> list[list[object]]:
-        return [[a["framework_id"], a["service_name"] or a["service_id"], a["statement_id"],
-                 *(fmt_date(a[role.field]) if role.kinds == ("date",) else a[role.field] for role in PAGE_ROLES)]
-                for a in frame.to_dict("records")]
+        # Only the columns the page shows, column by column (not a dict of every column per action).
+        roles = [[fmt_date(v) for v in frame[role.field].tolist()] if role.kinds == ("date",)
+                 else frame[role.field].tolist() for role in PAGE_ROLES]
+        return [[fid, name or sid, statement, *values] for fid, name, sid, statement, *values in
+                zip(frame.framework_id.tolist(), frame.service_name.tolist(), frame.service_id.tolist(),
+                    frame.statement_id.tolist(), *roles)]
 
     none = '<p class="muted">None.</p>'
     return "\n".join([
