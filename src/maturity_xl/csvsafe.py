@@ -64,8 +64,9 @@ def defuse_text(value: object) -> object:
     return "'" + value if isinstance(value, str) and dangerous(value) else value
 
 
-# A field starting with one of these is safe without a closer look: no formula trigger, nothing invisible.
-_PLAIN_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+# A field starting with one of these is safe without a closer look: no formula trigger, nothing invisible, not
+# the "_" that may open an _xHHHH_ escape.
+_PLAIN_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/\\.()[]{}'\"!#$%&*,:;<>?^`|~")
 
 
 def defuse_frame(frame):

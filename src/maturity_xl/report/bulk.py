@@ -61,12 +61,23 @@ def _serial(value: date) -> float:
 @dataclass(slots=True)
 class Column:
     """One column of a block: its values (a list, one per row), the cell format (an XlsxWriter Format or None),
-    the format for dates in it, and whether its text wraps (and so counts for the row's height) at `width`."""
+    the format for dates in it, whether its text wraps (and so counts for the row's height) at `width`, and a
+    format per row instead of `fmt` (`styles`)."""
 
     values: Sequence[object]
     fmt: object = None
     date_fmt: object = None
     width: float | None = None
+    styles: Sequence[object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A formula cell's formula (without "=") and the value it has, stored so every application shows it before
+    recalculating (XlsxWriter's write_formula with a value)."""
+
+    formula: str
+    value: object
 
 
 def _cell_tail(value: object, style: str, date_style: str) -> str | None:
@@ -82,6 +93,12 @@ def _cell_tail(value: object, style: str, date_style: str) -> str | None:
         return f'{style} t="b"><v>{int(value)}</v></c>'
     if value is None:
         return style + "/>" if style else None
+    if kind is Formula:
+        cached = value.value
+        f = _escaped(value.formula)
+        if type(cached) is str:
+            return f'{style} t="str"><f>{f}</f><v>{_escaped(cached)}</v></c>'
+        return f"{style}><f>{f}</f><v>{cached:.16g}</v></c>"
     if isinstance(value, date):
         return f"{date_style}><v>{_serial(value):.16g}</v></c>"
     if hasattr(value, "to_pydatetime"):  # a pandas Timestamp; NaT is blank
@@ -98,6 +115,10 @@ def _style(fmt: object) -> str:
 
 
 def _column_cells(letter: str, numbers: list[str], column: Column, default_date: object) -> list[str]:
+    if column.styles is not None:  # a format per row: each cell by its type, with its own
+        styles = {id(f): _style(f) for f in column.styles}
+        return [_other(letter, number, value, styles[id(f)], styles[id(f)] or _style(default_date))
+                for number, value, f in zip(numbers, column.values, column.styles)]
     style = _style(column.fmt)
     date_style = _style(column.date_fmt or column.fmt or default_date)
     special = _ESCAPE.search
@@ -107,7 +128,9 @@ def _column_cells(letter: str, numbers: list[str], column: Column, default_date:
     # else by its type.
     return [f'<c r="{letter}{number}"{head}{value}</t></is></c>'
             if type(value) is str and value and value.strip() is value and len(value) <= EXCEL_MAX_TEXT
-            and not special(value) else _other(letter, number, value, style, date_style)
+            and not special(value) else
+            f'<c r="{letter}{number}"{style}><v>{value}</v></c>' if type(value) is int else
+            _other(letter, number, value, style, date_style)
             for number, value in zip(numbers, column.values)]
 
 
@@ -142,7 +165,7 @@ class Block:
         self.default_date = s.fmt["date"]
         if self.rows:
             for column in self.columns:  # give each format its index now: XlsxWriter numbers the used ones
-                for fmt in (column.fmt, column.date_fmt):
+                for fmt in (column.fmt, column.date_fmt, *{id(f): f for f in column.styles or ()}.values()):
                     if fmt is not None:
                         fmt._get_xf_index()
             self.default_date._get_xf_index()
@@ -154,12 +177,17 @@ class Block:
     def last(self) -> int:
         return self.first + max(self.rows, 1) - 1
 
-    def xml(self) -> str:
-        numbers = [str(r + 1) for r in range(self.first, self.first + self.rows)]
-        cells = [_column_cells(xl_col_to_name(self.col + j), numbers, c, self.default_date)
-                 for j, c in enumerate(self.columns)]
-        heights = _heights(self.columns, self.rows)
-        return "".join(f'<row r="{n}"{h}>{"".join(row)}</row>' for n, h, *row in zip(numbers, heights, *cells))
+    def write(self, fh, chunk: int = 4096) -> None:
+        """The block's rows as XML into `fh`, `chunk` rows at a time (so the XML of a whole sheet is never held)."""
+        for start in range(0, self.rows, chunk):
+            stop = min(start + chunk, self.rows)
+            numbers = [str(self.first + r + 1) for r in range(start, stop)]
+            part = [Column(c.values[start:stop], c.fmt, c.date_fmt, c.width,
+                           None if c.styles is None else c.styles[start:stop]) for c in self.columns]
+            cells = [_column_cells(xl_col_to_name(self.col + j), numbers, c, self.default_date)
+                     for j, c in enumerate(part)]
+            heights = _heights(part, stop - start)
+            fh.write("".join(f'<row r="{n}"{h}>{"".join(row)}</row>' for n, h, *row in zip(numbers, heights, *cells)))
 
 
 def _install(ws, block: Block) -> None:
@@ -177,7 +205,7 @@ def _install(ws, block: Block) -> None:
                 ws.dim_rowmin, ws.dim_rowmax = start, b.first - 1
                 if start <= b.first - 1:
                     original()
-                ws.fh.write(b.xml())
+                b.write(ws.fh)
                 start = b.last + 1
             ws.dim_rowmin, ws.dim_rowmax = start, high
             if start <= high:
