@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -227,3 +229,18 @@ def table(s: Sheet, first_row: int, last_row: int, last_col: int, options: dict,
     spec["a_range"] = f"{xl_col_to_name(first_col)}{first_row + 1}:{xl_col_to_name(last_col)}{last_data + 1}"
     if spec.get("autofilter"):
         spec["autofilter"] = spec["a_range"]
+
+
+@contextmanager
+def fast_deflate(level: int = 1) -> Iterator[None]:
+    """Deflate the workbook's parts at zlib's level 1 while XlsxWriter zips them (it uses the default, 6): four
+    times as fast on the detail sheets' XML (0.2 s against 0.8 s for 25 MB of it here) for a file about 15%
+    larger. XlsxWriter has no option for it, so its module's ZipFile is swapped for the close and put back."""
+    import xlsxwriter.workbook as module
+
+    original = module.ZipFile
+    module.ZipFile = partial(original, compresslevel=level)
+    try:
+        yield
+    finally:
+        module.ZipFile = original

@@ -10,6 +10,7 @@ import xlsxwriter
 
 from ..collect import Collection
 from ..feedback.plans import write_provider_plans_sheet
+from .bulk import fast_deflate
 from .common import atomic_write
 from .provider_plans import SHEET as PLANS_SHEET
 from .provider_plans import collection_plans
@@ -75,4 +76,5 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     for name in DATA_FRAMES:
         frame = getattr(frames, name)
         data_sheet(sheet(f"Data {name}"), name, frame[DATA_COLUMNS[name]] if name in DATA_COLUMNS else frame)
-    wb.close()
+    with fast_deflate():
+        wb.close()
