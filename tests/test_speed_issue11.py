@@ -46,3 +46,57 @@ def test_defuse_frame_column_by_column_equals_every_cell_through_defuse_text():
             [v if isinstance(v, str) else None for v in expected[column].tolist()], column
     assert got.n.tolist() == list(range(len(texts)))
     assert frame.text.tolist()[:-1] == before[:-1] == texts[:-1]  # the input frame is left as it was
+
+
+def test_bulk_rows_read_back_as_the_cell_by_cell_writer_writes_them(tmp_path):
+    """report/bulk.py writes detail rows as sheet XML: every value must read back (openpyxl) as Sheet.put's."""
+    from datetime import date, datetime
+
+    import numpy as np
+    import openpyxl
+    import pandas as pd
+    import xlsxwriter
+
+    from maturity_xl.report.bulk import Block, Column, Formula, fast_deflate
+    from maturity_xl.report.sheet import EXCEL_MAX_TEXT, WORKBOOK_OPTIONS, Sheet, formats
+
+    values = ["plain", " lead", "trail ", "a & b < c > d", "=1+1", "http://example.com", "line\nbreak",
+              "ctl\x01\x1fend", "cr\rhere", "_x0041_ literal", "x" * (EXCEL_MAX_TEXT + 5), "", None, float("nan"),
+              pd.NA, 3, 2.5, np.int64(7), np.float64(1.25), True, np.bool_(False), date(2026, 1, 5),
+              datetime(2026, 1, 5, 12, 30), pd.Timestamp("2026-02-01"), pd.NaT, "\u00e9t\u00e9 \u2013 ok"]
+    paths = {}
+    for how in ("cells", "bulk"):
+        path = paths[how] = tmp_path / f"{how}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+        fmt = formats(wb)
+        s = Sheet(wb.add_worksheet("S"), fmt, wb)
+        s.put(0, 0, "title", fmt["title"])
+        if how == "cells":
+            for i, value in enumerate(values):
+                s.put(1 + i, 0, value, fmt["wrap"])
+        else:
+            Block(s, 1, [Column(values, fmt["wrap"], width=20)])
+        s.put(len(values) + 2, 0, "after")
+        with fast_deflate():
+            wb.close()
+    cells = openpyxl.load_workbook(paths["cells"])["S"]
+    bulk = openpyxl.load_workbook(paths["bulk"])["S"]
+    literal = 2 + values.index("_x0041_ literal")
+    # A literal _xHHHH_ is written with the escape's escape, as the spec and Excel read it in any string; openpyxl
+    # takes it off shared strings only (XlsxWriter's), so it shows it on an inline string (bulk's).
+    assert bulk.cell(literal, 1).value == "_x005F_x0041_ literal" and cells.cell(literal, 1).value == values[literal - 2]
+    for row in [r for r in range(1, len(values) + 4) if r != literal]:
+        a, b = cells.cell(row, 1), bulk.cell(row, 1)
+        assert (a.value, a.number_format, a.alignment.wrap_text) == (b.value, b.number_format, b.alignment.wrap_text), \
+            (row, values[row - 2] if 1 < row <= len(values) + 1 else None)
+    assert bulk.cell(2 + values.index("line\nbreak"), 1).value == "line\nbreak"
+    assert bulk.row_dimensions[2 + values.index("x" * (EXCEL_MAX_TEXT + 5))].height == 409
+    # A formula cell keeps its formula and the value every application shows before recalculating.
+    path = tmp_path / "formula.xlsx"
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    s = Sheet(wb.add_worksheet("S"), formats(wb), wb)
+    Block(s, 0, [Column([1.5, 2]), Column([Formula('IF(A1>1,"a & b","<none>")', "a & b"), Formula("A2*2", 4)])])
+    wb.close()
+    assert openpyxl.load_workbook(path)["S"]["B1"].value == '=IF(A1>1,"a & b","<none>")'
+    shown = openpyxl.load_workbook(path, data_only=True)["S"]
+    assert (shown["B1"].value, shown["B2"].value) == ("a & b", 4)

@@ -93,7 +93,7 @@ def _cell_tail(value: object, style: str, date_style: str) -> str | None:
         return f"{style}><v>{value:.16g}</v></c>"
     if kind is bool:
         return f'{style} t="b"><v>{int(value)}</v></c>'
-    if value is None:
+    if value is None or value is pd.NaT or value is pd.NA:  # NaT is a datetime too
         return style + "/>" if style else None
     if kind is Formula:
         cached = value.value
@@ -105,7 +105,7 @@ def _cell_tail(value: object, style: str, date_style: str) -> str | None:
         return f"{date_style}><v>{_serial(value):.16g}</v></c>"
     if hasattr(value, "to_pydatetime"):  # a pandas Timestamp; NaT is blank
         return _cell_tail(None if value != value else value.to_pydatetime(), style, date_style)
-    if value is pd.NA or value != value:  # NaN
+    if value != value:  # NaN
         return style + "/>" if style else None
     if hasattr(value, "item"):  # a numpy scalar
         return _cell_tail(value.item(), style, date_style)
