@@ -74,7 +74,6 @@ def _build_workbook(collection: Collection, path: Path) -> None:
         missing_sheet(sheet("Missing"), frames)
     log_sheet(sheet("File log"), frames)
     for name in DATA_FRAMES:
-        frame = getattr(frames, name)
-        data_sheet(sheet(f"Data {name}"), name, frame[DATA_COLUMNS[name]] if name in DATA_COLUMNS else frame)
+        data_sheet(sheet(f"Data {name}"), name, getattr(frames, name), DATA_COLUMNS.get(name))
     with fast_deflate():
         wb.close()

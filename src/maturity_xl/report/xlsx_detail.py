@@ -75,9 +75,14 @@ def text_sheet(s: Sheet, frames: Frames) -> None:
     s.widths([width for _, width in TEXT_COLUMNS.values()])
     s.header(2, [header for header, _ in TEXT_COLUMNS.values()])
     ratings = frames.ratings
-    keep = ratings.rationale.fillna("").astype(str).str.strip().ne("") | \
-        ratings.evidence.fillna("").astype(str).str.strip().ne("")
-    rows = _capped(s, ratings[keep], 1)
+    # The rows with some text, found without a stripped copy of every text, and only those shown taken.
+    keep = [i for i, (why, proof) in enumerate(zip(ratings.rationale.tolist(), ratings.evidence.tolist()))
+            if (type(why) is str and not why.isspace() and why) or (type(proof) is str and not proof.isspace()
+                                                                     and proof)]
+    if len(keep) > DETAIL_LIMIT:
+        s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
+              s.fmt["aside"])
+    rows = ratings.iloc[keep[:DETAIL_LIMIT]][list(TEXT_COLUMNS)]
     s.not_printed(2, len(TEXT_COLUMNS) - 1, len(rows), "Rationale and evidence")
     wrap = s.fmt["wrap"]
     Block(s, 3, [Column(rows[c].tolist(), wrap, width=width) for c, (_, width) in TEXT_COLUMNS.items()])
@@ -135,14 +140,15 @@ def log_sheet(s: Sheet, frames: Frames) -> None:
     s.ws.freeze_panes(3, 1)
 
 
-def data_sheet(s: Sheet, name: str, frame: pd.DataFrame) -> None:
-    """A tidy frame as an Excel table for pivots and Power BI.
+def data_sheet(s: Sheet, name: str, frame: pd.DataFrame, columns: list[str] | None = None) -> None:
+    """A tidy frame (only `columns` of it, when given) as an Excel table for pivots and Power BI.
 
     add_table(data=...) would write each cell with write(), which turns "=..." into a formula; so the table is
     declared with its headers only and the cells are written by type (bulk.Block).
     """
     total = len(frame)
     frame = frame.iloc[:DETAIL_LIMIT]
+    frame = frame[columns] if columns is not None else frame
     Block(s, 1, [Column(frame[c].tolist()) for c in frame.columns])
     if total > len(frame):
         s.put(len(frame) + 2, 0, f"{total - len(frame):,} more rows are in the CSV export (--csv-dir): Excel "
