@@ -101,3 +101,32 @@ def test_bulk_rows_read_back_as_the_cell_by_cell_writer_writes_them(tmp_path):
     assert openpyxl.load_workbook(path)["S"]["B1"].value == '=IF(A1>1,"a & b","<none>")'
     shown = openpyxl.load_workbook(path, data_only=True)["S"]
     assert (shown["B1"].value, shown["B2"].value) == ("a & b", 4)
+
+
+def test_csv_writer_writes_what_pandas_to_csv_writes(tmp_path):
+    """report/csv.py writes the frames column by column through the csv module: byte for byte pandas' output."""
+    from datetime import date, datetime
+
+    import numpy as np
+    import pandas as pd
+
+    from maturity_xl.report.csv import _to_csv
+
+    frame = pd.DataFrame({
+        "text": ["a", 'quote "q"', "comma, here", "line\nbreak", None, "", "\u00e9", "'=1", "x"],
+        "number": [1.5, np.nan, 3.0, 1e16, 0.1 + 0.2, -0.0, 2.0, 7.25, 1.0],
+        "int": list(range(9)),
+        "nullable": pd.array([1, None, 3, 4, 5, None, 7, 8, 9], dtype="Int64"),
+        "flag": [True, False] * 4 + [True],
+        "day": [date(2026, 1, 5), None, date(2026, 12, 31)] * 3,
+        "when": pd.to_datetime(["2026-01-05 10:00", None, "2026-02-01 00:00"] * 3),
+        "mixed": [1, "two", 3.5, None, np.nan, pd.NA, True, np.float64("nan"), datetime(2026, 1, 1, 9, 30)],
+        "typed": pd.array(["a", None, "c", "d", "e", "f", "g", "h", "i"], dtype="string"),
+    })
+    frame["object_text"] = frame["text"].astype(object)
+    for empty in (False, True):
+        data = frame.iloc[:0] if empty else frame
+        ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+        _to_csv(data, ours)
+        data.to_csv(theirs, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        assert ours.read_bytes() == theirs.read_bytes()
