@@ -71,6 +71,8 @@ class _Lookups:
     """The id of the column playing each role of ACTION_ROLES, in its order (None: the framework has none)."""
     names: dict[str, str]
     used: set[str]
+    ids: dict[str, str]
+    """Each area and statement id, to itself: the framework's string, for rows to share."""
 
 
 class Frames:
@@ -99,7 +101,7 @@ class Frames:
                 actions += self._action_rows(r, fw)
                 overall = r.overall()
                 scores.append((overall.rated, overall.total, overall.mean))
-        rating_frame = pd.DataFrame(ratings if ratings["file"] else [], columns=RATING_COLUMNS)  # empty: object
+        rating_frame = _column_by_column(ratings) if ratings["file"] else pd.DataFrame(columns=RATING_COLUMNS)
         rating_frame["rating"] = rating_frame["rating"].astype("Int64")
         return rating_frame, pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
 
@@ -123,15 +125,17 @@ class Frames:
                 texts={s.id: (s.title or s.text) for s in fw.statements} if fw else {},
                 labels={lv.value: fw.scale.label_of(lv.value) for lv in fw.scale.levels} if fw else {},
                 role_ids=[roles.get(role.name) for role in ACTION_ROLES], names={c.id: c.name for c in columns},
-                used=set(roles.values()))
+                used=set(roles.values()),
+                ids={i: i for i in [*(a.id for a in fw.areas), *(st.id for st in fw.statements)]} if fw else {})
         return found
 
     def _add_ratings(self, columns: dict[str, list], r: Response, fw: Framework | None) -> None:
         look = self._lookups(fw)
         rows = r.ratings
         n = len(rows)
-        area_ids = list(map(_AREA_ID, rows))
-        statement_ids = list(map(_STATEMENT_ID, rows))
+        # Ids as the framework's own strings (each return's unpickled copies are dropped): 500,000 rows share 50.
+        area_ids = [look.ids.get(a, a) for a in map(_AREA_ID, rows)]
+        statement_ids = [look.ids.get(i, i) for i in map(_STATEMENT_ID, rows)]
         values = list(map(_RATING, rows))
         for name, value in (("framework_id", r.framework_id), ("framework_version", r.framework_version),
                             ("service_id", r.service_id), ("service_name", r.service_name), ("file", r.file)):
@@ -243,6 +247,16 @@ class Frames:
     def _frameworks(self) -> list[Framework]:
         keys = {(r.framework_id, r.framework_version) for r in self.c.heads}
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
+
+
+def _column_by_column(columns: dict[str, list]) -> pd.DataFrame:
+    """A frame from lists of values, each list let go once its column is made (pd.DataFrame(dict) holds every
+    list and every column at once: 50 MB more at the peak for 500,000 rows)."""
+    n = len(next(iter(columns.values())))
+    frame = pd.DataFrame(index=pd.RangeIndex(n))
+    for name in list(columns):
+        frame[name] = pd.Series(columns.pop(name), index=frame.index)
+    return frame
 
 
 @contextmanager

@@ -3,7 +3,7 @@ lead can email or print. Every piece of returned text is escaped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,27 +89,40 @@ svg text { font-family: inherit; }
 
 
 def write_html(collection: Collection, path: Path) -> None:
-    """One self-contained page (no scripts, no network) that a programme lead can email or print."""
-    page = render_html(collection)
-    atomic_write(Path(path), lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    """One self-contained page (no scripts, no network) that a programme lead can email or print, written part
+    by part (the page of 10,000 services is some 27 MB: never held whole, joined or encoded at once)."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for part in _page(collection):
+                fh.write(part)
+
+    atomic_write(Path(path), write)
 
 
 def render_html(collection: Collection) -> str:
     """The HTML report as a string; every piece of returned text is escaped."""
+    return "".join(_page(collection))
+
+
+def _page(collection: Collection) -> Iterator[str]:
+    """The page's text in parts, in order: each section is made only when the one before it has been taken."""
     frames = collection.frames()
     infos = framework_infos(collection, frames)
-    body = [_html_headline(collection, frames, infos)]
+    yield ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+           "<title>Self-assessment returns</title>\n<style>" + CSS + "</style>\n</head>\n<body>\n")
+    yield _html_headline(collection, frames, infos)
     if collection.expected is not None:
-        body.append(_html_chase(collection))
-    body += [_html_framework(frames, info) for info in infos]
+        yield "\n" + _html_chase(collection)
+    for info in infos:
+        yield "\n" + _html_framework(frames, info)
     plans = collection_plans(collection, frames)
     if plans is not None:  # only for graded frameworks (Progress for Providers): the commissioner's view
-        body.append(render_provider_plans_html(plans, frameworks=collection.registry.get, level=2))
-    body += [_html_actions(frames), _html_missing(collection, frames), _html_log(collection)]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<title>Self-assessment returns</title>\n<style>" + CSS + "</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+        yield "\n" + render_provider_plans_html(plans, frameworks=collection.registry.get, level=2)
+    yield "\n" + _html_actions(frames)
+    yield "\n" + _html_missing(collection, frames)
+    yield "\n" + _html_log(collection)
+    yield "\n</body>\n</html>\n"
 
 
 def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (),
