@@ -130,3 +130,26 @@ def test_csv_writer_writes_what_pandas_to_csv_writes(tmp_path):
         _to_csv(data, ours)
         data.to_csv(theirs, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
         assert ours.read_bytes() == theirs.read_bytes()
+
+
+def test_the_page_lists_at_most_page_action_limit_actions_and_says_where_the_rest_are(monkeypatch):
+    from datetime import date
+
+    from maturity_xl.collect import Collection
+    from maturity_xl.parse import default_registry
+    from maturity_xl.report import html
+    from maturity_xl.response import Action
+
+    from maturity_xl.spec import load_framework
+
+    registry, fw = default_registry(), load_framework("lincolnshire")
+    st, area = fw.statements[0].id, fw.areas[0].id
+    action = fw.role_columns()["action"]
+    heads = [Response(f"r{i}.xlsx", fw.id, fw.version, service_id=f"S{i}", service_name=f"Service {i}",
+                      area_ids=(area,), ratings=[Rating(st, area, 1, "", "")],
+                      actions=[Action(st, area, {action: f"Do thing {i}"})]) for i in range(5)]
+    monkeypatch.setattr(html, "PAGE_ACTION_LIMIT", 3)
+    page = html.render_html(Collection(heads, [], None, registry, today=date(2026, 1, 1)))
+    section = page.split("<h3>Actions with no lead</h3>")[1]
+    assert [f"Do thing {i}<" in section for i in range(5)] == [True, True, True, False, False]
+    assert "The first 3 of 5" in section and "actions.csv" in section

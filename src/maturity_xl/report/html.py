@@ -44,6 +44,9 @@ from .tables import (
     statement_table,
 )
 
+# A page to email or print lists at most this many overdue (and as many ownerless) actions, as feedback.plans'
+# section lists at most HTML_ROW_LIMIT rows: 10,000 returns gave 22 MB of action tables no one reads on a page.
+PAGE_ACTION_LIMIT = 2_000
 # The roles the page lists for each flagged action; the workbook's Actions sheet has every role.
 PAGE_ROLES = [ROLES_BY_NAME[name] for name in ("action", "lead", "due", "status")]
 
@@ -287,12 +290,20 @@ def _html_actions(frames: Frames) -> str:
                     frame.statement_id.tolist(), *roles)]
 
     none = '<p class="muted">None.</p>'
+
+    def listed(frame: pd.DataFrame) -> str:
+        if not len(frame):
+            return none
+        more = "" if len(frame) <= PAGE_ACTION_LIMIT else (
+            f'<p class="muted">The first {PAGE_ACTION_LIMIT:,} of {len(frame):,}: the workbook\'s Actions sheet '
+            f"and actions.csv list them all.</p>")
+        return _table(head, rows(frame.iloc[:PAGE_ACTION_LIMIT])) + more
+
     return "\n".join([
         "<h2>Actions</h2>",
         (f"<p>{len(actions)} actions returned; {len(overdue)} overdue, "
          f"{len(ownerless)} with no lead named.</p>"),
-        "<h3>Overdue actions</h3>", _table(head, rows(overdue)) if len(overdue) else none,
-        "<h3>Actions with no lead</h3>", _table(head, rows(ownerless)) if len(ownerless) else none])
+        "<h3>Overdue actions</h3>", listed(overdue), "<h3>Actions with no lead</h3>", listed(ownerless)])
 
 
 def _html_missing(collection: Collection, frames: Frames) -> str:
