@@ -139,7 +139,6 @@ def test_the_page_lists_at_most_page_action_limit_actions_and_says_where_the_res
     from maturity_xl.parse import default_registry
     from maturity_xl.report import html
     from maturity_xl.response import Action
-
     from maturity_xl.spec import load_framework
 
     registry, fw = default_registry(), load_framework("lincolnshire")
