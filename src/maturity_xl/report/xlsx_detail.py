@@ -4,6 +4,7 @@ File log (an Excel table), and the tidy frames as Excel tables for pivots, each 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..frames import Frames
@@ -37,8 +38,12 @@ def actions_sheet(s: Sheet, frames: Frames) -> None:
     actions = frames.actions
     # The flagged actions first: they are what a reader acts on, what the sheet prints, and none of them is
     # among the rows past DETAIL_LIMIT left to the CSV export.
-    flagged = actions.overdue.astype(bool) | actions.ownerless.astype(bool)
-    actions = _capped(s, pd.concat([actions[flagged], actions[~flagged]]), 2)
+    flagged = (actions.overdue.astype(bool) | actions.ownerless.astype(bool)).to_numpy()
+    order = np.concatenate([np.flatnonzero(flagged), np.flatnonzero(~flagged)])  # positions, not a copy
+    if len(order) > DETAIL_LIMIT:
+        s.put(2, 0, f"The first {DETAIL_LIMIT:,} of {len(order):,} rows; the CSV export (--csv-dir) has them all.",
+              s.fmt["aside"])
+    actions = actions.iloc[order[:DETAIL_LIMIT]]
     shown = min(int(flagged.sum()), len(actions))
     s.printable((3, 3))
     s.ws.print_area(0, 0, 3 + max(shown, 1), len(ACTION_HEADERS) - 1)
@@ -76,9 +81,10 @@ def text_sheet(s: Sheet, frames: Frames) -> None:
     s.header(2, [header for header, _ in TEXT_COLUMNS.values()])
     ratings = frames.ratings
     # The rows with some text, found without a stripped copy of every text, and only those shown taken.
-    keep = [i for i, (why, proof) in enumerate(zip(ratings.rationale.tolist(), ratings.evidence.tolist()))
-            if (type(why) is str and not why.isspace() and why) or (type(proof) is str and not proof.isspace()
-                                                                     and proof)]
+    keep = np.flatnonzero(np.fromiter(
+        ((type(why) is str and why and not why.isspace()) or (type(proof) is str and proof and not proof.isspace())
+         for why, proof in zip(ratings.rationale.tolist(), ratings.evidence.tolist())), dtype=bool,
+        count=len(ratings)))
     if len(keep) > DETAIL_LIMIT:
         s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
               s.fmt["aside"])
@@ -160,12 +166,3 @@ def data_sheet(s: Sheet, name: str, frame: pd.DataFrame, columns: list[str] | No
     s.widths([max(10, min(40, len(str(c)) + 4)) for c in frame.columns])
     s.ws.freeze_panes(1, 0)
     s.not_printed(0, len(columns) - 1, total, f"Data {name} (an Excel table for pivots)")
-
-
-def _capped(s: Sheet, frame: pd.DataFrame, note_row: int) -> pd.DataFrame:
-    """The first DETAIL_LIMIT rows, with a note saying where the rest are."""
-    if len(frame) <= DETAIL_LIMIT:
-        return frame
-    s.put(note_row, 0, f"The first {DETAIL_LIMIT:,} of {len(frame):,} rows; the CSV export (--csv-dir) has them "
-                       f"all.", s.fmt["aside"])
-    return frame.iloc[:DETAIL_LIMIT]

@@ -53,7 +53,9 @@ def _heatmap_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int) -> i
     mean_letter = xl_col_to_name(mean_col)
     choose = _level_choice(info, "\0")  # the CHOOSE over the scale's labels, built once; "\0" is the cell
     words = []
-    for i, item in enumerate(table.to_dict("records")):
+    needed = [*areas, "mean"]  # a small dict a row, made as it is used (not 10,000 dicts of every column)
+    for i, values in enumerate(zip(*(table[c].tolist() for c in needed))):
+        item = dict(zip(needed, values))
         r = first + i + 1
         cells = f"{low_col}{r}:{high_col}{r}"
         overall = f"{mean_letter}{r}"
