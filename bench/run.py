@@ -2,6 +2,8 @@
 
     python bench/run.py              # the full table (1,000 and 10,000 returns; a few minutes)
     python bench/run.py --quick      # 200 and 1,000 returns, smaller samples
+    python bench/run.py --e2e        # only the whole job, `maturity-xl collect` with every report (1,000, 10,000)
+    python bench/run.py --e2e --against OLD/src    # ... with another tree's code alternately, in the same run
 
 Prints a Markdown table. Figures are wall times; ratios matter more than absolute times, which vary by machine.
 No test asserts on these numbers.
@@ -26,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from endtoend import end_to_end  # noqa: E402
 
 from maturity_xl.batch import Template, generate_batch  # noqa: E402
 from maturity_xl.generate import Service, generate_bytes  # noqa: E402
@@ -187,6 +191,32 @@ def bench_against(fw, n: int, other: Path, work: Path, rounds: int = 3) -> None:
     for what, key in (("files to frames", "parse"), ("report.xlsx", "xlsx"), ("report.html", "html")):
         row(f"{what}, {n:,} returns: this checkout against {other}", f"{ours[key] / n * 1000:.2f} ms vs "
             f"{theirs[key] / n * 1000:.2f} ms a return", f"(ratio {ours[key] / theirs[key]:.2f}; best of {rounds})")
+
+
+def bench_end_to_end(fw, sizes: tuple[int, ...], work: Path, other: Path | None = None,
+                     returns: Path | None = None) -> None:
+    """The whole job, files to every report as the CLI does it, at each size; with `other`, that tree's code too,
+    alternately, each on returns its own code made (or both on `returns`, a folder of workbooks made beforehand,
+    when both trees write the same layout). Smaller sizes read the first of the largest size's files."""
+    trees = {"this checkout": ROOT / "src", **({str(other): other} if other else {})}
+    made: dict[str, list[Path]] = {}
+    for index, (label, src) in enumerate(trees.items()):
+        folder = returns or work / f"e2e-returns-{index}"
+        if returns is None:
+            code = SYNTHESISE_CHILD.format(src=str(src), framework=fw.id, n=max(sizes), folder=str(folder))
+            subprocess.run([sys.executable, "-c", code], check=True)
+        made[label] = sorted(folder.glob("*.xlsx"))
+        assert len(made[label]) >= max(sizes), (folder, len(made[label]))
+    for n in sizes:
+        for index, (label, src) in enumerate(trees.items()):
+            folder = work / f"e2e-{n}-{index}"
+            if not folder.exists():
+                folder.mkdir()
+                for path in made[label][:n]:
+                    os.link(path, folder / path.name)
+            if other:
+                row(f"**{label}**", "")
+            end_to_end(row, src, folder, n, work / f"out-{index}", made[label][:100])
 
 
 def bench_baselines(paths: list[Path], sample: int, ours_per_file: float) -> None:
@@ -422,6 +452,11 @@ def main() -> None:
     parser.add_argument("--feedback", type=int, metavar="N", help="only the feedback packs, for N services")
     parser.add_argument("--against", type=Path, metavar="OTHER/src", help="only collection and its reports, this "
                         "checkout against another's src folder, alternately in one run (e.g. a worktree of main)")
+    parser.add_argument("--e2e", action="store_true", help="only the whole job: `maturity-xl collect` with every "
+                        "report, at 1,000 and 10,000 returns (--quick: 200 and 1,000); with --against, both trees")
+    parser.add_argument("--returns", type=Path, metavar="FOLDER", help="with --e2e: read these returns (made "
+                        "beforehand, at least the largest size) instead of making them")
+    parser.add_argument("--sizes", type=int, nargs="+", metavar="N", help="with --e2e: these numbers of returns")
     parser.add_argument("--store", type=int, nargs=3, metavar=("ROUNDS", "SERVICES", "RETURNS"),
                         help="only the programme store: e.g. --store 5 10000 10000 (5 rounds of 10,000 services, "
                              "and collect --store of 10,000 returns)")
@@ -434,7 +469,10 @@ def main() -> None:
           file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mxl-bench-") as tmp:
         work = Path(tmp)
-        if args.against:
+        if args.e2e:
+            bench_end_to_end(fw, tuple(args.sizes or (small, big)), work,
+                             args.against.resolve() if args.against else None, args.returns)
+        elif args.against:
             bench_against(fw, small, args.against.resolve(), work)
         elif args.feedback:
             bench_feedback(fw, args.feedback, work)
@@ -455,6 +493,8 @@ def main() -> None:
             one = bench_collect(small_dir, small, work)
             bench_baselines(all_paths[:small], 50 if args.quick else 200, one["parse"] / small)
             bench_collect(work / "returns-big", big, work)
+            for n, folder in ((small, small_dir), (big, work / "returns-big")):
+                end_to_end(row, ROOT / "src", folder, n, work / "e2e", all_paths[:100])
             bench_startup(work, fw.id)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"returns made from {fw.id} {fw.version} ({len(fw.statements)} statements); "

@@ -319,11 +319,16 @@ def test_an_interrupted_report_leaves_the_previous_one_intact(good_collection, t
         mp.setattr(report.xlsx, "_build_workbook", lambda _collection, tmp: _fail_midway()(tmp))
         with pytest.raises(OSError):
             report.write_workbook(good_collection, xlsx)
-        mp.setattr(Path, "write_text", lambda self, *_a, **_k: _fail_midway()(self))
+        def page_then_full_disk(_collection):  # the page is written part by part: fail after the first
+            yield "<!DOCTYPE html>"
+            raise OSError(28, "No space left on device")
+
+        mp.setattr(report.html, "_page", page_then_full_disk)
         with pytest.raises(OSError):
             report.write_html(good_collection, page)
     with monkeypatch.context() as mp:
-        mp.setattr(pd.DataFrame, "to_csv", lambda _frame, tmp, *_a, **_k: _fail_midway()(tmp))
+        # The CSVs are written through report.csv._to_csv (the csv module, column by column).
+        mp.setattr(report.csv, "_to_csv", lambda _frame, tmp, *_a, **_k: _fail_midway()(tmp))
         with pytest.raises(OSError):
             report.write_csvs(good_collection, csvs)
 

@@ -29,7 +29,7 @@ TODAY = date(2026, 11, 22)
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "http://example.com",
            "<script>alert(1)</script>"]
 SHEETS = ["Overview", "Chase", "Scores", "Charts", "Statements", "Actions", "Text", "Missing", "File log",
-          "Data ratings", "Data actions", "Data responses", "Data problems"]
+          "Data ratings", "Data responses", "Data problems"]
 
 
 def _response(sid: str, name: str, ratings: dict[str, int | None], actions: list[dict] = (),
@@ -191,7 +191,7 @@ def test_actions_flagged_with_real_dates(wb):
 def test_excel_tables_for_the_tidy_frames(wb, collection):
     frames = collection.frames()
     names = set()
-    for sheet, frame in [("Data ratings", frames.ratings), ("Data actions", frames.actions),
+    for sheet, frame in [("Data ratings", frames.ratings[report.xlsx.DATA_COLUMNS["ratings"]]),
                          ("Data responses", frames.responses)]:
         ws = wb[sheet]
         (name,) = ws.tables
@@ -200,7 +200,11 @@ def test_excel_tables_for_the_tidy_frames(wb, collection):
         assert [c.name for c in table.tableColumns] == list(frame.columns)
         assert [c.value for c in ws[1]] == list(frame.columns)
         assert table.ref == f"A1:{openpyxl.utils.get_column_letter(len(frame.columns))}{len(frame) + 1}"
-    assert len(names) == 3
+        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=len(frame) + 1)]
+        assert [row[frame.columns.get_loc("service_id")] for row in rows] == list(frame.service_id)
+    assert len(names) == 2
+    # The ratings table leaves out the text that is elsewhere in the workbook (issue 11: no cell no reader needs).
+    assert not {"statement", "area", "rationale", "evidence"} & set(report.xlsx.DATA_COLUMNS["ratings"])
     # The log is one table, on the File log sheet: its rows are written once, with readable headers.
     ws = wb["File log"]
     table = ws.tables["tbl_log"]
@@ -209,7 +213,12 @@ def test_excel_tables_for_the_tidy_frames(wb, collection):
     assert table.ref == f"A3:Q{3 + len(frames.log)}"
     statuses = [ws.cell(4 + i, 2).value for i in range(len(frames.log))]
     assert statuses == list(frames.log.status)
-    ws = wb["Data ratings"]
+    # So are the actions, on the Actions sheet (tbl_actions): no Data actions sheet writes them again.
+    ws = wb["Actions"]
+    table = ws.tables["tbl_actions"]
+    assert [c.name for c in table.tableColumns] == report.xlsx.ACTION_HEADERS
+    assert table.ref == f"A4:M{4 + len(frames.actions)}"
+    ws = wb["Text"]
     assert {c.value for c in _cells(ws)} >= set(HOSTILE)
 
 

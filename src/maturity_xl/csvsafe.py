@@ -64,10 +64,41 @@ def defuse_text(value: object) -> object:
     return "'" + value if isinstance(value, str) and dangerous(value) else value
 
 
+# A field starting with one of these is safe without a closer look: no formula trigger, nothing invisible, not
+# the "_" that may open an _xHHHH_ escape.
+_PLAIN_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/\\.()[]{}'\"!#$%&*,:;<>?^`|~")
+
+
 def defuse_frame(frame):
     """A copy of a pandas DataFrame with every text cell passed through `defuse_text` (report's CSV writer calls
-    this on each frame before `to_csv`)."""
-    return frame.astype(object).map(defuse_text) if len(frame) else frame
+    this on each frame before `to_csv`). Column by column: a text starting with a letter or digit (most of
+    them) is passed over without a call, and only columns that can hold text are looked at."""
+    if not len(frame):
+        return frame
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    out = frame.copy(deep=False)
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if not (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
+            continue
+        values = column.tolist()
+        risky = [i for i, v in enumerate(values) if isinstance(v, str) and v and v[0] not in _PLAIN_START]
+        changed = False
+        for i in risky:
+            safe = defuse_text(values[i])
+            if safe is not values[i]:
+                values[i], changed = safe, True
+        if changed:
+            out.isetitem(position, _series(values, column))
+    return out
+
+
+def _series(values: list, like):
+    """`values` as a column shaped like `like` (its index, name and an object dtype for the defused text)."""
+    import pandas as pd
+
+    return pd.Series(values, index=like.index, name=like.name, dtype=object)
 
 
 __all__ = ["TRIGGERS", "dangerous", "defuse_frame", "defuse_text", "first_significant", "invisible"]

@@ -54,6 +54,8 @@ AREA_WIDTH = 44  # an area's id and title in parse's summary; longer titles are 
 def _summary(response, framework=None) -> str:
     """parse's text: who, each area by id and title with how many rated and the mean, then every problem with
     its code and the catalogue's advice to the sender."""
+    from ..rounding import rounded
+
     lines = [f"{response.file}: {response.status}"]
     if response.framework_id:
         lines.append(f"  framework  {response.framework_id} {response.framework_version}"
@@ -63,7 +65,7 @@ def _summary(response, framework=None) -> str:
         lines.append(f"  respondent {who or '-'}")
         titles = {a.id: a.title for a in framework.areas} if framework is not None else {}
         for area, score in response.scores().items():
-            mean = f"{score.mean:.2f}" if score.mean is not None else "-"
+            mean = rounded(score.mean, 2) if score.mean is not None else "-"
             label = f"{area} {titles[area]}" if area in titles else area
             if len(label) > AREA_WIDTH:
                 label = label[: AREA_WIDTH - 1] + "…"

@@ -52,6 +52,7 @@ class Collection:
     registry: Registry = field(default_factory=default_registry)
     today: date = field(default_factory=date.today)
     notices: list[str] = field(default_factory=list)  # what the team should know about the run as a whole
+    _built_frames: object = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def heads(self) -> Sequence[Response]:
@@ -89,10 +90,14 @@ class Collection:
         return [r for r in self.heads if (r.framework_id, r.service_id) not in known]
 
     def frames(self):
-        """The tidy pandas frames; imported lazily so the CLI's other commands start fast."""
-        from ..frames import Frames
+        """The tidy pandas frames, built once per collection (the workbook, the page and the CSVs all read them:
+        each building its own read every answer back from the spill file again and held a second copy);
+        imported lazily so the CLI's other commands start fast."""
+        if self._built_frames is None:
+            from ..frames import Frames
 
-        return Frames(self, LogEntry.__dataclass_fields__)
+            self._built_frames = Frames(self, LogEntry.__dataclass_fields__)
+        return self._built_frames
 
 
 def read_manifest(paths: Iterable[str | Path] | str | Path) -> list[Expected]:

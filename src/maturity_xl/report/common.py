@@ -8,10 +8,11 @@ import os
 import secrets
 from collections.abc import Callable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
+
+from ..rounding import rounded
 
 # A diverging scale that stays readable for red-green colour blindness; numbers are always shown on top.
 LOW, MID, HIGH = "#F4A582", "#F7F7F7", "#92C5DE"
@@ -48,17 +49,6 @@ def escaped(value: object) -> str:
 
 def fmt_date(value: object) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, date) else text(value)
-
-
-def rounded(value: float, places: int = 1) -> str:
-    """A number as Excel shows it with the format "0.0": half away from zero on the decimal it displays.
-
-    Python's round() and f"{x:.1f}" round half to even on the binary float (3.25 -> "3.2"), Excel rounds the
-    decimal it shows, to 15 significant digits, half up (3.25 -> "3.3"). Every report rounds by this one rule,
-    so the page and the workbook never disagree about a figure.
-    """
-    exact = Decimal(f"{float(value):.15g}")
-    return str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def mean_text(value: object) -> str:

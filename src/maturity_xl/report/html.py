@@ -3,7 +3,7 @@ lead can email or print. Every piece of returned text is escaped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +45,9 @@ from .tables import (
     statement_table,
 )
 
+# A page to email or print lists at most this many overdue (and as many ownerless) actions, as feedback.plans'
+# section lists at most HTML_ROW_LIMIT rows: 10,000 returns gave 22 MB of action tables no one reads on a page.
+PAGE_ACTION_LIMIT = 2_000
 # The roles the page lists for each flagged action; the workbook's Actions sheet has every role.
 PAGE_ROLES = [ROLES_BY_NAME[name] for name in ("action", "lead", "due", "status")]
 
@@ -90,28 +93,42 @@ svg text { font-family: inherit; }
 
 
 def write_html(collection: Collection, path: Path) -> None:
-    """One self-contained page (no scripts, no network) that a programme lead can email or print."""
-    page = render_html(collection)
-    atomic_write(Path(path), lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    """One self-contained page (no scripts, no network) that a programme lead can email or print, written part
+    by part (the page of 10,000 services is some 27 MB: never held whole, joined or encoded at once)."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for part in _page(collection):
+                fh.write(part)
+
+    atomic_write(Path(path), write)
 
 
 def render_html(collection: Collection) -> str:
     """The HTML report as a string; every piece of returned text is escaped."""
+    return "".join(_page(collection))
+
+
+def _page(collection: Collection) -> Iterator[str]:
+    """The page's text in parts, in order: each section is made only when the one before it has been taken."""
     frames = collection.frames()
     infos = framework_infos(collection, frames)
-    body = [_html_headline(collection, frames, infos)]
+    yield ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+           "<title>Self-assessment returns</title>\n<style>" + CSS + "</style>\n</head>\n<body>\n")
+    yield _html_headline(collection, frames, infos)
     if collection.expected is not None:
-        body.append(_html_chase(collection))
-    body += [_html_framework(frames, info) for info in infos]
-    body += change_sections(collection, frames, infos)  # from a store: Change (when comparing) and Trend
+        yield "\n" + _html_chase(collection)
+    for info in infos:
+        yield "\n" + _html_framework(frames, info)
+    for part in change_sections(collection, frames, infos):  # from a store: Change (when comparing) and Trend
+        yield "\n" + part
     plans = collection_plans(collection, frames)
     if plans is not None:  # only for graded frameworks (Progress for Providers): the commissioner's view
-        body.append(render_provider_plans_html(plans, frameworks=collection.registry.get, level=2))
-    body += [_html_actions(frames), _html_missing(collection, frames), _html_log(collection)]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<title>Self-assessment returns</title>\n<style>" + CSS + "</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+        yield "\n" + render_provider_plans_html(plans, frameworks=collection.registry.get, level=2)
+    yield "\n" + _html_actions(frames)
+    yield "\n" + _html_missing(collection, frames)
+    yield "\n" + _html_log(collection)
+    yield "\n</body>\n</html>\n"
 
 
 def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (),
@@ -280,17 +297,28 @@ def _html_actions(frames: Frames) -> str:
     head = ["Framework", "Service", "Statement", *(role.header for role in PAGE_ROLES)]
 
     def rows(frame: pd.DataFrame) -> list[list[object]]:
-        return [[a["framework_id"], a["service_name"] or a["service_id"], a["statement_id"],
-                 *(fmt_date(a[role.field]) if role.kinds == ("date",) else a[role.field] for role in PAGE_ROLES)]
-                for a in frame.to_dict("records")]
+        # Only the columns the page shows, column by column (not a dict of every column per action).
+        roles = [[fmt_date(v) for v in frame[role.field].tolist()] if role.kinds == ("date",)
+                 else frame[role.field].tolist() for role in PAGE_ROLES]
+        return [[fid, name or sid, statement, *values] for fid, name, sid, statement, *values in
+                zip(frame.framework_id.tolist(), frame.service_name.tolist(), frame.service_id.tolist(),
+                    frame.statement_id.tolist(), *roles)]
 
     none = '<p class="muted">None.</p>'
+
+    def listed(frame: pd.DataFrame) -> str:
+        if not len(frame):
+            return none
+        more = "" if len(frame) <= PAGE_ACTION_LIMIT else (
+            f'<p class="muted">The first {PAGE_ACTION_LIMIT:,} of {len(frame):,}: the workbook\'s Actions sheet '
+            f"and actions.csv list them all.</p>")
+        return _table(head, rows(frame.iloc[:PAGE_ACTION_LIMIT])) + more
+
     return "\n".join([
         "<h2>Actions</h2>",
         (f"<p>{len(actions)} actions returned; {len(overdue)} overdue, "
          f"{len(ownerless)} with no lead named.</p>"),
-        "<h3>Overdue actions</h3>", _table(head, rows(overdue)) if len(overdue) else none,
-        "<h3>Actions with no lead</h3>", _table(head, rows(ownerless)) if len(ownerless) else none])
+        "<h3>Overdue actions</h3>", listed(overdue), "<h3>Actions with no lead</h3>", listed(ownerless)])
 
 
 def _html_missing(collection: Collection, frames: Frames) -> str:

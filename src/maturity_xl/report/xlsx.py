@@ -10,6 +10,7 @@ import xlsxwriter
 
 from ..collect import Collection
 from ..feedback.plans import write_provider_plans_sheet
+from .bulk import fast_deflate
 from .common import atomic_write
 from .provider_plans import SHEET as PLANS_SHEET
 from .provider_plans import collection_plans
@@ -30,10 +31,16 @@ from .xlsx_detail import (
 from .xlsx_overview import chase_sheet, overview_sheet
 from .xlsx_scores import UNRATED_LAST, scores_sheet, statements_sheet
 
-__all__ = ["ACTION_HEADERS", "DATA_FRAMES", "DETAIL_LIMIT", "LOG_HEADERS", "UNRATED_LAST", "write_workbook"]
+__all__ = ["ACTION_HEADERS", "DATA_COLUMNS", "DATA_FRAMES", "DETAIL_LIMIT", "LOG_HEADERS", "UNRATED_LAST",
+           "write_workbook"]
 
-# The log is not among them: the File log sheet is its table (tbl_log), so its rows are written once.
-DATA_FRAMES = ("ratings", "actions", "responses", "problems")
+# The log and the actions are not among them: the File log and Actions sheets are their tables (tbl_log,
+# tbl_actions), so their rows are written once.
+DATA_FRAMES = ("ratings", "responses", "problems")
+# The ratings table leaves out the text that is elsewhere in the workbook: statement and area titles (the
+# Statements and Scores sheets), rationale and evidence (the Text sheet). ratings.csv has every column.
+DATA_COLUMNS = {"ratings": ["framework_id", "framework_version", "service_id", "service_name", "area_id",
+                            "statement_id", "rating", "level", "target", "target_chosen", "gap", "file"]}
 
 
 def write_workbook(collection: Collection, path: Path) -> None:
@@ -69,5 +76,6 @@ def _build_workbook(collection: Collection, path: Path) -> None:
         missing_sheet(sheet("Missing"), frames)
     log_sheet(sheet("File log"), frames)
     for name in DATA_FRAMES:
-        data_sheet(sheet(f"Data {name}"), name, getattr(frames, name))
-    wb.close()
+        data_sheet(sheet(f"Data {name}"), name, getattr(frames, name), DATA_COLUMNS.get(name))
+    with fast_deflate():
+        wb.close()

@@ -4,11 +4,12 @@ File log (an Excel table), and the tidy frames as Excel tables for pivots, each 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..frames import Frames
 from ..model import ACTION_ROLES
-from .common import blank
+from .bulk import Block, Column, table
 from .sheet import Sheet
 
 # Detail sheets (text, data tables) hold at most this many rows: past it a workbook takes minutes to write and
@@ -26,64 +27,71 @@ ACTION_HEADERS = [header for _, header, _ in ACTION_SHEET] + ["Flag"]
 _DATED = {role.field for role in ACTION_ROLES if role.kinds == ("date",)}
 
 
-def _flag(item: dict) -> str:
-    flags = (("Overdue", item["overdue"]), ("No lead", item["ownerless"]))
-    return ", ".join(word for word, on in flags if on)
-
-
 def actions_sheet(s: Sheet, frames: Frames) -> None:
-    """Every action, the overdue and ownerless ones first, flagged in words and by fill; only they print."""
+    """Every action, the overdue and ownerless ones first, flagged in words and by fill; only they print. The
+    sheet is an Excel table (tbl_actions): the page to read and the data for pivots, so each action is written
+    once, not again on a data sheet."""
     s.put(0, 0, "Actions", s.fmt["title"])
     s.widths([width for _, _, width in ACTION_SHEET] + [16])
     s.note(1, "Overdue: the deadline has passed and the status is not done. "
               "No lead: nobody is named to lead it.", 6, 1)
-    s.header(3, ACTION_HEADERS)
     actions = frames.actions
     # The flagged actions first: they are what a reader acts on, what the sheet prints, and none of them is
     # among the rows past DETAIL_LIMIT left to the CSV export.
-    flagged = actions.overdue.astype(bool) | actions.ownerless.astype(bool)
-    actions = pd.concat([actions[flagged], actions[~flagged]])
-    actions = _capped(s, actions, 2)
+    flagged = (actions.overdue.astype(bool) | actions.ownerless.astype(bool)).to_numpy()
+    order = np.concatenate([np.flatnonzero(flagged), np.flatnonzero(~flagged)])  # positions, not a copy
+    if len(order) > DETAIL_LIMIT:
+        s.put(2, 0, f"The first {DETAIL_LIMIT:,} of {len(order):,} rows; the CSV export (--csv-dir) has them all.",
+              s.fmt["aside"])
+    actions = actions.iloc[order[:DETAIL_LIMIT]]
     shown = min(int(flagged.sum()), len(actions))
     s.printable((3, 3))
     s.ws.print_area(0, 0, 3 + max(shown, 1), len(ACTION_HEADERS) - 1)
     s.ws.set_header(f"&LActions: the {shown:,} flagged (overdue or with no lead) are printed; all "
                     f"{len(frames.actions):,} are on screen and in the CSV export")
-    records = (dict(zip(actions.columns, values)) for values in zip(*(actions[c].tolist() for c in actions.columns)))
     fmt = s.fmt
-    plain = [fmt["date" if field in _DATED else "wrap"] for field in ACTION_FIELDS]
-    flagged = [fmt["flag_date" if field in _DATED else "flag"] for field in ACTION_FIELDS]
-    for i, item in enumerate(records):
-        flag = _flag(item)
-        values = [item[field] for field in ACTION_FIELDS]
-        for j, (value, style) in enumerate(zip(values, flagged if flag else plain)):
-            s.put(4 + i, j, value, style)
-        s.put(4 + i, len(ACTION_FIELDS), flag, fmt["flag_bold"] if flag else None)
-        s.fit(4 + i, values)
+    flags = [", ".join(word for word, on in (("Overdue", late), ("No lead", alone)) if on)
+             for late, alone in zip(actions.overdue.tolist(), actions.ownerless.tolist())]
+    styles = {False: [fmt["date" if f in _DATED else "wrap"] for f in ACTION_FIELDS] + [None],
+              True: [fmt["flag_date" if f in _DATED else "flag"] for f in ACTION_FIELDS] + [fmt["flag_bold"]]}
+    values = [actions[field].tolist() for field in ACTION_FIELDS] + [flags]
+    widths = [None if field in _DATED else width for field, _, width in ACTION_SHEET] + [None]
+    for rows, flagged_rows in ((slice(0, shown), True), (slice(shown, len(actions)), False)):
+        columns = [Column(v[rows], style, width=w) for v, style, w in zip(values, styles[flagged_rows], widths)]
+        if rows.stop > rows.start:
+            Block(s, 4 + rows.start, columns)
     if actions.empty:
         s.put(4, 0, "No actions were returned.", s.fmt["aside"])
-    else:
-        s.ws.autofilter(3, 0, 3 + len(actions), len(ACTION_HEADERS) - 1)
+    table(s, 3, 3 + max(len(actions), 1), len(ACTION_HEADERS) - 1,
+          {"name": "tbl_actions", "style": "Table Style Light 9",
+           "columns": [{"header": h, "header_format": fmt["header"]} for h in ACTION_HEADERS]})
     s.ws.freeze_panes(4, 0)
 
 
+TEXT_COLUMNS = {"framework_id": ("Framework", 14), "service_id": ("Service ID", 12), "service_name": ("Service", 24),
+                "statement_id": ("Statement ID", 11), "rating": ("Rating", 8), "rationale": ("Rationale", 60),
+                "evidence": ("Evidence", 60)}
+
+
 def text_sheet(s: Sheet, frames: Frames) -> None:
-    """What services wrote in support of their ratings, for reading alongside the numbers."""
+    """What services wrote in support of their ratings, for reading alongside the numbers. Each statement is
+    named by its id: its text is on the Statements sheet (and in ratings.csv), not repeated on every row."""
     s.put(0, 0, "Rationale and evidence", s.fmt["title"])
-    s.widths([14, 12, 24, 11, 34, 8, 60, 60])
-    s.header(2, ["Framework", "Service ID", "Service", "Statement ID", "Statement", "Rating", "Rationale",
-                 "Evidence"])
+    s.widths([width for _, width in TEXT_COLUMNS.values()])
+    s.header(2, [header for header, _ in TEXT_COLUMNS.values()])
     ratings = frames.ratings
-    keep = ratings.rationale.fillna("").astype(str).str.strip().ne("") | \
-        ratings.evidence.fillna("").astype(str).str.strip().ne("")
-    rows = _capped(s, ratings[keep], 1)
-    s.not_printed(2, 7, len(rows), "Rationale and evidence")
-    columns = ("framework_id", "service_id", "service_name", "statement_id", "statement", "rating", "rationale",
-               "evidence")
+    # The rows with some text, found without a stripped copy of every text, and only those shown taken.
+    keep = np.flatnonzero(np.fromiter(
+        ((type(why) is str and why and not why.isspace()) or (type(proof) is str and proof and not proof.isspace())
+         for why, proof in zip(ratings.rationale.tolist(), ratings.evidence.tolist())), dtype=bool,
+        count=len(ratings)))
+    if len(keep) > DETAIL_LIMIT:
+        s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
+              s.fmt["aside"])
+    rows = ratings.iloc[keep[:DETAIL_LIMIT]][list(TEXT_COLUMNS)]
+    s.not_printed(2, len(TEXT_COLUMNS) - 1, len(rows), "Rationale and evidence")
     wrap = s.fmt["wrap"]
-    for i, values in enumerate(zip(*(rows[c].tolist() for c in columns))):
-        s.row(3 + i, values, wrap)
-        s.fit(3 + i, values)
+    Block(s, 3, [Column(rows[c].tolist(), wrap, width=width) for c, (_, width) in TEXT_COLUMNS.items()])
     if rows.empty:
         s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
     s.ws.freeze_panes(3, 0)
@@ -126,58 +134,35 @@ def log_sheet(s: Sheet, frames: Frames) -> None:
     s.widths(LOG_WIDTHS)
     log = frames.log
     s.not_printed(2, len(LOG_HEADERS) - 1, len(log), "File log")
-    wrap = s.fmt["wrap"]
-    columns = [log[c].tolist() if c in log else [""] * len(log) for c in LOG_HEADERS]
-    completed = list(LOG_HEADERS).index("completed")
-    for i, values in enumerate(zip(*columns)):
-        s.row(3 + i, values, wrap)
-        s.fit(3 + i, values[:-1])  # the SHA-256 column is wide enough for its one line
-        s.put(3 + i, completed, values[completed], s.fmt["date"])
+    wrap, when = s.fmt["wrap"], s.fmt["date"]
+    # The SHA-256 column is wide enough for its one line: it does not count for the rows' heights.
+    Block(s, 3, [Column(log[c].tolist() if c in log else [""] * len(log), when if c == "completed" else wrap,
+                        width=None if c in ("completed", "sha256") else width)
+                 for c, width in zip(LOG_HEADERS, LOG_WIDTHS)])
     # Declared with its headers only: the cells are written by type above, so returned text stays text.
-    s.ws.add_table(2, 0, 2 + max(len(log), 1), len(LOG_HEADERS) - 1,
-                   {"name": "tbl_log", "style": "Table Style Light 9",
-                    "columns": [{"header": h, "header_format": s.fmt["header"]} for h in LOG_HEADERS.values()]})
+    table(s, 2, 2 + max(len(log), 1), len(LOG_HEADERS) - 1,
+          {"name": "tbl_log", "style": "Table Style Light 9",
+           "columns": [{"header": h, "header_format": s.fmt["header"]} for h in LOG_HEADERS.values()]})
     s.ws.freeze_panes(3, 1)
 
 
-def data_sheet(s: Sheet, name: str, frame: pd.DataFrame) -> None:
-    """A tidy frame as an Excel table for pivots and Power BI.
+def data_sheet(s: Sheet, name: str, frame: pd.DataFrame, columns: list[str] | None = None) -> None:
+    """A tidy frame (only `columns` of it, when given) as an Excel table for pivots and Power BI.
 
     add_table(data=...) would write each cell with write(), which turns "=..." into a formula; so the table is
-    declared with its headers only and the cells are written here by type.
+    declared with its headers only and the cells are written by type (bulk.Block).
     """
     total = len(frame)
     frame = frame.iloc[:DETAIL_LIMIT]
-    writers = [_column_writer(s, frame[c]) for c in frame.columns]
-    for col, (write, values) in enumerate(zip(writers, (frame[c].tolist() for c in frame.columns))):
-        for i, value in enumerate(values):
-            write(1 + i, col, value)
+    frame = frame[columns] if columns is not None else frame
+    Block(s, 1, [Column(frame[c].tolist()) for c in frame.columns])
     if total > len(frame):
         s.put(len(frame) + 2, 0, f"{total - len(frame):,} more rows are in the CSV export (--csv-dir): Excel "
                                  f"holds the first {len(frame):,} here.", s.fmt["aside"])
     columns = [{"header": str(c)} for c in frame.columns]
     # An Excel table needs one data row, so an empty frame gets one blank row.
-    s.ws.add_table(0, 0, max(len(frame), 1), len(columns) - 1,
-                   {"name": f"tbl_{name}", "columns": columns, "style": "Table Style Light 9"})
+    table(s, 0, max(len(frame), 1), len(columns) - 1,
+          {"name": f"tbl_{name}", "columns": columns, "style": "Table Style Light 9"})
     s.widths([max(10, min(40, len(str(c)) + 4)) for c in frame.columns])
     s.ws.freeze_panes(1, 0)
     s.not_printed(0, len(columns) - 1, total, f"Data {name} (an Excel table for pivots)")
-
-
-def _column_writer(s: Sheet, series: pd.Series):
-    """A writer for one column, chosen once by its dtype: numbers stay numbers, everything else is put() by type."""
-    ws = s.ws
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return lambda r, c, v: ws.write_boolean(r, c, bool(v)) if not blank(v) else ws.write_blank(r, c, None)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return lambda r, c, v: ws.write_blank(r, c, None) if blank(v) else ws.write_number(r, c, float(v))
-    return s.put
-
-
-def _capped(s: Sheet, frame: pd.DataFrame, note_row: int) -> pd.DataFrame:
-    """The first DETAIL_LIMIT rows, with a note saying where the rest are."""
-    if len(frame) <= DETAIL_LIMIT:
-        return frame
-    s.put(note_row, 0, f"The first {DETAIL_LIMIT:,} of {len(frame):,} rows; the CSV export (--csv-dir) has them "
-                       f"all.", s.fmt["aside"])
-    return frame.iloc[:DETAIL_LIMIT]

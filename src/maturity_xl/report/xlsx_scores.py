@@ -7,6 +7,7 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_col_to_name
 
 from ..frames import Frames
+from .bulk import Block, Column, Formula
 from .common import HIGH, LOW, MID, blank, rounded
 from .sheet import Sheet
 from .tables import NO_RETURNS, NOT_A_LEAGUE_TABLE, FrameworkInfo, heatmap, statement_table
@@ -42,25 +43,32 @@ def _heatmap_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int) -> i
     areas = [a for a, _ in info.areas]
     titles = [t for _, t in info.areas]
     n = len(areas)
-    mean_col, words_col = 4 + n, 5 + n
+    mean_col = 4 + n  # then In words
     s.header(row + 1, ["Service ID", "Service", *titles, "Rated", "Total", "Overall mean", "In words"])
     first = row + 2
     counted = _counted_formats(s)
     low_col, high_col = xl_col_to_name(2), xl_col_to_name(1 + n)
     names = f"${low_col}${row + 2}:${high_col}${row + 2}"  # the area titles in the header row
     mean_fmt, int_fmt, words_fmt = s.fmt["mean"], s.fmt["int"], s.fmt["words"]
-    for i, item in enumerate(table.to_dict("records")):
-        r = first + i
-        s.row(r, [item["service_id"], item["service_name"]])
-        for j, aid in enumerate(areas):
-            s.put(r, 2 + j, item[aid], counted(item[f"rated:{aid}"], item[f"total:{aid}"]))
-        s.row(r, [item["rated"], item["total"]], int_fmt, col=2 + n)
-        s.put(r, mean_col, item["mean"], mean_fmt)
-        cells = f"{low_col}{r + 1}:{high_col}{r + 1}"
-        overall = f"{xl_col_to_name(mean_col)}{r + 1}"
-        formula = (f'=IF({overall}="","not rated",{_level_choice(info, overall)}&"; lowest: "'
+    mean_letter = xl_col_to_name(mean_col)
+    choose = _level_choice(info, "\0")  # the CHOOSE over the scale's labels, built once; "\0" is the cell
+    words = []
+    needed = [*areas, "mean"]  # a small dict a row, made as it is used (not 10,000 dicts of every column)
+    for i, values in enumerate(zip(*(table[c].tolist() for c in needed))):
+        item = dict(zip(needed, values))
+        r = first + i + 1
+        cells = f"{low_col}{r}:{high_col}{r}"
+        overall = f"{mean_letter}{r}"
+        formula = (f'IF({overall}="","not rated",{choose.replace(chr(0), overall)}&"; lowest: "'
                    f'&INDEX({names},MATCH(MIN({cells}),{cells},0))&" ("&TEXT(MIN({cells}),"0.0")&")")')
-        s.ws.write_formula(r, words_col, formula, words_fmt, _row_words(item, areas, titles, info))
+        words.append(Formula(formula, _row_words(item, areas, titles, info)))
+    columns = [Column(table.service_id.tolist()), Column(table.service_name.tolist())]
+    columns += [Column(table[aid].tolist(), styles=[
+        counted(rated, total) for rated, total in zip(table[f"rated:{aid}"].tolist(), table[f"total:{aid}"].tolist())])
+        for aid in areas]
+    columns += [Column(table.rated.tolist(), int_fmt), Column(table.total.tolist(), int_fmt),
+                Column(table["mean"].tolist(), mean_fmt), Column(words, words_fmt)]
+    Block(s, first, columns)
     last = first + len(table) - 1
     if len(table):
         # The In words formula reads both coloured ranges: the area means and the overall mean.
