@@ -19,6 +19,10 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SPEC_LIMIT = 5 * 1024 * 1024  # the largest bundled spec is ~60 KB
 NODE_LIMIT = 100_000  # values in the spec once every alias is expanded; the bundled specs have a few thousand
+# Levels of nesting a spec may have (the bundled specs have 6). Our own limit, so a deep document is refused the same
+# way whichever PyYAML is installed: libyaml 0.2.5 (PyYAML 6.0.4's wheels) stops at 1,000 levels as a syntax error,
+# older wheels go on until Python's recursion limit.
+DEPTH_LIMIT = 64
 
 
 def load_spec(path: str | Path) -> Framework:
@@ -65,7 +69,9 @@ def _tree_problems(root: yaml.Node | None) -> list[SpecProblem]:
     sizes: dict[int, int] = {}
     open_: set[int] = set()
 
-    def walk(node: yaml.Node, path: str) -> int:
+    def walk(node: yaml.Node, path: str, depth: int = 0) -> int:
+        if depth > DEPTH_LIMIT:
+            raise RecursionError  # reported as too-deep, below
         ident = id(node)
         if ident in sizes:
             return sizes[ident]
@@ -75,7 +81,7 @@ def _tree_problems(root: yaml.Node | None) -> list[SpecProblem]:
         size = 1
         if isinstance(node, yaml.SequenceNode):
             for index, child in enumerate(node.value):
-                size += walk(child, f"{path}[{index}]")
+                size += walk(child, f"{path}[{index}]", depth + 1)
         elif isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key, value in node.value:
@@ -87,7 +93,7 @@ def _tree_problems(root: yaml.Node | None) -> list[SpecProblem]:
                                                     f"mapping (lines {seen[name]} and {key.start_mark.line + 1}); "
                                                     f"keep one"))
                     seen.setdefault(name, key.start_mark.line + 1)
-                size += walk(key, where) + walk(value, where)
+                size += walk(key, where, depth + 1) + walk(value, where, depth + 1)
         open_.discard(ident)
         sizes[ident] = size
         if size > NODE_LIMIT:
