@@ -132,3 +132,20 @@ def pdf_to_png(pdf: Path, outdir: Path, dpi: int = 60) -> list[Path]:
                    capture_output=True, timeout=300)
     # pdftoppm pads page numbers to the width of the last one (page-01 .. page-12), so names sort in order.
     return sorted(outdir.glob("page-*.png"))
+
+
+# What LibreOffice writes into a cell whose formula fails (Excel's error values, and LibreOffice's own "Err:NNN").
+ERRORS = ("#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
+
+
+def error_cells(book, layout=None) -> list[str]:
+    """Every cell of `book` (openpyxl, loaded with data_only) that holds an error, as "Sheet!A1 = value". The
+    metadata sheet is data, not formulas; with the workbook's `layout`, the Summary's hidden chart column is left
+    out too: it is #N/A by design where an area has nothing rated (a gap in the chart, not a bar at zero)."""
+    from maturity_xl.layout import METADATA, SUMMARY  # noqa: PLC0415 - this module is also run without the package
+
+    chart_col = layout.summary_chart_col + 1 if layout is not None else None
+    return [f"{ws.title}!{c.coordinate} = {c.value}" for ws in book if ws.title != METADATA
+            for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith(ERRORS)
+            and not (ws.title == SUMMARY and c.column == chart_col)]
