@@ -88,8 +88,8 @@ def read_previous(path: str | Path, framework: Framework, round_name: str | None
     with Store(path, create=False) as store:
         found = store.round(round_name)
         heads = counted_heads(store.conn, found.id, framework.id)
-        ids = [head[0] for head in heads]
-        ratings, plans = ratings_of(store.conn, ids), plans_of(store.conn, ids)
+        ratings = ratings_of(store.conn, found.id, framework.id)
+        plans = plans_of(store.conn, found.id, framework.id)
         registry = registry or default_registry()
         looks: dict[str, _Lookups] = {}
         by_id = {rid: (sid, version, looks.get(version) or looks.setdefault(
