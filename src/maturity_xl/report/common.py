@@ -6,7 +6,8 @@ import html
 import math
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -70,3 +71,31 @@ def mix(a: str, b: str, f: float) -> str:
 
 def level_colour(index: int, count: int) -> str:
     return mix(*LEVEL_RAMP, index / max(count - 1, 1)) if count > 1 else LEVEL_RAMP[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Markup:
+    """Markup a report built itself (from escaped parts), to place in a table cell unescaped."""
+
+    html: str
+    attrs: str = ""
+
+
+def html_table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (), cls: str = "",
+               nowrap: int = -1) -> str:
+    """An HTML table; values are escaped here unless already rendered markup (wrapped in Markup). The `numeric`
+    columns align right; the `nowrap` column (a change in words) stays on one line."""
+    numeric = set(numeric)
+    num = ' class="num"'
+    head = "".join(f"<th{num if i in numeric else ''}>{escaped(h)}</th>" for i, h in enumerate(headers))
+    lines = []
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            content = value.html if isinstance(value, Markup) else escaped(value)
+            attrs = value.attrs if isinstance(value, Markup) else (
+                ' style="white-space:nowrap"' if i == nowrap and i not in numeric else "")
+            cells.append(f"<td{num if i in numeric else ''}{attrs}>{content}</td>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    opening = f'<table class="{cls}">' if cls else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"

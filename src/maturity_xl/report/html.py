@@ -3,8 +3,7 @@ lead can email or print. Every piece of returned text is escaped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,11 +17,13 @@ from .common import (
     HIGH,
     LOW,
     MID,
+    Markup,
     atomic_write,
     blank,
     colour,
     escaped,
     fmt_date,
+    html_table,
     level_colour,
     mean_text,
     rounded,
@@ -131,32 +132,6 @@ def _page(collection: Collection) -> Iterator[str]:
     yield "\n</body>\n</html>\n"
 
 
-def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (),
-           cls: str = "") -> str:
-    """An HTML table; values are escaped here unless already rendered markup (wrapped in _Markup)."""
-    numeric = set(numeric)
-    num = ' class="num"'
-    head = "".join(f"<th{num if i in numeric else ''}>{escaped(h)}</th>" for i, h in enumerate(headers))
-    lines = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            content = value.html if isinstance(value, _Markup) else escaped(value)
-            attrs = value.attrs if isinstance(value, _Markup) else ""
-            cells.append(f"<td{num if i in numeric else ''}{attrs}>{content}</td>")
-        lines.append("<tr>" + "".join(cells) + "</tr>")
-    opening = f'<table class="{cls}">' if cls else "<table>"
-    return f"{opening}<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"
-
-
-@dataclass(frozen=True, slots=True)
-class _Markup:
-    """Markup this module built itself (from escaped parts), to place in a table cell unescaped."""
-
-    html: str
-    attrs: str = ""
-
-
 def _html_headline(collection: Collection, frames: Frames, infos: list[FrameworkInfo]) -> str:
     h = headline(collection)
     known = h.expected is not None
@@ -186,7 +161,7 @@ def _html_headline(collection: Collection, frames: Frames, infos: list[Framework
     means = framework_means(frames, infos)
     if len(means):
         parts.append("<h3>Means per framework</h3>")
-        parts.append(_table(["Framework", "Title", "Services", "Statements rated", "Mean of all ratings",
+        parts.append(html_table(["Framework", "Title", "Services", "Statements rated", "Mean of all ratings",
                              "Mean of the services' means"],
                             [[m.framework_id, m.title, m.services, f"{m.rated:,} of {m.statements:,}",
                               mean_text(m.mean_of_ratings), mean_text(m.mean_of_services)]
@@ -195,7 +170,7 @@ def _html_headline(collection: Collection, frames: Frames, infos: list[Framework
              r["incomplete"], r["blank"], r["rejected"], r["duplicates"], r["superseded"], r["ignored"]]
             for r in overview_rows(collection)]
     parts.append("<h3>Returns per framework</h3>")
-    parts.append(_table(["Framework", "Title", "Expected", "Received", "Missing", "Of which incomplete",
+    parts.append(html_table(["Framework", "Title", "Expected", "Received", "Missing", "Of which incomplete",
                          "Returned blank", "Rejected", "Duplicates", "Superseded", "Ignored"], rows,
                         numeric=range(2, 11)))
     return "\n".join(parts)
@@ -216,7 +191,7 @@ def _html_chase(collection: Collection) -> str:
     counts = frame.state.value_counts()
     parts.append("<p>" + escaped(", ".join(f"{n} {state}" for state, n in counts.items())) +
                  ". The same list is chase.csv, ready for a mail merge.</p>")
-    parts.append(_table(list(CHASE_COLUMNS.values()),
+    parts.append(html_table(list(CHASE_COLUMNS.values()),
                         zip(*(frame[c].tolist() for c in CHASE_COLUMNS)), cls="chase"))
     return "\n".join(parts)
 
@@ -244,7 +219,7 @@ def _html_targets(frames: Frames, info: FrameworkInfo) -> str:
     return ("<h4>Where services are and where they aim to be</h4>"
             '<p class="muted">Each service\'s mean target of the statements it rated (the level it chose, or the '
             "next level up where it chose none), averaged over services like the mean rating.</p>" +
-            _table(["Area", "Mean rating", "Mean target", "Services"], rows, numeric=range(1, 4)))
+            html_table(["Area", "Mean rating", "Mean target", "Services"], rows, numeric=range(1, 4)))
 
 
 def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
@@ -261,15 +236,15 @@ def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
               f'<span class="key" style="background:{MID}"></span>{escaped((info.low + info.high) / 2)}'
               f'<span class="key" style="background:{HIGH}"></span>{info.high}. '
               'Under each mean: statements rated / statements in the area.</p>')
-    return legend + _table(["Service ID", "Service", *[t for _, t in info.areas], "Rated", "Overall"], rows,
+    return legend + html_table(["Service ID", "Service", *[t for _, t in info.areas], "Rated", "Overall"], rows,
                            numeric=range(2, n + 4), cls="heat")
 
 
-def _heat_cell(value: object, info: FrameworkInfo, rated: int | None = None, total: int | None = None) -> _Markup:
+def _heat_cell(value: object, info: FrameworkInfo, rated: int | None = None, total: int | None = None) -> Markup:
     count = "" if rated is None else f"<br><small>{int(rated)}/{int(total)}</small>"
     if blank(value):
-        return _Markup("\u2013" + count)
-    return _Markup(mean_text(value) + count, f' style="background:{colour(float(value), info.low, info.high)}"')
+        return Markup("\u2013" + count)
+    return Markup(mean_text(value) + count, f' style="background:{colour(float(value), info.low, info.high)}"')
 
 
 def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
@@ -286,8 +261,8 @@ def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
     for item in stats.to_dict("records"):
         counts = [int(item[f"level_{v}"]) for v, _ in info.levels]
         rows.append([item["statement_id"], item["statement"], item["area"], mean_text(item["mean"]),
-                     item["rated"], _Markup(level_stack(counts, info))])
-    return legend + _table(["ID", "Statement", "Area", "Mean", "Rated", "Distribution"], rows, numeric=(3, 4))
+                     item["rated"], Markup(level_stack(counts, info))])
+    return legend + html_table(["ID", "Statement", "Area", "Mean", "Rated", "Distribution"], rows, numeric=(3, 4))
 
 
 def _html_actions(frames: Frames) -> str:
@@ -312,7 +287,7 @@ def _html_actions(frames: Frames) -> str:
         more = "" if len(frame) <= PAGE_ACTION_LIMIT else (
             f'<p class="muted">The first {PAGE_ACTION_LIMIT:,} of {len(frame):,}: the workbook\'s Actions sheet '
             f"and actions.csv list them all.</p>")
-        return _table(head, rows(frame.iloc[:PAGE_ACTION_LIMIT])) + more
+        return html_table(head, rows(frame.iloc[:PAGE_ACTION_LIMIT])) + more
 
     return "\n".join([
         "<h2>Actions</h2>",
@@ -328,24 +303,24 @@ def _html_missing(collection: Collection, frames: Frames) -> str:
         return "\n".join(parts)
     missing = frames.missing[["framework_id", "service_id", "service_name", "contact"]]
     if len(missing):
-        parts.append(_table(["Framework", "Service ID", "Service", "Contact"],
+        parts.append(html_table(["Framework", "Service ID", "Service", "Contact"],
                             missing.itertuples(index=False)))
     else:
         parts.append('<p class="muted">None: every service in the manifest has returned.</p>')
     unexpected = frames.unexpected
     if len(unexpected):
         parts.append("<h3>Returns from services not in the manifest</h3>")
-        parts.append(_table(["Framework", "Service ID", "Service", "File"],
+        parts.append(html_table(["Framework", "Service ID", "Service", "File"],
                             unexpected.itertuples(index=False)))
     return "\n".join(parts)
 
 
 def _html_log(collection: Collection) -> str:
     rows = [[status, n] for status, n in collection.counts().items()] + [["Total", len(collection.log)]]
-    parts = ['<h2 class="flow">Files handed in</h2>', _table(["Status", "Files"], rows, numeric=(1,))]
+    parts = ['<h2 class="flow">Files handed in</h2>', html_table(["Status", "Files"], rows, numeric=(1,))]
     rejected = [e for e in collection.log if e.status == REJECTED]
     if rejected:
         parts.append("<h3>Rejected files</h3>")
-        parts.append(_table(["File", "Reason", "What the sender should do"],
+        parts.append(html_table(["File", "Reason", "What the sender should do"],
                             [[e.file, e.reason, e.advice] for e in rejected]))
     return "\n".join(parts)

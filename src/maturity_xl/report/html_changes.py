@@ -5,7 +5,6 @@ names, who completed a return) is escaped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from itertools import groupby
 from operator import attrgetter
 
@@ -25,7 +24,7 @@ from .changes import (
     statement_changes,
     trend_table,
 )
-from .common import escaped, mean_text
+from .common import escaped, html_table, mean_text
 from .svg_trend import trend_lines
 from .tables import FrameworkInfo
 
@@ -41,23 +40,6 @@ def change_sections(collection: Collection, frames: Frames, infos: list[Framewor
     if tables:
         parts.append(_trend(collection, tables))
     return parts
-
-
-def _table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (), cls: str = "",
-           nowrap: int = -1) -> str:
-    """A table whose every cell is escaped here; the `nowrap` column (a change in words) stays on one line."""
-    numeric = set(numeric)
-    num = ' class="num"'
-    head = "".join(f'<th scope="col"{num if i in numeric else ""}>{escaped(h)}</th>' for i, h in enumerate(headers))
-    lines = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            attrs = num if i in numeric else (' style="white-space:nowrap"' if i == nowrap else "")
-            cells.append(f"<td{attrs}>{escaped(value)}</td>")
-        lines.append("<tr>" + "".join(cells) + "</tr>")
-    opening = f'<table class="{cls}">' if cls else "<table>"
-    return f"{opening}<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"
 
 
 def _change(collection: Collection, frames: Frames, infos: list[FrameworkInfo]) -> str:
@@ -78,7 +60,7 @@ def _areas(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
     table = area_summary(frames, info)
     rows = [[a.area, a.services, a.improved, a.same, a.declined, mean2(a.this_mean), mean2(a.last_mean), a.words]
             for a in table.itertuples(index=False)]
-    return _table(["Area", "Services compared", "Improved", "Same", "Declined", f"Mean {now}", f"Mean {last}",
+    return html_table(["Area", "Services compared", "Improved", "Same", "Declined", f"Mean {now}", f"Mean {last}",
                    "Change"], rows, numeric=range(1, 7), cls="change-areas", nowrap=7)
 
 
@@ -121,7 +103,7 @@ def _statements(frames: Frames, info: FrameworkInfo) -> str:
         return '<p class="muted">No statement was rated by the same service in both rounds.</p>'
     rows = [[s.statement_id, s.statement, s.area, s.compared, s.improved, s.same, s.declined, s.words]
             for s in table.itertuples(index=False)]
-    return _table(["ID", "Statement", "Area", "Services compared", "Improved", "Same", "Declined", "Mean change"],
+    return html_table(["ID", "Statement", "Area", "Services compared", "Improved", "Same", "Declined", "Mean change"],
                   rows, numeric=range(3, 7), cls="change-statements", nowrap=7)
 
 
@@ -136,7 +118,7 @@ def _trend(collection: Collection, tables) -> str:
                 for item in table.to_dict("records")]
         parts += [f'<h3 class="trend" data-framework="{escaped(info.id)}">{escaped(info.title)}: mean of each '
                   "area, round by round</h3>", trend_lines(table, areas, info, label),
-                  _table(["Round", *[title for _aid, title in areas], "Services"], rows,
+                  html_table(["Round", *[title for _aid, title in areas], "Services"], rows,
                          numeric=range(1, len(areas) + 2), cls="trend")]
     return "\n".join(parts)
 
