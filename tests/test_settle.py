@@ -283,3 +283,51 @@ def test_sigterm_stops_a_collection_and_its_workers(sent, tmp_path):
     while alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert alive() == []
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowing is the point
+def test_a_sigterm_whose_exception_is_swallowed_still_stops_the_run():
+    """The CI run that let a SIGTERM through: the handler ran inside logging's at-fork hook, whose exceptions
+    Python ignores, and the collection wrote its report and exited 0. Here the handler runs inside a finaliser
+    (also ignored); the run is stopped at the next check, or at the end of the block."""
+    import gc
+    import signal
+
+    from maturity_xl.collect import Interrupted
+    from maturity_xl.stopping import check, terminate_raises
+
+    class SignalsWhenCollected:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # bytecodes for the handler to run between, inside __del__
+                pass
+
+    def swallow() -> None:
+        SignalsWhenCollected()  # collected at once: the handler's exception is raised inside __del__ and ignored
+        gc.collect()
+
+    reached = []
+    with pytest.raises(Interrupted, match="signal 15"):
+        with terminate_raises(lambda signum: Interrupted(f"stopped (signal {signum})")):
+            swallow()
+            reached.append("after the ignored exception")
+            check()
+            reached.append("after check")
+    assert reached == ["after the ignored exception"]
+
+    with pytest.raises(SystemExit):  # no check inside: the block's end raises it
+        with terminate_raises(lambda signum: SystemExit(128 + signum)):
+            swallow()
+    check()  # the blocks are over: nothing is left pending
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or callable(signal.getsignal(signal.SIGTERM))
+
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C's KeyboardInterrupt is kept the same way
+        with terminate_raises(lambda signum: SystemExit(128 + signum)):
+            class InterruptsWhenCollected:
+                def __del__(self) -> None:
+                    os.kill(os.getpid(), signal.SIGINT)
+                    for _ in range(1000):
+                        pass
+            InterruptsWhenCollected()
+            gc.collect()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -14,16 +14,15 @@ import errno
 import os
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MaturityXLError
 from .safeio import shown
+from .stopping import check, terminate_raises
 
 
 class OutputError(MaturityXLError):
@@ -165,6 +164,7 @@ def write_file(target: Path, write: Callable[[Path], None], what: str = "the rep
     tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
     try:
         write(tmp)
+        check()  # a SIGTERM caught while writing (see stopping.py) leaves the old report in place
         try:
             os.replace(tmp, final)
         except PermissionError:  # locked between the check and the rename (Windows: open in Excel)
@@ -215,6 +215,7 @@ def write_folder(folder: Path, write: Callable[[Path], list[Path]], what: str = 
     try:
         os.chmod(staging, 0o777 & ~_umask())
         names = [Path(p).name for p in write(staging)]
+        check()
         if not os.path.lexists(folder):
             os.replace(staging, folder)
         elif _only(folder, set(names)):
@@ -247,23 +248,13 @@ def _only(folder: Path, names: set[str]) -> bool:
         return False
 
 
-@contextmanager
-def terminating_cleanly() -> Iterator[None]:
+def terminating_cleanly():
     """SIGTERM raises SystemExit(143) instead of killing at once, so `finally` blocks remove temporary files."""
-    def stop(signum, _frame):
-        print(f"stopped (signal {signum}) while writing the reports: each report is left as it was",
-              file=sys.stderr)
-        raise SystemExit(128 + signum)
+    def stopped(signum: int) -> SystemExit:
+        print(f"stopped (signal {signum}): each report is left as it was", file=sys.stderr)
+        return SystemExit(128 + signum)
 
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread: nothing to install
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return terminate_raises(stopped)
 
 
 def write_reports(collection, output: Path, html: Path | None = None, csv_dir: Path | None = None) -> Written:

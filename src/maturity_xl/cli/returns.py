@@ -138,12 +138,12 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
         key = _key(key_file)
         total = _count_inputs(paths)
         bar = _progress(total, "collecting")
-        collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
-                             progress=bar.update if bar else None, key=key, password=open_password)
-        if bar:
-            bar.close()
-            bar = None
-        with terminating_cleanly():  # a SIGTERM while writing removes the temporary files on its way out
+        with terminating_cleanly():  # a SIGTERM from here on removes the temporary files on its way out
+            collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
+                                 progress=bar.update if bar else None, key=key, password=open_password)
+            if bar:
+                bar.close()
+                bar = None
             written = write_reports(collection, output, html, csv_dir)
             if chase_csv is not None:
                 path, note = write_file(chase_csv, lambda tmp: write_chase_csv(collection, tmp), "the chasing list")

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..errors import MaturityXLError
 from ..parse import Registry, default_registry
 from ..response import Response
+from ..stopping import check
 from ..settle import (
     ACCEPTED,
     BLANK,
@@ -86,25 +87,13 @@ class Interrupted(MaturityXLError):
     """The collection was stopped (SIGTERM) before it finished: nothing was written."""
 
 
-@contextmanager
-def _terminate_raises() -> Iterator[None]:
+def _terminate_raises():
     """SIGTERM (a service manager, `kill`, a closed terminal's shell) stops the collection as Ctrl-C does: by an
     exception that shuts the workers down and leaves the outputs untouched, rather than dying with them blocked."""
-    import signal
-    import threading
+    from ..stopping import terminate_raises
 
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, _frame):
-        raise Interrupted(f"the collection was stopped (signal {signum}) before it finished; nothing was written")
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return terminate_raises(lambda signum: Interrupted(
+        f"the collection was stopped (signal {signum}) before it finished; nothing was written"))
 
 
 @contextmanager
@@ -121,6 +110,7 @@ def _settled_as_we_go() -> Iterator[Callable[[], None]]:
 
     def tick() -> None:
         nonlocal count
+        check()  # a SIGTERM whose exception was swallowed (see stopping.py) stops the collection here
         count += 1
         if ours and count % 1000 == 0:
             gc.freeze()

@@ -176,11 +176,18 @@ def parse_all(sources: list[Source], registry: Registry, workers: int, limits: L
 def _stop(pool) -> None:
     """Shut a pool down without waiting for the files still queued (shutdown(wait=True) would read them all)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # private, but the only handle there is
+    results = getattr(pool, "_result_queue", None)  # shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:
         process.join(5)
+    # A worker killed while sending a result leaves half a message in the result pipe: the pool's manager thread
+    # waits for the rest for ever, and the interpreter waits for that thread at exit (seen: 1 SIGTERM in 10).
+    # With every worker gone, closing this process's copy of the pipe's writing end gives that thread EOF.
+    writer = getattr(results, "_writer", None)
+    if writer is not None and not any(p.is_alive() for p in processes):
+        writer.close()
 
 
 def _isolated(source: Source, registry: Registry, limits: Limits, context,
