@@ -49,7 +49,7 @@ def _within(path: Path, folder: Path) -> bool:
 
 
 def check_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path], manifests: Iterable[Path] = (),
-                  folders: Iterable[str] = ("--csv-dir",)) -> None:
+                  folders: Iterable[str] = ("--csv-dir",), stores: Iterable[Path] = ()) -> None:
     """Refuse, before anything is read, an output that would overwrite or swallow an input.
 
     Args:
@@ -57,12 +57,14 @@ def check_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path], manif
         inputs: the files and folders being collected.
         manifests: the --expected manifests.
         folders: which options name a folder rather than a file.
+        stores: the programme stores read or written (with their -wal and -shm files).
 
     Raises:
         OutputError: naming the option, the path and the input it collides with.
     """
     sources = [(_real(p), "returns folder" if _isdir(p) else "return being collected", p) for p in inputs]
     sources += [(_real(p), "--expected manifest", p) for p in manifests]
+    sources += [(_real(Path(f"{p}{end}")), "programme store", p) for p in stores for end in ("", "-wal", "-shm")]
     problems = []
     for option, path in outputs.items():
         if path is None:
@@ -72,8 +74,10 @@ def check_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path], manif
             folder = what == "returns folder"
             if out == real or (folder and _within(out, real)):
                 where = "is" if out == real else "is inside"
+                harm = ("would replace the store and everything it holds" if what == "programme store" else
+                        "would overwrite a return or be read as one next time")
                 problems.append(f"{option} {path} {where} the {what} {given}: choose a path outside the inputs "
-                                f"(a report written there would overwrite a return or be read as one next time)")
+                                f"(a report written there {harm})")
             elif option in folders and _within(real, out):
                 problems.append(f"{option} {path} holds the {what} {given}: choose a folder of its own for the CSVs")
     seen: dict[Path, str] = {}
@@ -143,6 +147,90 @@ def _is_write_failure(exc: BaseException) -> bool:
     return isinstance(exc, FileCreateError)
 
 
+@dataclass(slots=True)
+class Staged:
+    """An output being written: the temporary file (or folder) it goes to first, and where it will go."""
+
+    target: Path
+    what: str
+    temporary: Path
+    final: Path | None = None  # a file: the target, or a free name beside it when the target is open elsewhere
+    note: str = ""
+    names: list[str] = field(default_factory=list)  # a folder: the files written into it
+
+    @property
+    def folder(self) -> bool:
+        return self.final is None
+
+
+def stage_file(target: Path, what: str = "the report") -> Staged:
+    """A temporary name beside `target` (or beside the free name it goes to, if `target` is open elsewhere)."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _explain(exc, target, what) from None
+    final, note = target, ""
+    reason = lock_holder(target)
+    if reason:
+        final = free_name(target)
+        note = f"{target} was not replaced because {reason}: close it; this report is in {final}"
+    return Staged(target, what, final.with_name(f".{final.name}.{secrets.token_hex(4)}.part"), final, note)
+
+
+def stage_folder(folder: Path, what: str = "the CSV files") -> Staged:
+    """A temporary folder beside `folder` to write the set into."""
+    folder = Path(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+            raise OutputError(f"{what}: {folder} is {'a link' if folder.is_symlink() else 'a file'}, not a folder")
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
+        os.chmod(staging, 0o777 & ~_umask())
+    except OSError as exc:
+        raise _explain(exc, folder, what) from None
+    return Staged(folder, what, staging)
+
+
+def fill(staged: Staged, write: Callable[[Path], object]) -> Staged:
+    """Run `write(temporary)`; a folder's writer returns the files it wrote. A write failure is explained."""
+    try:
+        result = write(staged.temporary)
+    except Exception as exc:
+        if _is_write_failure(exc):
+            raise _explain(exc, staged.target, staged.what) from None
+        raise
+    if staged.folder:
+        staged.names = [Path(p).name for p in result]  # type: ignore[union-attr]
+    return staged
+
+
+def commit(staged: Staged) -> tuple[list[Path], str]:
+    """Put a written output in its place; (the paths written, a note for the user or "")."""
+    check()  # a SIGTERM caught while writing (see stopping.py) leaves the old report in place
+    try:
+        if staged.folder:
+            return _swap_folder(staged.temporary, staged.target, staged.names), ""
+        assert staged.final is not None
+        try:
+            os.replace(staged.temporary, staged.final)
+        except PermissionError:  # locked between the check and the rename (Windows: open in Excel)
+            staged.final = free_name(staged.target)
+            staged.note = (f"{staged.target} could not be replaced (it is open in another program): close it; "
+                           f"this report is in {staged.final}")
+            os.replace(staged.temporary, staged.final)
+        return [staged.final], staged.note
+    except Exception as exc:
+        if _is_write_failure(exc):
+            raise _explain(exc, staged.target, staged.what) from None
+        raise
+
+
+def discard(staged: Staged) -> None:
+    """Remove what is left of the temporary file or folder (nothing, once committed)."""
+    _remove(staged.temporary)
+
+
 def write_file(target: Path, write: Callable[[Path], None], what: str = "the report") -> tuple[Path, str]:
     """Write `target` through `write(temporary_path)`; returns (the path written, a note or "").
 
@@ -150,35 +238,45 @@ def write_file(target: Path, write: Callable[[Path], None], what: str = "the rep
     complete file. If the target is open in another program or cannot be replaced, the report goes beside it
     under a free name and the note says so.
     """
-    target = Path(target)
-    note = ""
+    staged = stage_file(target, what)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _explain(exc, target, what) from None
-    final = target
-    reason = lock_holder(target)
-    if reason:
-        final = free_name(target)
-        note = f"{target} was not replaced because {reason}: close it; this report is in {final}"
-    tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
-    try:
-        write(tmp)
-        check()  # a SIGTERM caught while writing (see stopping.py) leaves the old report in place
-        try:
-            os.replace(tmp, final)
-        except PermissionError:  # locked between the check and the rename (Windows: open in Excel)
-            final = free_name(target)
-            note = (f"{target} could not be replaced (it is open in another program): close it; this report is "
-                    f"in {final}")
-            os.replace(tmp, final)
-    except Exception as exc:
-        if _is_write_failure(exc):
-            raise _explain(exc, target, what) from None
-        raise
+        (path,), note = commit(fill(staged, write))
     finally:
-        _remove(tmp)
-    return final, note
+        discard(staged)
+    return path, note
+
+
+def write_folder(folder: Path, write: Callable[[Path], list[Path]], what: str = "the CSV files") -> list[Path]:
+    """Write a set of files with `write(staging_folder)` (it returns the files it wrote), then swap them in.
+
+    If `folder` holds only files of the set (or does not exist), the staging folder replaces it by two renames;
+    otherwise the new files are renamed over the old ones one by one, only once every one of them has been
+    written. A failure while writing leaves the old set as it was.
+    """
+    staged = stage_folder(folder, what)
+    try:
+        paths, _ = commit(fill(staged, write))
+    finally:
+        discard(staged)
+    return paths
+
+
+def _swap_folder(staging: Path, folder: Path, names: list[str]) -> list[Path]:
+    if not os.path.lexists(folder):
+        os.replace(staging, folder)
+    elif _only(folder, set(names)):
+        old = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.old")
+        os.replace(folder, old)
+        try:
+            os.replace(staging, folder)
+        except OSError:
+            os.replace(old, folder)  # put the old set back: never no set, never a mixed one
+            raise
+        _remove(old)
+    else:
+        for name in names:
+            os.replace(staging / name, folder / name)
+    return [folder / name for name in names]
 
 
 def _remove(path: Path) -> None:
@@ -195,48 +293,6 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def write_folder(folder: Path, write: Callable[[Path], list[Path]], what: str = "the CSV files") -> list[Path]:
-    """Write a set of files with `write(staging_folder)` (it returns the files it wrote), then swap them in.
-
-    If `folder` holds only files of the set (or does not exist), the staging folder replaces it by two renames;
-    otherwise the new files are renamed over the old ones one by one, only once every one of them has been
-    written. A failure while writing leaves the old set as it was.
-    """
-    folder = Path(folder)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
-            raise OutputError(f"{what}: {folder} is {'a link' if folder.is_symlink() else 'a file'}, not a folder")
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
-    except OSError as exc:
-        raise _explain(exc, folder, what) from None
-    try:
-        os.chmod(staging, 0o777 & ~_umask())
-        names = [Path(p).name for p in write(staging)]
-        check()
-        if not os.path.lexists(folder):
-            os.replace(staging, folder)
-        elif _only(folder, set(names)):
-            old = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.old")
-            os.replace(folder, old)
-            try:
-                os.replace(staging, folder)
-            except OSError:
-                os.replace(old, folder)  # put the old set back: never no set, never a mixed one
-                raise
-            _remove(old)
-        else:
-            for name in names:
-                os.replace(staging / name, folder / name)
-    except Exception as exc:
-        if _is_write_failure(exc):
-            raise _explain(exc, folder, what) from None
-        raise
-    finally:
-        _remove(staging)
-    return [folder / name for name in names]
 
 
 def _only(folder: Path, names: set[str]) -> bool:
@@ -257,22 +313,62 @@ def terminating_cleanly():
     return terminate_raises(stopped)
 
 
-def write_reports(collection, output: Path, html: Path | None = None, csv_dir: Path | None = None) -> Written:
-    """The workbook, and the HTML and the CSVs when asked, each written safely (see the module's docstring)."""
+def write_reports(collection, output: Path | None, html: Path | None = None, csv_dir: Path | None = None,
+                  more_csvs: Callable[[object, Path], list[Path]] | None = None) -> Written:
+    """The workbook, and the HTML and the CSVs when asked, each written safely (see the module's docstring).
+
+    The workbook is written here while a forked copy of this process writes the others (beside.py); each goes
+    to a temporary file or folder first, and all of them are put in place only once every one is complete, so a
+    failure in any leaves every report as it was. `more_csvs(collection, folder)` adds files to the CSV set.
+    """
+    from .beside import run_beside
     from .report import write_csvs, write_html, write_workbook
 
-    done = Written()
-    for target, writer, what in ((output, write_workbook, "the report"), (html, write_html, "the HTML report")):
-        if target is None:
-            continue
-        path, note = write_file(Path(target), lambda tmp, w=writer: w(collection, tmp), what)
-        done.files.append(path)
-        if note:
-            done.notes.append(note)
-    if csv_dir is not None:
-        done.files += write_folder(Path(csv_dir), lambda staging: write_csvs(collection, staging))
-    return done
+    def csvs(folder: Path) -> list[Path]:
+        return write_csvs(collection, folder) + (more_csvs(collection, folder) if more_csvs else [])
+
+    jobs: list[tuple[Staged, Callable[[Path], object]]] = []
+    try:
+        if output is not None:
+            jobs.append((stage_file(output, "the report"), lambda tmp: write_workbook(collection, tmp)))
+        if html is not None:
+            jobs.append((stage_file(html, "the HTML report"), lambda tmp: write_html(collection, tmp)))
+        if csv_dir is not None:
+            jobs.append((stage_folder(csv_dir), csvs))
+        here, there = jobs[:1], jobs[1:]
+        if there:
+            _read_ahead(collection)
+            done_here, done_there = run_beside(lambda: [fill(s, w) for s, w in here],
+                                               lambda: [fill(s, w) for s, w in there])
+        else:
+            done_here, done_there = [fill(s, w) for s, w in here], []
+        done = Written()
+        for staged in done_here + done_there:
+            paths, note = commit(staged)
+            done.files += paths
+            done.notes += [note] if note else []
+        return done
+    finally:
+        for staged, _ in jobs:
+            discard(staged)
 
 
-__all__ = ["OutputError", "Written", "check_outputs", "free_name", "lock_holder", "terminating_cleanly",
-           "write_file", "write_folder", "write_reports"]
+def _read_ahead(collection) -> None:
+    """Build, before the fork, what every writer reads and the collection builds lazily: built after it, each
+    process would build its own (twice the work), and a store's would be read through one SQLite connection
+    from two processes."""
+    frames = collection.frames()
+    for name in ("ratings", "actions", "responses", "log", "problems", "missing", "unexpected"):
+        getattr(frames, name)
+    if getattr(collection, "store", None) is not None:
+        from .report.changes import trends
+
+        trends(collection)
+        if getattr(collection, "compare", None) is not None:
+            frames.changes()  # reads the round compared with (its frames keep what they read)
+            frames.statement_changes()
+
+
+__all__ = ["OutputError", "Staged", "Written", "check_outputs", "commit", "discard", "fill", "free_name",
+           "lock_holder", "stage_file", "stage_folder", "terminating_cleanly", "write_file", "write_folder",
+           "write_reports"]

@@ -57,11 +57,13 @@ def _add_to_store(path: Path, collection, round_name: str | None, expected: tupl
 def report_command(store: Path, round_name: str | None, compare: str | None, output: Path, html: Path | None,
                    csv_dir: Path | None, today) -> None:
     """Write the reports of one round from a programme store, without opening any workbook."""
+    from ..outputs import check_outputs, terminating_cleanly
     from ..store import Store
     from ..store.reporting import write_reports
 
     try:
-        with Store(store, create=False) as opened:
+        check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir}, [], stores=[store])  # never over the store
+        with terminating_cleanly(), Store(store, create=False) as opened:
             written = write_reports(opened, output, html=html, csv_dir=csv_dir, round=round_name, compare=compare,
                                     today=today.date() if today else None)
     except MaturityXLError as exc:
@@ -72,6 +74,8 @@ def report_command(store: Path, round_name: str | None, compare: str | None, out
     click.echo(f"round {written.round.name}{since}: {written.responses} returns; wrote "
                + ", ".join(str(p) for p in written.paths if p.suffix != ".csv")
                + (f", CSVs in {csv_dir}" if csv_dir else ""))
+    if written.notes:
+        raise click.ClickException("\n".join(written.notes))
 
 
 @main.command("export", epilog=_epilog(

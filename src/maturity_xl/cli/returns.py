@@ -132,7 +132,8 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     open_password = _password(open_password, ask_open_password, "Password to open the returns", confirm=False)
     bar = None
     try:
-        check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir, "--chase": chase_csv}, paths, expected)
+        check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir, "--chase": chase_csv}, paths, expected,
+                      stores=[store] if store else [])
         if expected:
             read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
         key = _key(key_file)

@@ -26,12 +26,14 @@ class SpilledResponses(Sequence[Response]):
         self._added: list[Response] = []  # every head, by number
         self._heads: list[Response] = []  # the kept ones, in order
         self._order: list[int] = []
+        self._unflushed = False
 
     def add(self, head: Response, blob: bytes) -> int:
         """Keep one response (its pickle, and its head in memory); returns its number, for `keep`."""
         try:
             offset = self._file.seek(0, os.SEEK_END)
             self._file.write(blob)
+            self._unflushed = True
         except OSError as exc:
             raise _spill_error(exc) from None
         self._spans.append((offset, len(blob)))
@@ -42,6 +44,7 @@ class SpilledResponses(Sequence[Response]):
         """The responses that count, in order (the others were superseded)."""
         try:
             self._file.flush()  # a full disk shows here, at the latest, not as a short read later
+            self._unflushed = False
         except OSError as exc:
             raise _spill_error(exc) from None
         self._order = list(numbers)
@@ -75,8 +78,12 @@ class SpilledResponses(Sequence[Response]):
 
     def _load(self, number: int) -> Response:
         offset, size = self._spans[number]
-        self._file.seek(offset)
-        return pickle.loads(self._file.read(size))
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        # By position, not by seek and read: a forked report writer (outputs.write_reports) shares this file's
+        # offset, and the two would move it under each other.
+        return pickle.loads(os.pread(self._file.fileno(), size, offset))
 
 
 def _spill_error(exc: OSError) -> MaturityXLError:

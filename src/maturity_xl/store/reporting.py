@@ -18,6 +18,7 @@ class Written:
     compare: Round | None
     responses: int
     paths: tuple[Path, ...]
+    notes: tuple[str, ...] = ()  # a report written beside its target (the target open in another program)
 
 
 def round_collection(store: Store, round: str | None = None, compare: str | None = None, *,
@@ -38,19 +39,13 @@ def write_reports(store: Store, output: Path, *, html: Path | None = None, csv_d
 
 def write_round(collection: StoredCollection, output: Path, *, html: Path | None = None,
                 csv_dir: Path | None = None) -> Written:
-    """write_reports() for a round already read (bench/run.py times its frames apart from the writers)."""
-    from .. import report
+    """write_reports() for a round already read (bench/run.py times its frames apart from the writers); the
+    files are written as `collect` writes its reports (outputs.write_reports: beside each other, each complete or
+    not at all)."""
+    from ..outputs import write_reports as write_outputs
     from ..report.csv_changes import write_change_csvs
 
-    written = [output]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    report.write_workbook(collection, output)
-    if html:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        report.write_html(collection, html)
-        written.append(html)
-    if csv_dir:
-        written += report.write_csvs(collection, csv_dir)
-        written += write_change_csvs(collection, csv_dir)  # changes, statement_changes, area_trend
+    done = write_outputs(collection, output, html, csv_dir, more_csvs=write_change_csvs)
     assert collection.round is not None
-    return Written(collection.round, collection.compare, len(collection.heads), tuple(written))
+    return Written(collection.round, collection.compare, len(collection.heads), tuple(done.files),
+                   tuple(done.notes))
