@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import signal
 from pathlib import Path
 
@@ -64,10 +63,19 @@ def test_a_killed_child_is_said_and_a_failure_here_kills_the_child(tmp_path):
 
 
 @pytest.fixture
-def collected(tmp_path, generated):
+def collected(tmp_path, frameworks, generated):
+    """Three filled returns collected once, with every report."""
+    import random
+
+    from maturity_xl.simulate import filled_workbook, random_answers
+
+    fw = frameworks["lincolnshire"]
     folder = tmp_path / "returns"
     folder.mkdir()
-    shutil.copy(generated["lincolnshire"], folder / "riverside.xlsx")
+    rng = random.Random(3)
+    for i in range(3):
+        blank = generated["lincolnshire"].read_bytes()
+        (folder / f"r{i}.xlsx").write_bytes(filled_workbook(fw, blank, random_answers(fw, rng)))
     out = tmp_path / "out"
     result = invoke("collect", folder, "-o", out / "report.xlsx", "--html", out / "report.html",
                     "--csv-dir", out / "csv")
@@ -129,3 +137,20 @@ def test_report_from_a_store_never_writes_over_the_store(tmp_path, collected):
     assert result.exit_code == 0, result.output
     assert (out / "r.xlsx").stat().st_size and (out / "r.html").stat().st_size
     assert (out / "store-csv" / "area_trend.csv").exists()
+
+
+def test_above_the_rows_for_two_processes_the_reports_are_written_in_turn(collected, monkeypatch):
+    import maturity_xl.beside as beside
+    import maturity_xl.outputs as outputs
+
+    folder, out = collected
+    before = _state(out)
+    monkeypatch.setattr(outputs, "BESIDE_ROWS", -1)
+    monkeypatch.setattr(beside, "run_beside", lambda *_a, **_k: pytest.fail("forked above BESIDE_ROWS"))
+    result = invoke("collect", folder, "-o", out / "report.xlsx", "--html", out / "report.html",
+                    "--csv-dir", out / "csv")
+    assert result.exit_code == 0, result.output
+    after = _state(out)
+    assert after.keys() == before.keys() and after["csv/ratings.csv"] == before["csv/ratings.csv"]
+    assert before["csv/ratings.csv"].count(b"\n") > 20  # the counted return's answers are there
+    assert after["report.html"] == before["report.html"]
