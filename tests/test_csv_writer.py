@@ -130,3 +130,18 @@ def test_defused_cells_read_back_with_their_apostrophe(tmp_path):
         rows = list(csv.reader(fh))
     assert [r[0] for r in rows[1:]] == [defuse_text(t) for t in texts]
     assert rows[1 + texts.index("\x00=HYPERLINK(1)")][0] == "'\x00=HYPERLINK(1)"
+
+
+def test_columns_that_go_together_are_written_as_one_piece(tmp_path):
+    # A service's id, name and file repeat together on each of its rows: the writer joins them into one piece per
+    # service; the bytes must not change for it.
+    rng = random.Random(5)
+    services = [(f"S{i}", rng.choice(TEXTS), f"/returns/{i},{rng.choice(TEXTS)}.xlsx", rng.choice(BLANKS))
+                for i in range(12)]
+    rows = [(*rng.choice(services), rng.choice(TEXTS), rng.choice([1, 2, None])) for _ in range(600)]
+    frame = pd.DataFrame(rows, columns=["service_id", "service_name", "file", "blank", "rationale", "rating"])
+    frame["rating"] = frame["rating"].astype("Int64")
+    columns = [report_csv._fields(frame.iloc[:, i], True) for i in range(frame.shape[1])]
+    assert len(report_csv._pieces(columns, len(frame))) < frame.shape[1]
+    assert _written(frame, True, tmp_path) == _reference(frame, True)
+    assert _written(frame, False, tmp_path) == _reference(frame, False)

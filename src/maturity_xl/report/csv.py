@@ -20,7 +20,7 @@ from pandas.api.types import is_datetime64_any_dtype, is_object_dtype, is_string
 from ..chase import chase_frame
 from ..collect import Collection
 from ..csvsafe import defuse_frame as defuse
-from ..csvsafe import defuse_text, defuse_texts, text_codes
+from ..csvsafe import defuse_texts, text_codes
 from .common import atomic_write
 from .provider_plans import CSV_NAME as PLANS_CSV
 from .provider_plans import collection_plans
@@ -37,26 +37,54 @@ def write_chase_csv(collection: Collection, path: Path) -> None:
 
 def _to_csv(frame: pd.DataFrame, path: Path, defused: bool = False) -> None:
     """`frame.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")`, byte for byte (of
-    `defuse(frame)` when `defused`), faster: each column is turned into the text of its fields once, and each
-    distinct value of a column is formatted, defused and quoted once (by the csv module itself, so quoting and
-    number formatting are its own); the rows are then joined and encoded a chunk at a time."""
+    `defuse(frame)` when `defused`), faster: each distinct value of a column is formatted, defused, quoted (by
+    the csv module itself, so quoting and number formatting are its own) and encoded once, and neighbouring
+    columns whose values go together (a service's id, name and file) are joined into one piece per distinct
+    combination; a chunk of rows is then one join of bytes."""
     columns = [_fields(frame.iloc[:, i], defused) for i in range(frame.shape[1])]
     header = _csv_texts([str(c) for c in frame.columns])
     if len(columns) == 1:
         # The csv module quotes a row's only field when it is empty (else the line would be blank).
         header = [h or '""' for h in header]
-        columns = [(codes, np.array([t or '""' for t in texts], dtype=object)) for codes, texts in columns]
+        columns = [(codes, [t or '""' for t in texts]) for codes, texts in columns]
+    pieces = _pieces(columns, len(frame))
     with open(path, "wb") as fh:
         fh.write(codecs.BOM_UTF8)
         fh.write((",".join(header) + LINE_END).encode("utf-8"))
-        for start in range(0, len(frame) if columns else 0, ROWS_AT_ONCE):
-            cells = [texts[codes[start:start + ROWS_AT_ONCE]].tolist() for codes, texts in columns]
-            fh.write((LINE_END.join(map(",".join, zip(*cells))) + LINE_END).encode("utf-8"))
+        for start in range(0, len(frame) if pieces else 0, ROWS_AT_ONCE):
+            stop = min(start + ROWS_AT_ONCE, len(frame))
+            row = [None] * ((stop - start) * len(pieces))  # row by row, piece by piece
+            for i, (codes, texts) in enumerate(pieces):
+                row[i::len(pieces)] = texts[codes[start:stop]].tolist()
+            fh.write(b"".join(row))
 
 
-def _fields(column: pd.Series, defused: bool) -> tuple[np.ndarray, np.ndarray]:
+def _pieces(columns: list[tuple[np.ndarray, list[str]]], rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The columns' fields as the encoded pieces of each line, each with its comma before it and the last with
+    the line end after it, as (codes, pieces). Left to right, a column is joined to the piece before it while
+    the two together take at most a quarter as many distinct values as there are rows."""
+    joined: list[tuple[np.ndarray, list[bytes]]] = []
+    limit = max(rows // 4, 1)
+    for i, (codes, texts) in enumerate(columns):
+        encoded = [("," + t if i else t).encode("utf-8") for t in texts]
+        if joined:
+            before, parts = joined[-1]
+            pairs, keys = pd.factorize(before.astype(np.int64) * len(encoded) + codes)
+            if len(keys) <= limit:
+                lefts, rights = np.divmod(keys, len(encoded))
+                joined[-1] = pairs, [parts[a] + encoded[b] for a, b in zip(lefts.tolist(), rights.tolist())]
+                continue
+        joined.append((codes, encoded))
+    if joined:
+        codes, parts = joined[-1]
+        end = LINE_END.encode("utf-8")
+        joined[-1] = codes, [part + end for part in parts]
+    return [(codes, np.array(parts, dtype=object)) for codes, parts in joined]
+
+
+def _fields(column: pd.Series, defused: bool) -> tuple[np.ndarray, list[str]]:
     """A column as (codes, texts): row i is written as texts[codes[i]], already quoted as the csv module
-    quotes it. texts ends with "" so that a blank's code, -1, writes nothing."""
+    quotes it; a blank's code points at the last text, ""."""
     dtype = column.dtype
     if is_datetime64_any_dtype(dtype):  # blanks (NaT) empty, the rest by the date format
         column = column.dt.strftime("%Y-%m-%d").fillna("").astype(object)
@@ -66,13 +94,13 @@ def _fields(column: pd.Series, defused: bool) -> tuple[np.ndarray, np.ndarray]:
     coded = _exact_codes(column)
     if coded is None:  # a column of mixed or unusual values: cell by cell, with no row merged with another
         values = column.tolist()
-        if defused:
-            values = [defuse_text(v) for v in values]
-        return np.arange(len(values)), np.array(_csv_texts([_cell(v) for v in values]) + [""], dtype=object)
-    codes, uniques = coded
+        codes = np.arange(len(values))
+    else:
+        codes, values = coded
+        codes = np.where(codes < 0, len(values), codes)
     if defused:
-        uniques = defuse_texts(uniques)
-    return codes, np.array(_csv_texts([_cell(v) for v in uniques]) + [""], dtype=object)
+        values = defuse_texts(values)
+    return codes, _csv_texts([_cell(v) for v in values]) + [""]
 
 
 def _exact_codes(column: pd.Series) -> tuple[np.ndarray, list] | None:
