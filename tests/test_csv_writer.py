@@ -8,7 +8,7 @@ import csv
 import io
 import os
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import numpy as np
@@ -72,7 +72,7 @@ def _hostile_frame(rows: int, seed: int) -> pd.DataFrame:
         "all_blank": pick(BLANKS),
         "dates": pick([date(2026, 1, 5), date(1999, 12, 31), None]),
         # equal as instants, written as different days: never merged as one value
-        "dates_and_times": pick([date(2026, 1, 1), datetime(2026, 1, 1, 23, tzinfo=timezone.utc),
+        "dates_and_times": pick([date(2026, 1, 1), datetime(2026, 1, 1, 23, tzinfo=UTC),
                                  datetime(2026, 1, 2, 0, tzinfo=timezone(timedelta(hours=1))), None]),
         "floats": pick(floats),
         "float32": np.array(pick(floats), dtype=np.float32),
@@ -83,7 +83,7 @@ def _hostile_frame(rows: int, seed: int) -> pd.DataFrame:
         "boolean": pd.array(pick([True, False, None]), dtype="boolean"),
         "Float64": pd.array(pick([0.0, -0.0, 2.5, None]), dtype="Float64"),
         "when": pd.to_datetime(pick(["2026-01-05 13:00", None, "1999-12-31 00:00"]), format="%Y-%m-%d %H:%M"),
-        "when_tz": pd.to_datetime(pick(["2026-01-05 23:30", None]), format="%Y-%m-%d %H:%M").tz_localize(timezone.utc),
+        "when_tz": pd.to_datetime(pick(["2026-01-05 23:30", None]), format="%Y-%m-%d %H:%M").tz_localize(UTC),
         "category": pd.Categorical(pick(["=cat", "dog", None])),
     })
     frame["a,b"] = frame["text"]  # a column name that needs quoting, and the same name twice

@@ -52,6 +52,21 @@ def fmt_date(value: object) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, date) else text(value)
 
 
+def fmt_dates(values: Iterable[object]) -> list[str]:
+    """`fmt_date` of each value, each distinct date formatted once."""
+    shown: dict[date, str] = {}
+    out = []
+    for value in values:
+        if type(value) is date:  # exactly a date: a datetime equal to another may be another day where it is
+            formatted = shown.get(value)
+            if formatted is None:
+                formatted = shown[value] = fmt_date(value)
+            out.append(formatted)
+        else:
+            out.append(fmt_date(value))
+    return out
+
+
 def mean_text(value: object) -> str:
     return "\u2013" if blank(value) else rounded(float(value))
 
@@ -84,18 +99,36 @@ class Markup:
 def html_table(headers: list[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (), cls: str = "",
                nowrap: int = -1) -> str:
     """An HTML table; values are escaped here unless already rendered markup (wrapped in Markup). The `numeric`
-    columns align right; the `nowrap` column (a change in words) stays on one line."""
+    columns align right; the `nowrap` column (a change in words) stays on one line. Each distinct text is
+    escaped once (a table of thousands of rows repeats its framework ids, areas and statuses)."""
     numeric = set(numeric)
     num = ' class="num"'
     head = "".join(f"<th{num if i in numeric else ''}>{escaped(h)}</th>" for i, h in enumerate(headers))
+    one_line = ' style="white-space:nowrap"'
+    marked, plain = [], []  # each column's opening tag, for markup (which brings its own attributes) and the rest
+
+    def open_column(i: int) -> None:
+        marked.append(f"<td{num if i in numeric else ''}")
+        plain.append(f"{marked[i]}{one_line if i == nowrap and i not in numeric else ''}>")
+
+    for i in range(len(headers)):
+        open_column(i)
+    seen: dict[str, str] = {}
     lines = []
     for row in rows:
         cells = []
         for i, value in enumerate(row):
-            content = value.html if isinstance(value, Markup) else escaped(value)
-            attrs = value.attrs if isinstance(value, Markup) else (
-                ' style="white-space:nowrap"' if i == nowrap and i not in numeric else "")
-            cells.append(f"<td{num if i in numeric else ''}{attrs}>{content}</td>")
+            if i >= len(marked):  # a row longer than the headers
+                open_column(i)
+            if type(value) is str:
+                content = seen.get(value)
+                if content is None:
+                    content = seen[value] = html.escape(value)
+                cells.append(f"{plain[i]}{content}</td>")
+            elif isinstance(value, Markup):
+                cells.append(f"{marked[i]}{value.attrs}>{value.html}</td>")
+            else:
+                cells.append(f"{plain[i]}{escaped(value)}</td>")
         lines.append("<tr>" + "".join(cells) + "</tr>")
     opening = f'<table class="{cls}">' if cls else "<table>"
     return f"{opening}<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"

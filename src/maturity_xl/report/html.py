@@ -23,6 +23,7 @@ from .common import (
     colour,
     escaped,
     fmt_date,
+    fmt_dates,
     html_table,
     level_colour,
     mean_text,
@@ -225,11 +226,12 @@ def _html_targets(frames: Frames, info: FrameworkInfo) -> str:
 def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
     table = heatmap(frames, info)
     areas = [a for a, _ in info.areas]
+    heat_cell = _HeatCells(info)
     rows = []
     for item in table.to_dict("records"):
-        cells = [_heat_cell(item[a], info, item[f"rated:{a}"], item[f"total:{a}"]) for a in areas]
+        cells = [heat_cell(item[a], item[f"rated:{a}"], item[f"total:{a}"]) for a in areas]
         rows.append([item["service_id"], item["service_name"], *cells,
-                     f"{item['rated']}/{item['total']}", _heat_cell(item["mean"], info)])
+                     f"{item['rated']}/{item['total']}", heat_cell(item["mean"])])
     n = len(areas)
     legend = (f'<p class="legend">Colour shows the mean on the scale {info.low} to {info.high}:'
               f'<span class="key" style="background:{LOW}"></span>{info.low}'
@@ -240,11 +242,25 @@ def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
                            numeric=range(2, n + 4), cls="heat")
 
 
-def _heat_cell(value: object, info: FrameworkInfo, rated: int | None = None, total: int | None = None) -> Markup:
-    count = "" if rated is None else f"<br><small>{int(rated)}/{int(total)}</small>"
-    if blank(value):
-        return Markup("\u2013" + count)
-    return Markup(mean_text(value) + count, f' style="background:{colour(float(value), info.low, info.high)}"')
+class _HeatCells:
+    """A heatmap cell: the mean as shown, on its colour, with the count under it. The shown mean and its colour
+    are worked out once for each distinct mean (thousands of services share a few hundred means)."""
+
+    def __init__(self, info: FrameworkInfo) -> None:
+        self.info = info
+        self.shown: dict[float, tuple[str, str]] = {}
+
+    def __call__(self, value: object, rated: int | None = None, total: int | None = None) -> Markup:
+        count = "" if rated is None else f"<br><small>{int(rated)}/{int(total)}</small>"
+        if blank(value):
+            return Markup("\u2013" + count)
+        number = float(value)
+        shown = self.shown.get(number) if number else None  # 0.0 == -0.0, which is shown as "-0.0"
+        if shown is None:
+            shown = (mean_text(value), f' style="background:{colour(number, self.info.low, self.info.high)}"')
+            if number:
+                self.shown[number] = shown
+        return Markup(shown[0] + count, shown[1])
 
 
 def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
@@ -273,7 +289,7 @@ def _html_actions(frames: Frames) -> str:
 
     def rows(frame: pd.DataFrame) -> list[list[object]]:
         # Only the columns the page shows, column by column (not a dict of every column per action).
-        roles = [[fmt_date(v) for v in frame[role.field].tolist()] if role.kinds == ("date",)
+        roles = [fmt_dates(frame[role.field].tolist()) if role.kinds == ("date",)
                  else frame[role.field].tolist() for role in PAGE_ROLES]
         return [[fid, name or sid, statement, *values] for fid, name, sid, statement, *values in
                 zip(frame.framework_id.tolist(), frame.service_name.tolist(), frame.service_id.tolist(),
