@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..chase import chase_frame
@@ -283,8 +284,9 @@ def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
 
 def _html_actions(frames: Frames) -> str:
     actions = frames.actions
-    overdue = actions[actions.overdue.astype(bool)]
-    ownerless = actions[actions.ownerless.astype(bool)]
+    # The rows of each list by position: only the rows shown are taken out of the frame.
+    overdue = np.flatnonzero(actions.overdue.astype(bool).to_numpy())
+    ownerless = np.flatnonzero(actions.ownerless.astype(bool).to_numpy())
     head = ["Framework", "Service", "Statement", *(role.header for role in PAGE_ROLES)]
 
     def rows(frame: pd.DataFrame) -> list[list[object]]:
@@ -297,13 +299,13 @@ def _html_actions(frames: Frames) -> str:
 
     none = '<p class="muted">None.</p>'
 
-    def listed(frame: pd.DataFrame) -> str:
-        if not len(frame):
+    def listed(positions: np.ndarray) -> str:
+        if not len(positions):
             return none
-        more = "" if len(frame) <= PAGE_ACTION_LIMIT else (
-            f'<p class="muted">The first {PAGE_ACTION_LIMIT:,} of {len(frame):,}: the workbook\'s Actions sheet '
+        more = "" if len(positions) <= PAGE_ACTION_LIMIT else (
+            f'<p class="muted">The first {PAGE_ACTION_LIMIT:,} of {len(positions):,}: the workbook\'s Actions sheet '
             f"and actions.csv list them all.</p>")
-        return html_table(head, rows(frame.iloc[:PAGE_ACTION_LIMIT])) + more
+        return html_table(head, rows(actions.iloc[positions[:PAGE_ACTION_LIMIT]])) + more
 
     return "\n".join([
         "<h2>Actions</h2>",
