@@ -244,24 +244,29 @@ def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
 
 
 class _HeatCells:
-    """A heatmap cell: the mean as shown, on its colour, with the count under it. The shown mean and its colour
-    are worked out once for each distinct mean (thousands of services share a few hundred means)."""
+    """A heatmap cell: the mean as shown, on its colour, with the count under it. Each distinct cell is made
+    once (thousands of services share a few hundred means, and counts of a few dozen kinds)."""
 
     def __init__(self, info: FrameworkInfo) -> None:
         self.info = info
-        self.shown: dict[float, tuple[str, str]] = {}
+        self.made: dict[tuple, Markup] = {}
 
     def __call__(self, value: object, rated: int | None = None, total: int | None = None) -> Markup:
+        # Equal keys make equal cells: float(value) and int(rated) are all a cell uses, except that 0.0 == -0.0
+        # (shown "-0.0"), so a zero is never kept.
+        key = (value, rated, total)
+        cell = self.made.get(key)
+        if cell is not None:
+            return cell
         count = "" if rated is None else f"<br><small>{int(rated)}/{int(total)}</small>"
         if blank(value):
             return Markup("\u2013" + count)
         number = float(value)
-        shown = self.shown.get(number) if number else None  # 0.0 == -0.0, which is shown as "-0.0"
-        if shown is None:
-            shown = (mean_text(value), f' style="background:{colour(number, self.info.low, self.info.high)}"')
-            if number:
-                self.shown[number] = shown
-        return Markup(shown[0] + count, shown[1])
+        cell = Markup(mean_text(value) + count,
+                      f' style="background:{colour(number, self.info.low, self.info.high)}"')
+        if number:
+            self.made[key] = cell
+        return cell
 
 
 def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
