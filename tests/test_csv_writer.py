@@ -145,3 +145,31 @@ def test_columns_that_go_together_are_written_as_one_piece(tmp_path):
     assert len(report_csv._pieces(columns, len(frame))) < frame.shape[1]
     assert _written(frame, True, tmp_path) == _reference(frame, True)
     assert _written(frame, False, tmp_path) == _reference(frame, False)
+
+
+def test_change_csvs_write_what_pandas_writes(tmp_path):
+    # report.csv_changes writes through report.csv's writer what it used to write with pandas' to_csv (no date
+    # format): the same bytes for columns of text, whole numbers, floats of every kind, and booleans.
+    from maturity_xl.csvsafe import defuse_frame
+    from maturity_xl.report import csv_changes
+
+    rng = np.random.default_rng(7)
+    odd = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 9999999999999998.0, 1e-4, 9.9999e-5, 0.1 + 0.2, 2.675,
+           123456789012345.6]
+    floats = np.concatenate([rng.normal(0, 1, 300), rng.normal(0, 1e-6, 100) * 10.0 ** rng.integers(-30, 30, 100),
+                             rng.integers(-5, 5, 100) / 4, odd])
+    n = len(floats)
+    frame = pd.DataFrame({
+        "service_id": pd.array([rng.choice(TEXTS + [None]) for _ in range(n)], dtype="string"),
+        "compared": rng.integers(-3, 10**6, n), "mean": floats, "change": floats[::-1].copy(),
+        "flag": rng.integers(0, 2, n).astype(bool), "count": rng.integers(0, 255, n).astype(np.uint8),
+        "round": pd.array([rng.choice(["2026", "=2027", "2025-26"]) for _ in range(n)], dtype="string"),
+    })
+    ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+    csv_changes._write(frame, ours)
+    defuse_frame(frame).to_csv(theirs, index=False, encoding="utf-8-sig")
+    assert ours.read_bytes() == theirs.read_bytes()
+    frame["when"] = pd.to_datetime(["2026-01-05 13:00"] * n)  # pandas' own way with dates: through pandas
+    csv_changes._write(frame, ours)
+    defuse_frame(frame).to_csv(theirs, index=False, encoding="utf-8-sig")
+    assert ours.read_bytes() == theirs.read_bytes()
