@@ -76,6 +76,7 @@ def _hostile_frame(rows: int, seed: int) -> pd.DataFrame:
                                  datetime(2026, 1, 2, 0, tzinfo=timezone(timedelta(hours=1))), None]),
         "floats": pick(floats),
         "float32": np.array(pick(floats), dtype=np.float32),
+        "longdouble": np.array(pick(floats), dtype=np.longdouble),
         "ints": pick([0, -2, 3, 10**12]),
         "bools": pick([True, False]),
         "Int64": pd.array(pick([1, -2, None]), dtype="Int64"),

@@ -110,7 +110,8 @@ def _exact_codes(column: pd.Series) -> tuple[np.ndarray, list] | None:
     if isinstance(dtype, np.dtype) and dtype.kind in "biu":  # never blank
         codes, uniques = pd.factorize(column.to_numpy())
         return codes, uniques.tolist()
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":  # distinct by bit pattern, so -0.0 is not 0.0
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize in (2, 4, 8):
+        # Distinct by bit pattern, so that -0.0 is not 0.0 (a long double has no integer of its size: cell by cell).
         values = column.to_numpy()
         codes, bits = pd.factorize(values.view(f"i{values.itemsize}"))
         return codes, bits.view(dtype).tolist()  # NaN among them: written empty by _cell
