@@ -72,7 +72,7 @@ def _pieces(columns: list[tuple[np.ndarray, list[str]]], rows: int) -> list[tupl
             pairs, keys = pd.factorize(before.astype(np.int64) * len(encoded) + codes)
             if len(keys) <= limit:
                 lefts, rights = np.divmod(keys, len(encoded))
-                joined[-1] = pairs, [parts[a] + encoded[b] for a, b in zip(lefts.tolist(), rights.tolist())]
+                joined[-1] = _small(pairs), [parts[a] + encoded[b] for a, b in zip(lefts.tolist(), rights.tolist())]
                 continue
         joined.append((codes, encoded))
     if joined:
@@ -94,13 +94,23 @@ def _fields(column: pd.Series, defused: bool) -> tuple[np.ndarray, list[str]]:
     coded = _exact_codes(column)
     if coded is None:  # a column of mixed or unusual values: cell by cell, with no row merged with another
         values = column.tolist()
-        codes = np.arange(len(values))
+        codes = np.arange(len(values), dtype=_small_type(len(values)))
     else:
         codes, values = coded
-        codes = np.where(codes < 0, len(values), codes)
+        codes = _small(np.where(codes < 0, len(values), codes))
     if defused:
         values = defuse_texts(values)
     return codes, _csv_texts([_cell(v) for v in values]) + [""]
+
+
+def _small_type(largest: int) -> type:
+    return np.int32 if largest < 2**31 - 1 else np.int64
+
+
+def _small(codes: np.ndarray) -> np.ndarray:
+    """Codes in 4 bytes rather than 8 where they fit: a frame's codes are all held at once (500,000 rows of 16
+    columns: 32 MB rather than 64)."""
+    return codes.astype(_small_type(int(codes.max(initial=0))), copy=False)
 
 
 def _exact_codes(column: pd.Series) -> tuple[np.ndarray, list] | None:

@@ -228,11 +228,12 @@ def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
     table = heatmap(frames, info)
     areas = [a for a, _ in info.areas]
     heat_cell = _HeatCells(info)
-    rows = []
-    for item in table.to_dict("records"):
-        cells = [heat_cell(item[a], item[f"rated:{a}"], item[f"total:{a}"]) for a in areas]
-        rows.append([item["service_id"], item["service_name"], *cells,
-                     f"{item['rated']}/{item['total']}", heat_cell(item["mean"])])
+    # Column by column (as to_dict("records") gives them, without a dict per service).
+    column = {name: _values(table[name]) for name in table.columns}
+    cells = [list(map(heat_cell, column[a], column[f"rated:{a}"], column[f"total:{a}"])) for a in areas]
+    rows = [[sid, name, *area_cells, f"{rated}/{total}", heat_cell(mean)] for sid, name, rated, total, mean, *area_cells
+            in zip(column["service_id"], column["service_name"], column["rated"], column["total"], column["mean"],
+                   *cells)]
     n = len(areas)
     legend = (f'<p class="legend">Colour shows the mean on the scale {info.low} to {info.high}:'
               f'<span class="key" style="background:{LOW}"></span>{info.low}'
@@ -241,6 +242,13 @@ def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
               'Under each mean: statements rated / statements in the area.</p>')
     return legend + html_table(["Service ID", "Service", *[t for _, t in info.areas], "Rated", "Overall"], rows,
                            numeric=range(2, n + 4), cls="heat")
+
+
+def _values(column: pd.Series) -> list:
+    """A column's values as to_dict("records") gives them: Python's own numbers for numpy's."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+        return column.tolist()
+    return list(column.astype(object)) if isinstance(column.dtype, np.dtype) else column.tolist()
 
 
 class _HeatCells:
