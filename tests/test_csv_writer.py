@@ -170,7 +170,8 @@ def test_change_csvs_write_what_pandas_writes(tmp_path):
     csv_changes._write(frame, ours)
     defuse_frame(frame).to_csv(theirs, index=False, encoding="utf-8-sig")
     assert ours.read_bytes() == theirs.read_bytes()
-    frame["when"] = pd.to_datetime(["2026-01-05 13:00"] * n)  # pandas' own way with dates: through pandas
-    csv_changes._write(frame, ours)
-    defuse_frame(frame).to_csv(theirs, index=False, encoding="utf-8-sig")
-    assert ours.read_bytes() == theirs.read_bytes()
+    for column, values in (("when", pd.to_datetime(["2026-01-05 13:00"] * n)),  # pandas' own way with these
+                           ("single", floats.astype(np.float32))):
+        csv_changes._write(frame.assign(**{column: values}), ours)
+        defuse_frame(frame.assign(**{column: values})).to_csv(theirs, index=False, encoding="utf-8-sig")
+        assert ours.read_bytes() == theirs.read_bytes(), column
