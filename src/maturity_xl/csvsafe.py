@@ -69,18 +69,70 @@ def defuse_text(value: object) -> object:
 _PLAIN_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/\\.()[]{}'\"!#$%&*,:;<>?^`|~")
 
 
+def defuse_texts(values: list) -> list:
+    """`defuse_text` of each of many values; text that starts with a letter or digit (most of it) is passed over
+    without a call."""
+    return [defuse_text(v) if isinstance(v, str) and v and v[0] not in _PLAIN_START else v for v in values]
+
+
+def text_codes(column, also: tuple[type, ...] = ()) -> tuple[object, list] | None:
+    """A column of text and blanks as (codes, texts): row i holds texts[codes[i]], or a blank (None, NaN, NA,
+    NaT) where codes[i] is -1. None for a column that holds anything else (values of exactly the types in
+    `also` are let in too, for a caller that knows equal ones print alike), whose distinct values cannot be
+    told apart by equality alone (1 == True == 1.0, and -0.0 == 0.0, print differently), so a caller goes
+    cell by cell. Each distinct text is then looked at once, however often it repeats (a service's name, a
+    framework id, a stock rationale)."""
+    import numpy as np
+    import pandas as pd
+    from pandas.api.types import is_object_dtype
+
+    dtype = column.dtype
+    values = column.to_numpy()
+    if not isinstance(dtype, pd.StringDtype):  # that holds text or its own missing value, nothing else
+        if not is_object_dtype(dtype):
+            return None
+        types = set(map(type, values))  # exactly these: np.str_ == "x", but True == 1 and datetime(...) == date(...)
+        if not types <= {str, *also, type(None), type(pd.NA), type(pd.NaT), float}:
+            return None  # a missing value that is written as something (a Decimal NaN, a numpy NaT) among them
+    # The distinct values by a dict (in C, and faster than pandas.factorize on long text): each one's first row.
+    first: dict = {}
+    rows = np.fromiter(map(first.setdefault, values, range(len(values))), np.intp, len(values))
+    texts, code = [], np.full(len(values), -1, np.intp)
+    for value, row in first.items():
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+            continue
+        if isinstance(value, float):
+            return None  # a number among the text
+        code[row] = len(texts)
+        texts.append(value)
+    return code[rows], texts
+
+
 def defuse_frame(frame):
-    """A copy of a pandas DataFrame with every text cell passed through `defuse_text` (report's CSV writer calls
-    this on each frame before `to_csv`). Column by column: a text starting with a letter or digit (most of
-    them) is passed over without a call, and only columns that can hold text are looked at."""
+    """A copy of a pandas DataFrame with every text cell passed through `defuse_text` (as report's CSV writer
+    does for each frame). Only columns that can hold text are looked at, and in a column of text each distinct
+    text once (`text_codes`); in any other column every text cell."""
     if not len(frame):
         return frame
+    import numpy as np
     from pandas.api.types import is_object_dtype, is_string_dtype
 
     out = frame.copy(deep=False)
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         if not (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
+            continue
+        coded = text_codes(column)
+        if coded is not None:
+            codes, texts = coded
+            safe = defuse_texts(texts)
+            changed = np.fromiter((s is not t for s, t in zip(safe, texts)), bool, len(texts))
+            if not changed.any():
+                continue
+            values = column.to_numpy(dtype=object, copy=True)
+            rows = np.flatnonzero(changed[codes] & (codes >= 0))
+            values[rows] = np.array(safe, dtype=object)[codes[rows]]
+            out.isetitem(position, _series(values, column))
             continue
         values = column.tolist()
         risky = [i for i, v in enumerate(values) if isinstance(v, str) and v and v[0] not in _PLAIN_START]
@@ -94,11 +146,12 @@ def defuse_frame(frame):
     return out
 
 
-def _series(values: list, like):
+def _series(values, like):
     """`values` as a column shaped like `like` (its index, name and an object dtype for the defused text)."""
     import pandas as pd
 
     return pd.Series(values, index=like.index, name=like.name, dtype=object)
 
 
-__all__ = ["TRIGGERS", "dangerous", "defuse_frame", "defuse_text", "first_significant", "invisible"]
+__all__ = ["TRIGGERS", "dangerous", "defuse_frame", "defuse_text", "defuse_texts", "first_significant", "invisible",
+           "text_codes"]

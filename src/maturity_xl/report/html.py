@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..chase import chase_frame
@@ -23,6 +24,7 @@ from .common import (
     colour,
     escaped,
     fmt_date,
+    fmt_dates,
     html_table,
     level_colour,
     mean_text,
@@ -225,11 +227,13 @@ def _html_targets(frames: Frames, info: FrameworkInfo) -> str:
 def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
     table = heatmap(frames, info)
     areas = [a for a, _ in info.areas]
-    rows = []
-    for item in table.to_dict("records"):
-        cells = [_heat_cell(item[a], info, item[f"rated:{a}"], item[f"total:{a}"]) for a in areas]
-        rows.append([item["service_id"], item["service_name"], *cells,
-                     f"{item['rated']}/{item['total']}", _heat_cell(item["mean"], info)])
+    heat_cell = _HeatCells(info)
+    # Column by column (as to_dict("records") gives them, without a dict per service).
+    column = {name: _values(table[name]) for name in table.columns}
+    cells = [list(map(heat_cell, column[a], column[f"rated:{a}"], column[f"total:{a}"])) for a in areas]
+    rows = [[sid, name, *area_cells, f"{rated}/{total}", heat_cell(mean)] for sid, name, rated, total, mean, *area_cells
+            in zip(column["service_id"], column["service_name"], column["rated"], column["total"], column["mean"],
+                   *cells)]
     n = len(areas)
     legend = (f'<p class="legend">Colour shows the mean on the scale {info.low} to {info.high}:'
               f'<span class="key" style="background:{LOW}"></span>{info.low}'
@@ -240,11 +244,37 @@ def _html_heatmap(frames: Frames, info: FrameworkInfo) -> str:
                            numeric=range(2, n + 4), cls="heat")
 
 
-def _heat_cell(value: object, info: FrameworkInfo, rated: int | None = None, total: int | None = None) -> Markup:
-    count = "" if rated is None else f"<br><small>{int(rated)}/{int(total)}</small>"
-    if blank(value):
-        return Markup("\u2013" + count)
-    return Markup(mean_text(value) + count, f' style="background:{colour(float(value), info.low, info.high)}"')
+def _values(column: pd.Series) -> list:
+    """A column's values as to_dict("records") gives them: Python's own numbers for numpy's."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+        return column.tolist()
+    return list(column.astype(object)) if isinstance(column.dtype, np.dtype) else column.tolist()
+
+
+class _HeatCells:
+    """A heatmap cell: the mean as shown, on its colour, with the count under it. Each distinct cell is made
+    once (thousands of services share a few hundred means, and counts of a few dozen kinds)."""
+
+    def __init__(self, info: FrameworkInfo) -> None:
+        self.info = info
+        self.made: dict[tuple, Markup] = {}
+
+    def __call__(self, value: object, rated: int | None = None, total: int | None = None) -> Markup:
+        # Equal keys make equal cells: float(value) and int(rated) are all a cell uses, except that 0.0 == -0.0
+        # (shown "-0.0"), so a zero is never kept.
+        key = (value, rated, total)
+        cell = self.made.get(key)
+        if cell is not None:
+            return cell
+        count = "" if rated is None else f"<br><small>{int(rated)}/{int(total)}</small>"
+        if blank(value):
+            return Markup("\u2013" + count)
+        number = float(value)
+        cell = Markup(mean_text(value) + count,
+                      f' style="background:{colour(number, self.info.low, self.info.high)}"')
+        if number:
+            self.made[key] = cell
+        return cell
 
 
 def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
@@ -267,13 +297,14 @@ def _html_weakest(frames: Frames, info: FrameworkInfo, top: int = 10) -> str:
 
 def _html_actions(frames: Frames) -> str:
     actions = frames.actions
-    overdue = actions[actions.overdue.astype(bool)]
-    ownerless = actions[actions.ownerless.astype(bool)]
+    # The rows of each list by position: only the rows shown are taken out of the frame.
+    overdue = np.flatnonzero(actions.overdue.astype(bool).to_numpy())
+    ownerless = np.flatnonzero(actions.ownerless.astype(bool).to_numpy())
     head = ["Framework", "Service", "Statement", *(role.header for role in PAGE_ROLES)]
 
     def rows(frame: pd.DataFrame) -> list[list[object]]:
         # Only the columns the page shows, column by column (not a dict of every column per action).
-        roles = [[fmt_date(v) for v in frame[role.field].tolist()] if role.kinds == ("date",)
+        roles = [fmt_dates(frame[role.field].tolist()) if role.kinds == ("date",)
                  else frame[role.field].tolist() for role in PAGE_ROLES]
         return [[fid, name or sid, statement, *values] for fid, name, sid, statement, *values in
                 zip(frame.framework_id.tolist(), frame.service_name.tolist(), frame.service_id.tolist(),
@@ -281,13 +312,13 @@ def _html_actions(frames: Frames) -> str:
 
     none = '<p class="muted">None.</p>'
 
-    def listed(frame: pd.DataFrame) -> str:
-        if not len(frame):
+    def listed(positions: np.ndarray) -> str:
+        if not len(positions):
             return none
-        more = "" if len(frame) <= PAGE_ACTION_LIMIT else (
-            f'<p class="muted">The first {PAGE_ACTION_LIMIT:,} of {len(frame):,}: the workbook\'s Actions sheet '
+        more = "" if len(positions) <= PAGE_ACTION_LIMIT else (
+            f'<p class="muted">The first {PAGE_ACTION_LIMIT:,} of {len(positions):,}: the workbook\'s Actions sheet '
             f"and actions.csv list them all.</p>")
-        return html_table(head, rows(frame.iloc[:PAGE_ACTION_LIMIT])) + more
+        return html_table(head, rows(actions.iloc[positions[:PAGE_ACTION_LIMIT]])) + more
 
     return "\n".join([
         "<h2>Actions</h2>",

@@ -5,8 +5,12 @@ names, who completed a return) is escaped."""
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Iterator
 from itertools import groupby
 from operator import attrgetter
+
+import pandas as pd
 
 from ..collect import Collection
 from ..frames import Frames
@@ -77,17 +81,19 @@ def _services(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
               aid not in dict(areas)]
     headers = ["Service ID", "Service", *[title for _aid, title in areas], "Respondent changed"]
     head = "".join(f'<th scope="col">{escaped(h)}</th>' for h in headers)
+    now_shown, last_shown = escaped(now), escaped(last)
+    shown = _Shown()
     lines = []
-    for (sid, name), group in groupby(table.itertuples(index=False), key=attrgetter("service_id", "service_name")):
+    for (sid, name), group in groupby(_records(table), key=attrgetter("service_id", "service_name")):
         cells = {c.area_id: c for c in group}
         first = next(iter(cells.values()))
-        tds = [f"<td>{escaped(sid)}</td><td>{escaped(name)}</td>"]
+        tds = [f"<td>{shown.text(sid)}</td><td>{shown.text(name)}</td>"]
         for aid, _title in areas:
             c = cells.get(aid)
             tds.append("<td>\u2013</td>" if c is None else
-                       f'<td><span style="white-space:nowrap">{escaped(c.words)}</span><br><small>{escaped(now)}: '
-                       f"{mean2(c.this_mean)} \u00b7 {escaped(last)}: {mean2(c.last_mean)} \u00b7 {c.compared} "
-                       "compared</small></td>")
+                       f'<td><span style="white-space:nowrap">{shown.text(c.words)}</span><br><small>{now_shown}: '
+                       f"{shown.mean(c.this_mean)} \u00b7 {last_shown}: {shown.mean(c.last_mean)} \u00b7 "
+                       f"{c.compared} compared</small></td>")
         flag = FLAG_STYLE if first.respondent_changed else ""
         tds.append(f"<td{flag}>{escaped(respondent_words(first))}</td>")
         lines.append("<tr>" + "".join(tds) + "</tr>")
@@ -95,6 +101,37 @@ def _services(frames: Frames, info: FrameworkInfo, now: str, last: str) -> str:
               f"in {escaped(last)} over the statements the service rated in both, and how many those were.</p>")
     return (f'{legend}<table class="change-services"><thead><tr>{head}</tr></thead><tbody>\n'
             + "\n".join(lines) + "\n</tbody></table>")
+
+
+def _records(table: pd.DataFrame) -> Iterator[tuple]:
+    """table.itertuples(index=False), the same values, without pandas taking text columns apart cell by cell."""
+    columns = [table[c].tolist() if isinstance(table[c].dtype, pd.StringDtype) or table[c].dtype.kind in "biuf"
+               else list(table[c]) for c in table.columns]
+    return map(namedtuple("Pandas", table.columns, rename=True)._make, zip(*columns))
+
+
+class _Shown:
+    """Text escaped, and means as shown (two decimals by the one rule), each distinct one worked out once."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.means: dict[float, str] = {}
+
+    def text(self, value: object) -> str:
+        if type(value) is not str:
+            return escaped(value)
+        shown = self.texts.get(value)
+        if shown is None:
+            shown = self.texts[value] = escaped(value)
+        return shown
+
+    def mean(self, value: object) -> str:
+        if type(value) is not float or not value or value != value:  # 0.0 == -0.0, shown as "-0.00"
+            return mean2(value)
+        shown = self.means.get(value)
+        if shown is None:
+            shown = self.means[value] = mean2(value)
+        return shown
 
 
 def _statements(frames: Frames, info: FrameworkInfo) -> str:
