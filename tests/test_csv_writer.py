@@ -44,10 +44,13 @@ def _reference(frame: pd.DataFrame, defused: bool) -> bytes:
         if defused and len(frame) and (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
             values = [defuse_text(v) for v in values]
         columns.append([cell(v) for v in values])
+    # Rows written with "\r\n" as the csv module's line end, so that it quotes a field with a carriage return
+    # alone as well as one with a line feed, then ended by the platform's line end, as report.csv does.
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator=os.linesep)
-    writer.writerow([str(c) for c in frame.columns])
-    writer.writerows(zip(*columns))
+    for row in [[str(c) for c in frame.columns], *zip(*columns)]:
+        line = io.StringIO(newline="")
+        csv.writer(line, lineterminator="\r\n").writerow(row)
+        out.write(line.getvalue()[:-2] + os.linesep)
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
@@ -154,6 +157,8 @@ def test_change_csvs_write_what_pandas_writes(tmp_path):
     from maturity_xl.csvsafe import defuse_frame
     from maturity_xl.report import csv_changes
 
+    # pandas leaves a field with a carriage return alone unquoted (see the test below); ours quotes it
+    PANDAS_SAFE = [t for t in TEXTS if "\r" not in t.replace("\r\n", "")]
     rng = np.random.default_rng(7)
     odd = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 9999999999999998.0, 1e-4, 9.9999e-5, 0.1 + 0.2, 2.675,
            123456789012345.6]
@@ -161,7 +166,7 @@ def test_change_csvs_write_what_pandas_writes(tmp_path):
                              rng.integers(-5, 5, 100) / 4, odd])
     n = len(floats)
     frame = pd.DataFrame({
-        "service_id": pd.array([rng.choice(TEXTS + [None]) for _ in range(n)], dtype="string"),
+        "service_id": pd.array([rng.choice(PANDAS_SAFE + [None]) for _ in range(n)], dtype="string"),
         "compared": rng.integers(-3, 10**6, n), "mean": floats, "change": floats[::-1].copy(),
         "flag": rng.integers(0, 2, n).astype(bool), "count": rng.integers(0, 255, n).astype(np.uint8),
         "round": pd.array([rng.choice(["2026", "=2027", "2025-26"]) for _ in range(n)], dtype="string"),
@@ -175,3 +180,26 @@ def test_change_csvs_write_what_pandas_writes(tmp_path):
         csv_changes._write(frame.assign(**{column: values}), ours)
         defuse_frame(frame.assign(**{column: values})).to_csv(theirs, index=False, encoding="utf-8-sig")
         assert ours.read_bytes() == theirs.read_bytes(), column
+
+
+def test_a_carriage_return_alone_does_not_split_its_row(tmp_path):
+    """The csv module leaves a field with a lone CR unquoted when lines end in LF (pandas too); read back, the
+    row split in two. A return's text can hold one (`_x000D_`, or pasted from an old Mac file)."""
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "text": ["one\rtwo", "=1\r", "plain"], "n": [1, 2, 3]})
+    path = tmp_path / "cr.csv"
+    report_csv._to_csv(frame, path, defused=True)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["id", "text", "n"], ["a", "one\rtwo", "1"], ["b", "'=1\r", "2"], ["c", "plain", "3"]]
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back["text"].tolist() == ["one\rtwo", "'=1\r", "plain"]
+
+
+def test_the_provider_plans_csv_defuses_as_every_other_csv(tmp_path):
+    from maturity_xl.feedback import write_provider_plans_csv
+
+    hidden = ["\u200b=HYPERLINK(\"http://x\")", "_x0000_=1+1", "\ufeff@SUM(A1)", "\x00-2", "safe"]
+    plans = pd.DataFrame({"service_id": ["S1"] * 5, "next_statement": hidden})
+    path = write_provider_plans_csv(plans, tmp_path / "provider_plans.csv")
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert [v.startswith("'") for v in back["next_statement"]] == [True, True, True, True, False]

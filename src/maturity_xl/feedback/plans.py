@@ -29,7 +29,6 @@ PLAN_HEADERS = ["Framework", "Version", "Service ID", "Service", "Section ID", "
 RAMP = ("#DEEBF7", "#08306B")  # light to dark blue, one shade per statement number
 HTML_ROW_LIMIT = 2_000  # the HTML section lists at most this many rows; the CSV and the sheet have them all
 SHEET_ROW_LIMIT = 50_000
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def graded(fw: Framework | None) -> bool:
@@ -135,19 +134,15 @@ def _frameworks_in(plans: pd.DataFrame, lookup: FrameworkLookup) -> list[Framewo
     return out
 
 
-def _defused(plans: pd.DataFrame) -> pd.DataFrame:
-    def cell(value: object) -> object:
-        return "'" + value if isinstance(value, str) and value.startswith(CSV_DANGEROUS) else value
-
-    return plans.astype(object).map(cell) if len(plans) else plans
-
-
 def write_provider_plans_csv(plans: pd.DataFrame, path: Path) -> Path:
-    """The plans as CSV (UTF-8 with BOM for Excel), text that a spreadsheet would run as a formula defused."""
+    """The plans as CSV (UTF-8 with BOM for Excel), text that a spreadsheet would run as a formula defused by the
+    same rule as every other CSV (csvsafe: after any invisible prefix too), written by report.csv's writer."""
+    from ..report.csv import _to_csv
+
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        _defused(plans).to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        _to_csv(plans, tmp, defused=True)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -154,7 +154,10 @@ def _csv_texts(values: list) -> list[str]:
     lines = _Lines()
     csv.writer(lines, lineterminator=LINE_END).writerows((v, "") for v in values)
     cut = len(LINE_END) + 1
-    return [line[:-cut] for line in lines]
+    # The csv module (and so pandas) quotes a field with a line feed but not one with a carriage return alone
+    # when lines end in "\n"; read back, such a field (a return's text can hold one) splits its row in two.
+    return [f'"{text}"' if "\r" in text and text[:1] != '"' else text
+            for text in (line[:-cut] for line in lines)]
 
 
 def write_csvs(collection: Collection, folder: Path) -> list[Path]:
