@@ -98,6 +98,7 @@ def kinds_of_columns(rng: random.Random, rows: int) -> dict[str, list]:
         "ints with blanks": [rng.choice([1, 2, 3, None, pd.NA, pd.NaT]) for _ in range(rows)],
         "floats": [rng.uniform(-1e6, 1e6) for _ in range(rows)],
         "floats, not finite": [rng.choice([1.5, float("nan"), float("inf")]) for _ in range(rows)],
+        "floats with blanks": [rng.choice([0.1 + 0.2, -2.5e-16, 1e16, None, pd.NA, float("nan")]) for _ in range(rows)],
         "bools": [rng.random() < 0.5 for _ in range(rows)],
         "dates": [date(2020, 1, 1 + rng.randint(0, 27)) for _ in range(rows)],
         "blanks": [rng.choice([None, pd.NA, pd.NaT]) for _ in range(rows)],

@@ -153,9 +153,10 @@ def _column_cells(letter: str, numbers: list[str], values: list, column: Column,
         head = f'{style} t="inlineStr"><is><t>'
         cells = [f'<c r="{letter}{number}"{head}{text}</t></is></c>' for number, text in zip(numbers, texts.texts)]
         blank = f'<c r="{letter}{{}}"{style}/>' if style else ""
-        for i in texts.odd():
+        for i in texts.odd():  # as the comprehension of the other kinds below writes each
             value = values[i]
             cells[i] = (blank.format(numbers[i]) if value is None or (type(value) is str and not value) else
+                        f'<c r="{letter}{numbers[i]}"{style}><v>{value}</v></c>' if type(value) is int else
                         _other(letter, numbers[i], value, style, date_style))
         return cells, texts
     if kinds == {int}:
@@ -174,6 +175,12 @@ def _column_cells(letter: str, numbers: list[str], values: list, column: Column,
     if kinds <= _BLANKS | {int}:  # ints with blanks among them (a nullable integer column)
         blank = f'<c r="{letter}{{}}"{style}/>'.format if style else _nothing
         return [f'<c r="{letter}{number}"{style}><v>{value}</v></c>' if type(value) is int else blank(number)
+                for number, value in zip(numbers, values)], None
+    if kinds <= _BLANKS | {float}:  # floats with blanks (NaN, infinities, None) among them
+        blank = f'<c r="{letter}{{}}"{style}/>'.format if style else _nothing
+        finite = math.isfinite
+        return [f'<c r="{letter}{number}"{style}><v>{value:.16g}</v></c>'
+                if type(value) is float and finite(value) else blank(number)
                 for number, value in zip(numbers, values)], None
     # Mixed, or another type: ints in one f-string, anything else by its type.
     return [f'<c r="{letter}{number}"{style}><v>{value}</v></c>' if type(value) is int else
