@@ -158,3 +158,29 @@ def test_each_odd_text_alone_in_a_plain_chunk(text):
     assert bulk._texts(values, {str}).odd() == ({50} if odd else set())
     column = [Column(values, Fmt(3), width=30)]
     assert block_xml(0, column, Fmt(9), 4096) == reference_xml(0, column, Fmt(9))
+
+
+def test_fast_deflate_writes_a_zip_every_reader_inflates(tmp_path):
+    """The workbook's parts deflated by zlib-ng (when installed) inflate with the standard library's zlib, and
+    XlsxWriter's own ZipFile is put back afterwards."""
+    import zipfile
+
+    import xlsxwriter
+    import xlsxwriter.workbook
+
+    from maturity_xl.report.bulk import fast_deflate
+    from maturity_xl.report.sheet import WORKBOOK_OPTIONS
+
+    path = tmp_path / "w.xlsx"
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    text = "".join(f"row {i} of text; " for i in range(20_000))
+    wb.add_worksheet("S").write_string(0, 0, text[:32000])
+    with fast_deflate():
+        wb.close()
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        infos = {i.filename: i for i in z.infolist()}
+        sheet = infos["xl/worksheets/sheet1.xml"]
+        assert sheet.compress_type == zipfile.ZIP_DEFLATED and sheet.compress_size < sheet.file_size
+        assert text[:32000] in z.read("xl/sharedStrings.xml").decode()

@@ -92,3 +92,12 @@ def test_service_rows_read_back_as_the_cell_by_cell_writer_wrote_them(tmp_path, 
     cells, block = (seen(openpyxl.load_workbook(tmp_path / f"{how}.xlsx")["Change"]) for how in ("cells", "block"))
     assert block == cells
     assert len(cells[1]) >= 2  # some rows are taller for their wrapped text: the heights were compared
+
+
+def test_change_sheet_with_its_block_passes_the_schema_validator(tmp_path, monkeypatch):
+    openxml_audit = pytest.importorskip("openxml_audit", reason="openxml-audit (the test extra) is not installed")
+    monkeypatch.setattr(xlsx_changes, "service_changes", lambda frames, info: changes_table())
+    path = tmp_path / "block.xlsx"
+    write(path, lambda s: xlsx_changes._service_block(s, None, SimpleNamespace(title="Fw"), 3, "now", "last"))
+    validator = openxml_audit.OpenXmlValidator(file_format=openxml_audit.FileFormat.MICROSOFT_365, max_errors=50)
+    assert [str(e) for e in validator.validate(path).errors] == []

@@ -383,7 +383,9 @@ class _FastZipFile(ZipFile):
 
     def open(self, name, mode="r", pwd=None, *, force_zip64=False):
         member = super().open(name, mode, pwd, force_zip64=force_zip64)
-        # _ZipWriteFile's compressor: made by zipfile from its zinfo, used only from the first write on.
-        if mode == "w" and member._zinfo.compress_type == ZIP_DEFLATED:
+        # zipfile's writer (_ZipWriteFile) makes its compressor from its zinfo and uses it from the first write on;
+        # a zipfile that keeps them otherwise is left to deflate as it does.
+        zinfo = getattr(member, "_zinfo", None)
+        if mode == "w" and zinfo is not None and zinfo.compress_type == ZIP_DEFLATED and hasattr(member, "_compressor"):
             member._compressor = _ng.compressobj(self._level, _ng.DEFLATED, -15)
         return member
