@@ -17,6 +17,7 @@ import xlsxwriter
 
 from ..collect import Collection
 from ..frames import Frames
+from .bulk import Block, Column
 from .changes import (
     COMPARED_ONLY,
     NOT_A_RACE,
@@ -102,19 +103,26 @@ def _service_block(s: Sheet, frames: Frames, info: FrameworkInfo, row: int, now:
         s.put(first, 0, "No service returned in both rounds.", s.fmt["aside"])
         return first
     shown = table.head(DETAIL_LIMIT)
-    for i, item in enumerate(shown.itertuples(index=False), start=first):
-        s.put(i, 0, item.service_id, s.fmt["words"])
-        s.put(i, 1, item.service_name, s.fmt["wrap"])
-        s.put(i, 2, item.area, s.fmt["wrap"])
-        s.put(i, 3, item.compared, s.fmt["int"])
-        s.put(i, 4, item.this_mean, s.fmt["mean2"])
-        s.put(i, 5, item.last_mean, s.fmt["mean2"])
-        s.put(i, 6, item.change, s.fmt["change"])
-        s.put(i, 7, item.words, s.fmt["words"])
-        # The flag's colour only repeats its words ("Changed: was ..., now ..."), so it never stands alone; who
-        # completed each return is in changes.csv (respondent, last_respondent).
-        s.put(i, 8, respondent_words(item), s.fmt["flag"] if item.respondent_changed else s.fmt["words"])
-        s.fit(i, [item.service_id, item.service_name, item.area])
+    fmt = s.fmt
+    # The flag's colour only repeats its words ("Changed: was ..., now ..."), so it never stands alone; who
+    # completed each return is in changes.csv (respondent, last_respondent).
+    flagged = shown.respondent_changed.tolist()
+    respondents = [respondent_words(item) for item in shown[["respondent_changed", "last_respondent", "respondent"]]
+                   .itertuples(index=False)]
+    # One row a service and area, up to DETAIL_LIMIT of them (50,000 rows at 10,000 services): written as one
+    # block of sheet XML (bulk.Block), each row as tall as its identity columns' wrapped text needs.
+    width = s.col_widths
+    Block(s, first, [
+        Column(shown.service_id.tolist(), fmt["words"], width=width[0]),
+        Column(shown.service_name.tolist(), fmt["wrap"], width=width[1]),
+        Column(shown.area.tolist(), fmt["wrap"], width=width[2]),
+        Column(shown.compared.tolist(), fmt["int"]),
+        Column(shown.this_mean.tolist(), fmt["mean2"]),
+        Column(shown.last_mean.tolist(), fmt["mean2"]),
+        Column(shown.change.tolist(), fmt["change"]),
+        Column(shown.words.tolist(), fmt["words"]),
+        Column(respondents, styles=[fmt["flag"] if f else fmt["words"] for f in flagged]),
+    ])
     end = first + len(shown) - 1
     if len(table) > len(shown):
         end += 1

@@ -81,10 +81,7 @@ def text_sheet(s: Sheet, frames: Frames) -> None:
     s.header(2, [header for header, _ in TEXT_COLUMNS.values()])
     ratings = frames.ratings
     # The rows with some text, found without a stripped copy of every text, and only those shown taken.
-    keep = np.flatnonzero(np.fromiter(
-        ((type(why) is str and why and not why.isspace()) or (type(proof) is str and proof and not proof.isspace())
-         for why, proof in zip(ratings.rationale.tolist(), ratings.evidence.tolist())), dtype=bool,
-        count=len(ratings)))
+    keep = np.flatnonzero(_has_text(ratings.rationale.tolist()) | _has_text(ratings.evidence.tolist()))
     if len(keep) > DETAIL_LIMIT:
         s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
               s.fmt["aside"])
@@ -95,6 +92,16 @@ def text_sheet(s: Sheet, frames: Frames) -> None:
     if rows.empty:
         s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
     s.ws.freeze_panes(3, 0)
+
+
+def _has_text(values: list) -> np.ndarray:
+    """Which values are text other than blanks: by C's map over a column of text only (the common case), else
+    value by value."""
+    if set(map(type, values)) == {str}:
+        return np.fromiter(map(len, values), dtype=np.int64, count=len(values)).astype(bool) & ~np.fromiter(
+            map(str.isspace, values), dtype=bool, count=len(values))
+    return np.fromiter((type(v) is str and bool(v) and not v.isspace() for v in values), dtype=bool,
+                       count=len(values))
 
 
 def missing_sheet(s: Sheet, frames: Frames) -> None:
