@@ -131,11 +131,13 @@ class Batch:
         self.ratings: list[tuple] = []
         self.actions: list[tuple] = []
         self.problems: list[tuple] = []
+        self.area_sums: list[tuple] = []
 
     def flush(self) -> None:
         for sql, rows in ((RESPONSES_INSERT, self.responses), ("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                           self.ratings), ("INSERT INTO actions VALUES (?, ?)", self.actions),
-                          ("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.problems)):
+                          ("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.problems),
+                          ("INSERT INTO area_sums VALUES (?, ?, ?, ?)", self.area_sums)):
             self.conn.executemany(sql, rows)
             rows.clear()
 
@@ -167,6 +169,7 @@ def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_i
         status(r, overall.rated, overall.total), warnings, errors, r.file))
     batch.ratings += [(response_id, i, x.statement_id, x.area_id, x.rating, x.rationale, x.evidence, x.target)
                       for i, x in enumerate(r.ratings)]
+    batch.area_sums += area_sums(response_id, r.ratings)
     if r.actions:
         batch.actions.append((response_id, encode_plan(r.actions)))
     if r.problems:
@@ -175,6 +178,20 @@ def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_i
     if len(batch.ratings) >= RATINGS_BATCH:
         batch.flush()
     return response_id
+
+
+def area_sums(response_id: int, ratings) -> list[tuple[int, str, int, int]]:
+    """A response's rows of the area_sums table: each area it rated a statement in, how many and their sum."""
+    sums: dict[str, list[int]] = {}
+    for x in ratings:
+        if x.rating is not None:
+            found = sums.get(x.area_id)
+            if found is None:
+                sums[x.area_id] = [1, x.rating]
+            else:
+                found[0] += 1
+                found[1] += x.rating
+    return [(response_id, area, rated, total) for area, (rated, total) in sums.items()]
 
 
 def decide_all(conn: sqlite3.Connection, touched: dict[tuple[int, str, str], int]) -> None:
