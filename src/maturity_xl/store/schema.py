@@ -161,7 +161,7 @@ ALTER TABLE ratings ADD COLUMN target INTEGER;
 
 # Each response's rated statements and their sum per area: store/trends.py reads these, 50,000 rows for 10,000
 # services in five rounds of five areas, instead of grouping 2.5 million ratings (5 s). A response's rows are
-# written with its ratings (writing.py); this migration works them out for the ratings a store already holds.
+# worked out from its ratings as they are written (writing.py), as this migration does for a store's ratings.
 V3 = """
 CREATE TABLE area_sums (
     response_id INTEGER NOT NULL REFERENCES responses(id),
