@@ -5,8 +5,8 @@ making its rows (Python), and SQLite inserting them. The second half cannot over
 thread inserting would wait for the interpreter's lock after every row), so a forked child reads and makes the
 rows, a batch at a time, and sends them down a pipe; this process inserts them inside its transaction. The
 child never touches the store's connection, and is killed if this side stops (an error, Ctrl-C, SIGTERM), so
-the transaction is rolled back with nothing left running. Without fork (Windows), or for a few hundred returns,
-the rows are made here, one batch after another.
+the transaction is rolled back with nothing left running. Without fork (Windows), inside a daemonic process (a
+pool's worker), or for a few hundred returns, the rows are made here, one batch after another.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def add_responses(conn: sqlite3.Connection, collection: Collection, file_ids: di
     framework, service key) added to, with the last response added to it, and how many responses were added."""
     next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM responses").fetchone()[0]
     args = (next_id, file_ids, round_ids, named, sha)
-    if len(file_ids) >= APART_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if (len(file_ids) >= APART_FROM and "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon):  # a pool's worker may not start a process
         made = _made_apart(collection, args)
     else:
         made = writing.batches(writing.all_responses(collection), *args)
