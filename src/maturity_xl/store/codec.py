@@ -52,18 +52,22 @@ def decode_action(item: list) -> tuple[str, str, dict]:
     return statement_id, area_id, values
 
 
-def decode_plan_items(plan: list, dates: dict[str, date], ids: dict[str, str]) -> list[tuple[str, str, dict]]:
+def decode_plan_items(plan: list, dates: dict[str, date], texts: dict[str, str]) -> list[tuple[str, str, dict]]:
     """decode_action() over a plan's items, each date decoded once per `dates` (a round's plans share a few
-    hundred) and each id one object per `ids`: both caches are the caller's, kept across plans."""
+    hundred) and each id and text one object per `texts` (a parse makes a new string each time; a round's plans
+    repeat their ids, and often their leads and words): both caches are the caller's, kept across plans."""
     out = []
-    share = ids.setdefault
+    share = texts.setdefault
     for statement_id, area_id, values in plan:
         for key, value in values.items():
-            if type(value) is str and value and value[0] <= "\x01":
-                found = dates.get(value)
-                if found is None:
-                    found = dates[value] = (datetime if value[0] == "\x01" else date).fromisoformat(value[1:])
-                values[key] = found
+            if type(value) is str and value:
+                if value[0] <= "\x01":
+                    found = dates.get(value)
+                    if found is None:
+                        found = dates[value] = (datetime if value[0] == "\x01" else date).fromisoformat(value[1:])
+                    values[key] = found
+                else:
+                    values[key] = share(value, value)
         out.append((share(statement_id, statement_id), share(area_id, area_id), values))
     return out
 

@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from ..collect import Collection, Expected, LogEntry
-from ..frames import ACTION_COLUMNS, RATING_COLUMNS, Frames, _cycle_collector_paused, typed_ratings
+from ..frames import (
+    ACTION_COLUMNS,
+    RATING_COLUMNS,
+    Frames,
+    _column_by_column,
+    _cycle_collector_paused,
+    typed_ratings,
+)
 from ..parse import Registry, default_registry
 from ..response import Problem, Response
 from .changes import CHANGE_COLUMNS, STATEMENT_CHANGE_COLUMNS, Pairs, area_changes, statement_changes
@@ -130,9 +137,12 @@ class StoreFrames(Frames):
         """Read a column at a time: the rows' own values as SQLite gives them, and what repeats per response (who)
         or per statement (texts, labels) taken by index from one array each, not looked up row by row."""
         ids, area_ids, statement_ids, values, rationales, evidence, chosen = read_columns(
-            self.store.conn, RATINGS, (self.round.id,), 7, shared=(1, 2))
+            self.store.conn, RATINGS, (self.round.id,), 7, shared=(1, 2, 4, 5))
         self.rating_ids = np.asarray(ids, dtype="int64")  # each row's response, for the export's keys
         self.rating_positions = rows = self.positions(self.rating_ids)
+        if not ids:
+            return self._with_round(typed_ratings(pd.DataFrame([], columns=RATING_COLUMNS)))
+        del ids  # each list let go once its columns are made: at the peak, the lists and the frame are not all held
         heads = self.c.heads
         columns = {name: np.array([getattr(h, name) for h in heads] or [None], dtype=object)[rows]
                    for name in HEAD_FIELDS}
@@ -143,15 +153,18 @@ class StoreFrames(Frames):
         columns["area_id"], columns["area"] = _looked_up(area_ids, which, [k.areas for k in looks], same=True)
         columns["statement_id"], columns["statement"] = _looked_up(statement_ids, which, [k.texts for k in looks],
                                                                    default="")
+        del area_ids, statement_ids
         columns["level"] = _looked_up(values, which, [k.labels for k in looks])[1]
         columns["rating"] = pd.array(values, dtype="Int64")
         columns["rationale"], columns["evidence"] = rationales, evidence
+        del rationales, evidence
         nexts = [k.nexts for k in looks]  # a target not chosen is the next level up from the rating
         columns["target"] = [nexts[w].get(r) if c is None else c for c, r, w in zip(chosen, values, which.tolist())]
+        del values
         columns["target_chosen"] = [c is not None for c in chosen]
         columns["gap"] = [None] * len(chosen)  # typed_ratings: the target less the rating
-        ratings = pd.DataFrame({name: columns[name] for name in RATING_COLUMNS} if ids else [],
-                               columns=RATING_COLUMNS)
+        del chosen
+        ratings = _column_by_column({name: columns.pop(name) for name in RATING_COLUMNS})
         return self._with_round(typed_ratings(ratings))
 
     @cached_property
@@ -161,24 +174,26 @@ class StoreFrames(Frames):
 
     def _read_actions(self) -> pd.DataFrame:
         by_id = self._by_id
-        parts: list[pd.DataFrame] = []
+        columns: list[list] = [[] for _ in ACTION_COLUMNS]  # gathered a column at a time, as the ratings are
         action_ids: list[int] = []
         dates: dict = {}
-        ids: dict = {}  # one string object for each distinct id and date (a parse makes a new one each time)
+        texts: dict = {}  # one string object for each distinct id, text and date (a parse makes a new one each time)
         cursor = self.store.conn.execute(PLANS, (self.round.id,))
-        while rows := cursor.fetchmany(2_000):
+        while rows := cursor.fetchmany(500):  # 500 plans' parsed dicts at a time (2,000: 50 MB more at the peak)
             plans = decode_plans([row[1] for row in rows])  # one parse a chunk, not one a plan
             actions: list[list] = []
             for (rid, _text), plan in zip(rows, plans):
                 head = by_id[rid]
                 fw = self._framework(head.framework_id, head.framework_version)
-                planned = list(map(_Planned._make, decode_plan_items(plan, dates, ids)))
+                planned = list(map(_Planned._make, decode_plan_items(plan, dates, texts)))
                 actions += self._action_rows(_WithActions(head, planned), fw)
                 action_ids += repeat(rid, len(plan))
-            parts.append(pd.DataFrame(actions, columns=ACTION_COLUMNS))  # a chunk's rows freed as it goes
+            for column, values in zip(columns, zip(*actions)):  # a chunk's rows freed as it goes
+                column += values
         self.action_ids = np.asarray(action_ids, dtype="int64")
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame([], columns=ACTION_COLUMNS)
-        return self._with_round(frame)
+        if not action_ids:
+            return self._with_round(pd.DataFrame([], columns=ACTION_COLUMNS))
+        return self._with_round(_column_by_column(dict(zip(ACTION_COLUMNS, columns))))
 
     @cached_property
     def _scores(self) -> list[tuple[int, int, float | None]]:

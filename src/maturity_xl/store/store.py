@@ -20,7 +20,7 @@ from .. import manifest
 from ..collect import (
     Collection,
 )
-from . import writing
+from . import apart, writing
 from .codec import decode, decode_action, encode, encode_plan
 from .errors import NotAStore, RoundError, StoreError, StoreTooNew
 from .guard import guarded as _guarded
@@ -227,21 +227,8 @@ class Store(Locking):
             run = conn.execute("INSERT INTO runs (started, command, host) VALUES (?, ?, ?)",
                                (_now(), command, socket.gethostname())).lastrowid
             file_ids, inserted, known = writing.add_files(conn, collection.log, named, round_ids, fallback, run)
-            touched: dict[tuple[int, str, str], int] = {}
             sha = {e.file: e.sha256 for e in collection.log}
-            responses = 0
-            batch = writing.Batch(conn)
-            for response in writing.all_responses(collection):
-                file_id = file_ids.get(response.file)
-                if file_id is None:
-                    continue
-                round_id = round_ids[named[response.file]]
-                key = writing.response_key(response)
-                group = (round_id, response.framework_id, key)
-                touched[group] = writing.insert_response(conn, response, round_id, file_id, sha[response.file], key,
-                                                  batch)
-                responses += 1
-            batch.flush()
+            touched, responses = apart.add_responses(conn, collection, file_ids, round_ids, named, sha)
             writing.decide_all(conn, touched)
             if collection.expected:
                 if fallback is None:

@@ -121,36 +121,68 @@ def _stored_files(conn: sqlite3.Connection, log: list[LogEntry]) -> tuple[dict[s
 
 
 class Batch:
-    """Rows waiting to be written many responses at a time (one executemany a table, not one execute a row). The
+    """Rows gathered to be written many responses at a time (one executemany a table, not one execute a row). The
     responses' ids are given here: the transaction holds the store, so the next id is known."""
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-        self.next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM responses").fetchone()[0]
+    def __init__(self, next_id: int):
+        self.next_id = next_id
         self.responses: list[tuple] = []
         self.ratings: list[tuple] = []
         self.actions: list[tuple] = []
         self.problems: list[tuple] = []
+        self.touched: dict[tuple[int, str, str], int] = {}  # (round, framework, service key) -> its last response
 
-    def flush(self) -> None:
-        for sql, rows in ((RESPONSES_INSERT, self.responses), ("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          self.ratings), ("INSERT INTO actions VALUES (?, ?)", self.actions),
-                          ("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.problems)):
-            self.conn.executemany(sql, rows)
-            rows.clear()
+    def rows(self) -> tuple[list[tuple], ...]:
+        return self.responses, self.ratings, self.actions, self.problems
 
 
-RESPONSES_INSERT = (
+INSERTS = (
     "INSERT INTO responses (id, round_id, file_id, sha256, service_key, framework_id, framework_version, "
     "fingerprint, service_id, service_name, generated_at, respondent, organisation, completed_by, role, "
     "date_completed, email, area_ids, rated, total, mean, status, warnings, errors, file) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO actions VALUES (?, ?)",
+    "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+)
+# The area_sums rows (schema.py) of the responses numbered from ? to ?: as the third migration works them out.
+AREA_SUMS = ("INSERT INTO area_sums SELECT response_id, area_id, COUNT(rating), SUM(rating) FROM ratings "
+             "WHERE response_id BETWEEN ? AND ? AND rating IS NOT NULL GROUP BY response_id, area_id")
+
+
 RATINGS_BATCH = 20_000  # rating rows gathered before the batch is written
 
 
-def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_id: int, sha256: str,
-                    key: str, batch: Batch) -> int:
-    """Add one response to `batch` (call batch.flush() at the end); returns the id it is given."""
+def write_rows(conn: sqlite3.Connection, batch: Batch) -> None:
+    """Insert a batch's rows, and the area sums of its responses."""
+    for sql, rows in zip(INSERTS, batch.rows()):
+        conn.executemany(sql, rows)
+    if batch.responses:  # worked out from the ratings just written: one statement, all of it in SQLite
+        conn.execute(AREA_SUMS, (batch.responses[0][0], batch.responses[-1][0]))
+
+
+def batches(responses: Iterator[Response], next_id: int, file_ids: dict[str, int], round_ids: dict[str, int],
+            named: dict[str, str], sha: dict[str, str]) -> Iterator[Batch]:
+    """The rows of the responses that bring a new file (in `file_ids`), a batch at a time, their ids from
+    `next_id` on."""
+    batch = Batch(next_id)
+    for response in responses:
+        file_id = file_ids.get(response.file)
+        if file_id is None:
+            continue
+        round_id = round_ids[named[response.file]]
+        key = response_key(response)
+        batch.touched[(round_id, response.framework_id, key)] = insert_response(
+            response, round_id, file_id, sha[response.file], key, batch)
+        if len(batch.ratings) >= RATINGS_BATCH:
+            yield batch
+            batch = Batch(batch.next_id)
+    if batch.responses:
+        yield batch
+
+
+def insert_response(r: Response, round_id: int, file_id: int, sha256: str, key: str, batch: Batch) -> int:
+    """Add one response's rows to `batch`; returns the id it is given."""
     respondent = r.respondent
     completed = respondent.get("date_completed")
     overall = r.overall()
@@ -172,8 +204,6 @@ def insert_response(conn: sqlite3.Connection, r: Response, round_id: int, file_i
     if r.problems:
         batch.problems += [(response_id, i, p.severity, p.code, p.message, p.sheet, p.cell, p.advice)
                            for i, p in enumerate(r.problems)]
-    if len(batch.ratings) >= RATINGS_BATCH:
-        batch.flush()
     return response_id
 
 
