@@ -385,7 +385,7 @@ def bench_store(fw, services: int, rounds: int, returns: int, work: Path) -> Non
     assert f["returns"] == services and f["compare"], f
     row("  ... the store to frames and changes (imports included; one more run, phase by phase)",
         f"{f['frames']:.1f} s ({f['frames_cpu']:.1f} s CPU)", f"(peak {f['frames_peak_mb']} MB by then)")
-    row("  ... the writers: report.xlsx here, report.html and the CSVs in a forked process beside it",
+    row("  ... the writers: report.xlsx, report.html, the CSVs",
         f"{f['total'] - f['frames']:.1f} s ({f['cpu'] - f['frames_cpu']:.1f} s CPU in the first process)")
     folder = work / "store-returns"
     synthesise(fw, returns, folder)

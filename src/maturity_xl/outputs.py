@@ -317,11 +317,10 @@ def write_reports(collection, output: Path | None, html: Path | None = None, csv
                   more_csvs: Callable[[object, Path], list[Path]] | None = None) -> Written:
     """The workbook, and the HTML and the CSVs when asked, each written safely (see the module's docstring).
 
-    The workbook is written here while a forked copy of this process writes the others (beside.py; below
-    BESIDE_ROWS rows, else one after another); each goes to a temporary file or folder first, and all of them are put in place only once every one is complete, so a
-    failure in any leaves every report as it was. `more_csvs(collection, folder)` adds files to the CSV set.
+    Each goes to a temporary file or folder first, and all of them are put in place only once every one is
+    complete, so a failure in any leaves every report as it was. `more_csvs(collection, folder)` adds files to
+    the CSV set.
     """
-    from .beside import run_beside
     from .report import write_csvs, write_html, write_workbook
 
     def csvs(folder: Path) -> list[Path]:
@@ -335,14 +334,8 @@ def write_reports(collection, output: Path | None, html: Path | None = None, csv
             jobs.append((stage_file(html, "the HTML report"), lambda tmp: write_html(collection, tmp)))
         if csv_dir is not None:
             jobs.append((stage_folder(csv_dir), csvs))
-        here, there = jobs[:1], jobs[1:]
-        if there and _read_ahead(collection) <= BESIDE_ROWS:
-            done_here, done_there = run_beside(lambda: [fill(s, w) for s, w in here],
-                                               lambda: [fill(s, w) for s, w in there])
-        else:
-            done_here, done_there = [fill(s, w) for s, w in jobs], []
         done = Written()
-        for staged in done_here + done_there:
+        for staged in [fill(s, w) for s, w in jobs]:
             paths, note = commit(staged)
             done.files += paths
             done.notes += [note] if note else []
@@ -350,32 +343,6 @@ def write_reports(collection, output: Path | None, html: Path | None = None, csv
     finally:
         for staged, _ in jobs:
             discard(staged)
-
-
-# The most rating and action rows for which the reports are written in two processes. The two share the frames'
-# pages until either writes to one, and both touch every answer's text (CPython writes an object's reference count
-# when it reads it), so the second process ends up with its own copy of the text: about 450 bytes a row, measured
-# (331 MB more at 10,000 returns of 50 statements, 742,000 rows). Below this many rows that is at most ~110 MB
-# and the reports take a third less time; above it they are written one after another, so memory stays within
-# the 500 MB the README promises for 10,000 returns.
-BESIDE_ROWS = 250_000
-
-
-def _read_ahead(collection) -> int:
-    """Build, before the fork, what every writer reads and the collection builds lazily: built after it, each
-    process would build its own (twice the work), and a store's would be read through one SQLite connection
-    from two processes. Returns the number of rating and action rows."""
-    frames = collection.frames()
-    for name in ("ratings", "actions", "responses", "log", "problems", "missing", "unexpected"):
-        getattr(frames, name)
-    if getattr(collection, "store", None) is not None:
-        from .report.changes import trends
-
-        trends(collection)
-        if getattr(collection, "compare", None) is not None:
-            frames.changes()  # reads the round compared with (its frames keep what they read)
-            frames.statement_changes()
-    return len(frames.ratings) + len(frames.actions)
 
 
 __all__ = ["OutputError", "Staged", "Written", "check_outputs", "commit", "discard", "fill", "free_name",
