@@ -81,8 +81,8 @@ class SpilledResponses(Sequence[Response]):
         if self._unflushed:
             self._file.flush()
             self._unflushed = False
-        # By position, not by seek and read: a forked report writer (outputs.write_reports) shares this file's
-        # offset, and the two would move it under each other.
+        # By position, not by seek and read: a forked process reading it (store/apart.py) shares this file's
+        # offset with this one, and a seek in either would move it under the other.
         return pickle.loads(os.pread(self._file.fileno(), size, offset))
 
 
