@@ -256,3 +256,41 @@ def test_the_frames_of_an_empty_collection_have_text_columns():
     assert {str(t) for c, t in frames.ratings.dtypes.items() if c not in numbers} == {"object"}
     assert {c: str(frames.ratings[c].dtype) for c in numbers} == numbers
     assert {str(t) for t in frames.actions.dtypes} == {"object"}
+
+
+def test_meanwhile_runs_once_beside_the_workers_and_changes_nothing(returns, collection):
+    """collect(meanwhile=...) is called once, with the worker processes alive (the reading goes on beside it), and
+    the collection is the same as without it."""
+    import multiprocessing
+
+    inbox, manifests, _ = returns
+    calls: list[int] = []
+    again = collect([inbox], expected=manifests, today=TODAY, workers=2,
+                    meanwhile=lambda: calls.append(len(multiprocessing.active_children())))
+    assert len(calls) == 1 and calls[0] >= 1
+    assert [(e.file, e.status) for e in again.log] == [(e.file, e.status) for e in collection.log]
+
+
+def test_cli_collect_starts_reading_before_it_loads_the_report_writers(returns, tmp_path):
+    """The workers are forked before pandas is imported (so the import runs beside the reading, and the workers
+    stay small): a worker's parse sees no pandas in its process."""
+    import subprocess
+    import sys
+
+    inbox, _, _ = returns
+    code = (
+        "import sys\n"
+        "import maturity_xl.collect.workers as w\n"
+        "seen = []\n"
+        "parse = w._parse_source\n"
+        "def spy(*a, **k):\n"
+        "    print('pandas' in sys.modules, flush=True)\n"
+        "    return parse(*a, **k)\n"
+        "w._parse_source = spy\n"
+        "from maturity_xl.cli import main\n"
+        f"main(['collect', {str(inbox)!r}, '-o', {str(tmp_path / 'r.xlsx')!r}])\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    seen = [line for line in result.stdout.splitlines() if line in ("True", "False")]
+    assert len(seen) >= 20 and set(seen) == {"False"}
+    assert (tmp_path / "r.xlsx").exists()

@@ -123,7 +123,6 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     from ..collect import collect
     from ..manifest import read_manifests
     from ..outputs import check_outputs, terminating_cleanly, write_file, write_reports
-    from ..report import write_chase_csv
 
     if chase_csv is not None and not expected:
         raise click.UsageError("--chase needs --expected: the chasing list is made from the manifest")
@@ -141,12 +140,15 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
         bar = _progress(total, "collecting")
         with terminating_cleanly():  # a SIGTERM from here on removes the temporary files on its way out
             collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
-                                 progress=bar.update if bar else None, key=key, password=open_password)
+                                 progress=bar.update if bar else None, key=key, password=open_password,
+                                 meanwhile=_load_writers)
             if bar:
                 bar.close()
                 bar = None
             written = write_reports(collection, output, html, csv_dir)
             if chase_csv is not None:
+                from ..report import write_chase_csv
+
                 path, note = write_file(chase_csv, lambda tmp: write_chase_csv(collection, tmp), "the chasing list")
                 written.files.append(path)
                 written.notes += [note] if note else []
@@ -163,6 +165,12 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
                (f", CSVs in {csv_dir}" if csv_dir else ""))
     if written.notes:
         raise click.ClickException("\n".join(written.notes))
+
+
+def _load_writers() -> None:
+    """Import the report writers (pandas, XlsxWriter: over a second on a slow machine) while the workers read
+    the returns, not before they start."""
+    from .. import report  # noqa: F401
 
 
 def _named_round(collection) -> str | None:

@@ -51,8 +51,15 @@ from .workers import Limits, Result, parse_all
 def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | None = None,
             registry: Registry | None = None, today: date | None = None,
             progress: Callable[[int], None] | None = None, workers: int | None = None,
-            limits: Limits | None = None, key: bytes | None = None, password: str | None = None) -> Collection:
-    """Read every return under `paths` into a Collection; never modifies an input file."""
+            limits: Limits | None = None, key: bytes | None = None, password: str | None = None,
+            meanwhile: Callable[[], None] | None = None) -> Collection:
+    """Read every return under `paths` into a Collection; never modifies an input file.
+
+    `meanwhile` is called once, when the first return has been read and the workers are reading the rest: work
+    the caller needs afterwards (the CLI imports the report writers, over a second of pandas and XlsxWriter) then
+    runs beside the reading rather than before it with a core idle. The workers are forked by then, so they stay
+    free of what it loads.
+    """
     # A wrong --expected is said before any return is read, not after every one has been.
     manifest = read_manifest(expected) if expected else None
     registry = registry or default_registry()
@@ -75,7 +82,7 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
     results = parse_all(to_read, registry, workers, limits, progress, password)
     with _settled_as_we_go() as tick, _terminate_raises():
         try:
-            accepted += _gather(to_read, results, log, seen, Checks(key, today), tick, store)
+            accepted += _gather(to_read, results, log, seen, Checks(key, today), tick, store, meanwhile)
         finally:
             results.close()  # on an interruption, stops the workers (_parse_all's BaseException handler)
     store.keep(_counted_per_service(accepted, log))
@@ -141,11 +148,15 @@ class Checks:
 
 
 def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry], seen: dict[str, LogEntry],
-            checks: Checks, tick: Callable[[], None], store: SpilledResponses) -> list[Candidate]:
+            checks: Checks, tick: Callable[[], None], store: SpilledResponses,
+            meanwhile: Callable[[], None] | None = None) -> list[Candidate]:
     """Log each parsed source, and spill the ones with answers to `store` (before resubmissions are settled)."""
     accepted: list[Candidate] = []
     for source, (digest, response, blob, failure, rated, total) in zip(to_read, results):
         tick()
+        if meanwhile is not None:  # the workers go on reading (the pool's own thread takes their results)
+            meanwhile()
+            meanwhile = None
         entry = LogEntry(source.name, REJECTED, sha256=digest, size=max(source.size, 0))
         log.append(entry)
         if failure is not None:
