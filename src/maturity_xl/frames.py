@@ -36,6 +36,8 @@ RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_
 _SLOT = {role.name: len(_ACTION_HEAD) + i for i, role in enumerate(ACTION_ROLES)}
 _DATE_SLOTS = tuple(_SLOT[role.name] for role in ACTION_ROLES if role.kinds == ("date",))
 _ACTION, _LEAD, _DUE, _STATUS = _SLOT["action"], _SLOT["lead"], _SLOT["due"], _SLOT["status"]
+# The slots of the texts typed in a plan (the parser reads every one as text; dates are not pooled).
+_TEXT_SLOTS = (*(_SLOT[role.name] for role in ACTION_ROLES if role.kinds != ("date",)), ACTION_COLUMNS.index("details"))
 _AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE, _TARGET = (
     attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence", "target"))
 
@@ -84,6 +86,7 @@ class Frames:
         self.c = collection
         self._log_fields = list(log_fields)
         self._by_framework: dict[tuple[str, str] | None, _Lookups] = {}
+        self._texts = TextPool()
 
     def _framework(self, fid: str, version: str) -> Framework | None:
         return self.c.registry.get(fid, version)
@@ -150,8 +153,9 @@ class Frames:
         columns["rating"] += values
         columns["level"] += map(look.labels.get, values) if fw else repeat(None, n)
         add_targets(columns, list(map(_TARGET, rows)), values, look.nexts)
-        columns["rationale"] += map(_RATIONALE, rows)
-        columns["evidence"] += map(_EVIDENCE, rows)
+        share = self._texts.share
+        columns["rationale"] += share(list(map(_RATIONALE, rows)))
+        columns["evidence"] += share(list(map(_EVIDENCE, rows)))
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
         """One row per action: the roles' values in ACTION_ROLES' order, the framework's own columns as
@@ -176,6 +180,11 @@ class Frames:
                 if not used.issuperset(values) else ""
             row += [details, bool(due and due < today and not done), bool(row[_ACTION]) and not row[_LEAD], r.file]
             rows.append(row)
+        if rows:  # the texts typed in the plan (the ids, names and flags are shared already)
+            share = self._texts.share
+            for slot in _TEXT_SLOTS:
+                for row, text in zip(rows, share([row[slot] for row in rows])):
+                    row[slot] = text
         return rows
 
     @cached_property
@@ -254,6 +263,29 @@ class Frames:
     def _frameworks(self) -> list[Framework]:
         keys = {(r.framework_id, r.framework_version) for r in self.c.heads}
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
+
+
+class TextPool:
+    """Equal answer texts as one string: each return's unpickled copy is dropped for the first one seen.
+
+    Answers repeat across a programme's returns (a blank, "N/A", "See above", the same policy named as evidence
+    by many statements and services), and 500,000 rating rows hold a million texts. A text that has been seen
+    costs the frame a pointer; one that is unique costs what it did. The pool is bounded (`limit` texts), so a
+    collection of unique texts pays at most that many entries for it (a few MB).
+    """
+
+    __slots__ = ("_pool", "limit")
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._pool: dict[str, str] = {}
+        self.limit = limit
+
+    def share(self, texts: list) -> list:
+        """`texts` with each one already seen replaced by the pooled string (C-level maps, no call a text)."""
+        pool = self._pool
+        if len(pool) < self.limit:
+            return list(map(pool.setdefault, texts, texts))
+        return list(map(pool.get, texts, texts))
 
 
 def add_targets(columns: dict[str, list], chosen: list[int | None], ratings: list[int | None],
