@@ -21,7 +21,6 @@ from pathlib import Path
 from ..errors import MaturityXLError
 from ..parse import Registry, default_registry
 from ..response import Response
-from ..stopping import check
 from ..settle import (
     ACCEPTED,
     BLANK,
@@ -42,6 +41,7 @@ from ..settle import (
     signed_ok,
     status,
 )
+from ..stopping import check
 from .collection import Collection, Expected, LogEntry, read_manifest
 from .sources import MAX_FILE_BYTES, Source, discover, ignored
 from .spill import SpilledResponses
