@@ -174,7 +174,9 @@ class Parser:
         for f in m.respondent:
             if f.sheet in self.wb.sheets and f.pos is not None:
                 wanted.setdefault(f.sheet, []).append(f.pos)
-        found = {sheet: self.wb.lookup(sheet, positions) for sheet, positions in wanted.items()}
+        # The details are in the sheet's first rows: only the part of it before the next row is read.
+        found = {sheet: self.wb.lookup(sheet, positions, rows=max(row for row, _col in positions) + 1)
+                 for sheet, positions in wanted.items()}
         service_cell = ""
         for f in m.respondent:
             if f.key == "service":

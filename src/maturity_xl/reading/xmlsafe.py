@@ -9,7 +9,8 @@ import zipfile
 from xml.parsers import expat
 
 from .errors import ReadError
-from .zipsafe import read_member
+from .memo import PartMemo
+from .zipsafe import read_member, read_stored, resolve, stored_key
 
 _DTD_MESSAGE = ("the file contains an XML document type declaration, which workbooks never need (it is how "
                 "entity bombs and external-entity attacks work)")
@@ -20,6 +21,25 @@ _TEXT_ENCODINGS = ("utf-8", "utf-16", "utf-32", "iso8859", "latin", "cp125", "as
 def xml_part(zf: zipfile.ZipFile, name: str, what: str) -> bytes:
     """An XML part as UTF-8 bytes, checked: no DTD, valid text. KeyError when the part is missing."""
     return xml_bytes(read_member(zf, name), name, what)
+
+
+def xml_part_memo(zf: zipfile.ZipFile, name: str, what: str, memo: PartMemo | None = None) -> bytes:
+    """xml_part, taken from `memo` (by default, one for the package's small parts) when the part's stored bytes
+    were read and passed before: the same bytes object each time, so a memo keyed on it hashes it once. Errors
+    are raised again each time, never kept."""
+    info = resolve(zf, name)
+    key = stored_key(zf, info)
+    if key is None:
+        return xml_bytes(read_member(zf, info), name, what)
+    memo = _XML if memo is None else memo
+    found = memo.get(key)
+    if found is None:
+        found = xml_bytes(read_stored(info, key), name, what)
+        memo.put(key, found)
+    return found  # type: ignore[return-value]
+
+
+_XML = PartMemo()
 
 
 def xml_bytes(data: bytes, name: str = "", what: str = "") -> bytes:

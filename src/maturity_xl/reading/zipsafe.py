@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from urllib.parse import unquote
 
+from . import memo
 from .errors import ReadError
 
 try:  # zlib-ng: the same interface, inflating about twice and checking CRCs ten times as fast
@@ -122,6 +123,11 @@ def _inflate(view: memoryview, info: zipfile.ZipInfo) -> bytes:
     way (the local header's signature and name, the CRC), without a file object and stream per part: a return
     has nine parts to read and this is about twice as quick. Inflates at most one byte past the declared size;
     the caller compares sizes. zipfile's own errors (BadZipFile, zlib.error) for anything wrong."""
+    return _inflate_stream(_stream(view, info), info)
+
+
+def _stream(view: memoryview, info: zipfile.ZipInfo) -> memoryview:
+    """A member's stored (compressed) bytes, after checking its local header's signature and name."""
     start = info.header_offset
     if start < 0:  # check_zip refuses these; a slice from a negative offset would count from the end
         raise zipfile.BadZipFile("a part placed before the start of the file")
@@ -135,12 +141,43 @@ def _inflate(view: memoryview, info: zipfile.ZipInfo) -> bytes:
     packed = view[begin:begin + info.compress_size]
     if len(packed) != info.compress_size:
         raise zipfile.BadZipFile("truncated part")
+    return packed
+
+
+def _inflate_stream(packed: memoryview | bytes, info: zipfile.ZipInfo) -> bytes:
     if info.compress_type == zipfile.ZIP_STORED:
         data = bytes(packed[:info.file_size + 1])
     else:
         data = _zlib.decompressobj(-15).decompress(packed, info.file_size + 1)
     if len(data) == info.file_size and _zlib.crc32(data) != info.CRC:
         raise zipfile.BadZipFile("bad CRC-32")
+    return data
+
+
+def stored_key(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple | None:
+    """What a part's bytes are a pure function of: its compression method, declared size and CRC, and its stored
+    stream (the bytes themselves, not a hash), for memo.PartMemo. None for a part too large to memoise or a zip
+    not read from memory. Checks the local header as read_member does, with the same errors (so a caller may
+    ask for the key first and read the part only when the memo lacks it)."""
+    if info.file_size > memo.MAX_INFLATED or info.compress_size > memo.MAX_PACKED or \
+            not isinstance(zf.fp, io.BytesIO):
+        return None
+    try:
+        packed = bytes(_stream(memoryview(zf.fp.getvalue()), info))
+    except _ZIP_ERRORS:
+        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
+    return info.compress_type, info.file_size, info.CRC, packed
+
+
+def read_stored(info: zipfile.ZipInfo, key: tuple) -> bytes:
+    """The part whose stored_key is `key`, inflated and checked as read_member does (same errors)."""
+    try:
+        data = _inflate_stream(key[3], info)
+    except _ZIP_ERRORS:
+        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
+    if len(data) != info.file_size:
+        raise ReadError("size-mismatch", f"a part of the file ({info.filename}) is not the size the file's own "
+                                         f"index gives: it was damaged or altered")
     return data
 
 
