@@ -183,11 +183,13 @@ def read_stored(info: zipfile.ZipInfo, key: tuple) -> bytes:
 
 def resolve(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
     """A part by name; package part names are URI-encoded and case-insensitive, so try those forms too."""
-    for candidate in (name, unquote(name)):
-        try:
-            return zf.getinfo(candidate)
-        except KeyError:
-            pass
+    info = zf.NameToInfo.get(name)  # getinfo's own dict (getinfo raises and the caller catches: slower)
+    if info is not None:
+        return info
+    try:
+        return zf.getinfo(unquote(name))
+    except KeyError:
+        pass
     folded = {info.filename.lower(): info for info in zf.infolist()}
     info = folded.get(name.lower()) or folded.get(unquote(name).lower())
     if info is None:
