@@ -2,7 +2,8 @@
 
 People return workbooks as old .xls, .ods, CSV, Numbers files, web pages saved as .xls, Word documents,
 password-protected copies and half-copied downloads. Each needs its own plain answer. A zip is checked for bombs
-and tampering (reader.check_zip) before any of its parts is inflated, and then only with a bound.
+and tampering (reader.check_zip) before any of its parts is inflated, and then only with a bound. The content
+list, the same in every return of a programme, is judged once a process by its stored bytes (reading/memo.py).
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ inflated with a bound.
 `ZipFile.read` inflates a member's whole stream before it compares the result with the declared size, so a part
 that declares 1 MB and inflates to 300 MB costs 300 MB of memory; `read_member` stops one byte past the declared
 size (inflating straight from the return's bytes, with zlib-ng where installed).
+
+`stored_key` gives what a small part's bytes are a pure function of (method, declared size and CRC, the stored
+stream itself), after the same local-header checks: the key of memo.PartMemo, so a part shared by every return of
+a programme is inflated and checked once a process, and a part whose declared CRC differs is a different part.
 """
 
 from __future__ import annotations
