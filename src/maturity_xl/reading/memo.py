@@ -10,7 +10,10 @@ are kept, never errors: a part that fails is read, and fails, again each time.
 Bounds: a part is memoised only if its stream is at most MAX_PACKED bytes and it inflates to at most MAX_INFLATED
 (what is kept is derived from those bytes), and a memo holds at most `limit` entries, the oldest going first; a
 collection of hostile returns each with different parts only turns the memo over, at the usual cost of reading.
-Values are kept as immutable tuples and shared between returns; callers build their own mutable objects from them.
+In all, the memos of reading/ and sniff.py hold at most about 10 MB however hostile the returns (a real
+programme's: a few hundred KB, most of it 'Start here' sheets turning over).
+Values are immutable (bytes, tuples, frozen records) and shared between returns; callers build their own mutable
+objects from them.
 """
 
 from __future__ import annotations
