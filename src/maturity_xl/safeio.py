@@ -86,15 +86,20 @@ def read_regular(path: str | os.PathLike, limit: int = DEFAULT_LIMIT, what: str 
         if info.st_size > limit:
             raise FileRefused(path, f"{what} is {info.st_size:,} bytes, more than the {limit:,} allowed", errno.EFBIG)
         chunks, total = [], 0
-        while True:  # the size can change while we read: count what really arrives
-            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+        # The size can change while we read: count what really arrives. The first read asks for the size fstat
+        # gave and one byte more (so a file that did not change is read in two calls, into a buffer of its own
+        # size, not one of _CHUNK bytes shrunk afterwards); later ones for up to _CHUNK.
+        want = min(info.st_size + 1, _CHUNK)
+        while True:
+            chunk = os.read(fd, min(want, limit + 1 - total))
+            want = _CHUNK
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
                 raise FileRefused(path, f"{what} grew past the {limit:,} bytes allowed while it was read", errno.EFBIG)
-        return b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except FileRefused:
         raise
     except OSError as exc:

@@ -2,7 +2,8 @@
 
 People return workbooks as old .xls, .ods, CSV, Numbers files, web pages saved as .xls, Word documents,
 password-protected copies and half-copied downloads. Each needs its own plain answer. A zip is checked for bombs
-and tampering (reader.check_zip) before any of its parts is inflated, and then only with a bound.
+and tampering (reader.check_zip) before any of its parts is inflated, and then only with a bound. The content
+list, the same in every return of a programme, is judged once a process by its stored bytes (reading/memo.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 from . import catalogue
 from .reading import ReadError, check_zip, open_zip, read_member
+from .reading.memo import PartMemo
+from .reading.zipsafe import read_stored, stored_key
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -108,7 +111,7 @@ def _ole(data: bytes) -> Sniffed:
 
 
 def _zip(data: bytes) -> tuple[Sniffed, zipfile.ZipFile | None]:
-    if EOCD not in data[-(65536 + 22):]:
+    if data.rfind(EOCD, max(0, len(data) - (65536 + 22))) < 0:  # in the last 64 KB (a slice would copy them)
         return _no("incomplete"), None
     try:
         zf = open_zip(data)
@@ -144,10 +147,25 @@ def _package(zf) -> Sniffed:
     info = zf.getinfo("[Content_Types].xml")
     if info.file_size > 1024 * 1024:
         return _no("damaged", "the file's content list is implausibly large")
-    types = read_member(zf, info)
+    flags = ("xl/workbook.bin" in names, "xl/workbook.xml" in names)
+    key = stored_key(zf, info)  # the content list is the same in every return of a programme: judged once
+    if key is None:
+        return _by_types(read_member(zf, info), *flags)
+    found = _KINDS.get((key, flags))
+    if found is None:
+        found = _by_types(read_stored(info, key), *flags)
+        _KINDS.put((key, flags), found)
+    return found  # type: ignore[return-value]
+
+
+_KINDS = PartMemo(16)
+
+
+def _by_types(types: bytes, binary: bool, main: bool) -> Sniffed:
+    """What a package is, by its content list (and whether it holds xl/workbook.bin or xl/workbook.xml)."""
     # The main part's content type says what the package is; check the binary and the non-Excel ones first
     # (a macro-enabled Word document also says "macroEnabled").
-    if b"sheet.binary" in types or "xl/workbook.bin" in names:
+    if b"sheet.binary" in types or binary:
         return _no("xlsb")
     if b"wordprocessingml" in types or b"ms-word." in types:
         return _no("docx")
@@ -157,7 +175,7 @@ def _package(zf) -> Sniffed:
         return Sniffed("xlsm")
     if b"spreadsheetml.template" in types:
         return Sniffed("xltx")
-    if b"spreadsheetml.sheet.main" in types or "xl/workbook.xml" in names:
+    if b"spreadsheetml.sheet.main" in types or main:
         return Sniffed("xlsx")
     if b"ms-excel.addin" in types:
         return _no("xlam")

@@ -174,7 +174,11 @@ class Parser:
         for f in m.respondent:
             if f.sheet in self.wb.sheets and f.pos is not None:
                 wanted.setdefault(f.sheet, []).append(f.pos)
-        found = {sheet: self.wb.lookup(sheet, positions) for sheet, positions in wanted.items()}
+        # The details are in the sheet's first rows: only the part of it up to a row after them is scanned. That
+        # row must be written (a blank one is not; the sheet is indexed whole then), and layout.py leaves a blank
+        # row between the details and the counter: so the scan stops at the counter's row, two after the details.
+        found = {sheet: self.wb.lookup(sheet, positions, rows=max(row for row, _col in positions) + 2)
+                 for sheet, positions in wanted.items()}
         service_cell = ""
         for f in m.respondent:
             if f.key == "service":

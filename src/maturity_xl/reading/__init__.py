@@ -12,10 +12,12 @@ advice for the sender; nothing else escapes (tests/test_fuzz.py mutates real ret
     errors.py     ReadError, its codes' advice
     zipsafe.py    the zip: its directory checked before anything is inflated; parts inflated with a bound
     xmlsafe.py    a part's text encoding and prolog checked (no DTD); expat with every DTD handler refusing
+    memo.py       bounded memos of what the parts every return of a programme shares hold, by their stored bytes
     package.py    from the package's relationships to the workbook part, its sheets by name, the shared strings
     workbook.py   an opened return: sheets read on demand, by the fast path or by expat
     fastpath.py   sheets indexed and cells decoded with compiled patterns, in the shapes applications write
     expat.py      expat's readers of a sheet and of the shared strings, for every other shape
+    props.py      the custom document properties (the signature), by one pattern or by expat
     cells.py      a Cell, its value from its type and text (both paths share it), cell references
 """
 

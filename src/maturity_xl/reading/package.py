@@ -1,5 +1,11 @@
 """Package navigation: from the package's relationships to the workbook part, its sheets by name (LibreOffice
-renumbers parts) and the shared strings, in Transitional or Strict Open XML."""
+renumbers parts) and the shared strings, in Transitional or Strict Open XML.
+
+The parts read here are byte for byte the same in every return of a programme, and expat's Python callbacks cost
+~0.3 ms a return for them: each is read, checked and parsed once a process (memo.py), by its stored bytes. The
+list of sheets is kept by the workbook part's bytes and the relationships it was resolved with; each return gets
+its own SheetInfo objects.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,9 @@ import posixpath
 import zipfile
 
 from .errors import ReadError
+from .memo import PartMemo
 from .workbook import SheetInfo, Workbook
-from .xmlsafe import run_expat, xml_part
+from .xmlsafe import run_expat, xml_part_memo
 from .zipsafe import check_zip, open_zip, resolve
 
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -31,12 +38,27 @@ def open_workbook(data: bytes, checked: zipfile.ZipFile | None = None) -> Workbo
 def _open(zf: zipfile.ZipFile) -> Workbook:
     try:
         wb_path = _main_part(zf)
-        wb_xml = xml_part(zf, wb_path, "the workbook's list of sheets")
+        wb_xml = xml_part_memo(zf, wb_path, "the workbook's list of sheets")
         rels = _relationships(zf, wb_path)
     except KeyError as exc:
         raise ReadError("not-a-workbook", f"the file has no workbook part ({exc.args[0] if exc.args else ''})") \
             from None
-    sheets: dict[str, SheetInfo] = {}
+    sheets, strict, protected = _SHEETS.call(_sheet_list, wb_xml, wb_path, rels)
+    return Workbook(zf, {name: SheetInfo(name, target, state) for name, target, state in sheets}, strict=strict,
+                    workbook_protected=protected, shared_strings_path=_shared_strings_part(zf, rels))
+
+
+# The parts read to open a return, the same in every return of a programme: each parsed once a process.
+_RELS = PartMemo(16)
+_SHEETS = PartMemo(16)
+
+
+def _sheet_list(wb_xml: bytes, part: str, rels_items: tuple) -> tuple[tuple[tuple[str, str, str], ...], bool, bool]:
+    """The workbook part's sheets as (name, target part, state), whether it is Strict Open XML, and whether its
+    structure is protected. The sheet checks run as expat reads, so a part with a duplicate sheet and damaged XML
+    after it fails as it always has, on the first problem met."""
+    rels = dict(rels_items)
+    sheets: list[tuple[str, str, str]] = []
     folded: set[str] = set()
     found = {"strict": False, "protected": False}
 
@@ -56,36 +78,39 @@ def _open(zf: zipfile.ZipFile) -> Workbook:
                     raise ReadError("duplicate-sheets", f"the file has two sheets named '{name}', which Excel "
                                                         f"does not allow: it was altered by a program")
                 folded.add(name.casefold())
-                sheets[name] = SheetInfo(name, target, attrs.get("state", "visible"))
+                sheets.append((name, target, attrs.get("state", "visible")))
         elif local == "workbookProtection":
             found["protected"] = attrs.get("lockStructure") in ("1", "true")
 
-    run_expat(wb_xml, start, None, None, wb_path)
-    return Workbook(zf, sheets, strict=found["strict"], workbook_protected=found["protected"],
-                    shared_strings_path=_shared_strings_part(zf, rels))
+    run_expat(wb_xml, start, None, None, part)
+    return tuple(sheets), found["strict"], found["protected"]
 
 
 def _main_part(zf: zipfile.ZipFile) -> str:
     """The workbook part named by the package relationships (not always xl/workbook.xml)."""
-    rels = _parse_rels(xml_part(zf, "_rels/.rels", "the file's relationships"), "_rels/.rels")
-    for target, rtype in rels.values():
+    rels = _RELS.call(_parse_rels, xml_part_memo(zf, "_rels/.rels", "the file's relationships"), "_rels/.rels")
+    for _rid, (target, rtype) in rels:
         if rtype.endswith("/officeDocument"):
             return target.lstrip("/")
     raise KeyError("officeDocument relationship")
 
 
-def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """A part's relationships: id -> (target part path, relationship type)."""
+def _relationships(zf: zipfile.ZipFile, part: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """A part's relationships: (id, (target part path, relationship type)), each id once."""
     folder, name = posixpath.split(part)  # string operations: pathlib costs ~40 us a return here
     rels_path = _normalise(posixpath.join(folder, "_rels", name + ".rels"))
+    data = xml_part_memo(zf, rels_path, "the workbook's relationships")
+    return _RELS.call(_resolved_rels, data, rels_path, folder)
+
+
+def _resolved_rels(data: bytes, name: str, folder: str) -> tuple[tuple[str, tuple[str, str]], ...]:
     out = {}
-    for rid, (target, rtype) in _parse_rels(xml_part(zf, rels_path, "the workbook's relationships"),
-                                            rels_path).items():
+    for rid, (target, rtype) in _parse_rels(data, name):
         if target.startswith("/"):
             out[rid] = (target.lstrip("/"), rtype)
         else:
             out[rid] = (_normalise(posixpath.join(folder, target)), rtype)
-    return out
+    return tuple(out.items())
 
 
 def _normalise(path: str) -> str:
@@ -99,7 +124,8 @@ def _normalise(path: str) -> str:
     return "/".join(parts)
 
 
-def _parse_rels(data: bytes, name: str) -> dict[str, tuple[str, str]]:
+def _parse_rels(data: bytes, name: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """A relationships part's internal relationships as (id, (target, type)), the last of an id counting."""
     out = {}
 
     def start(tag, attrs):
@@ -107,11 +133,11 @@ def _parse_rels(data: bytes, name: str) -> dict[str, tuple[str, str]]:
             out[attrs.get("Id", "")] = (attrs.get("Target", ""), attrs.get("Type", ""))
 
     run_expat(data, start, None, None, name)
-    return out
+    return tuple(out.items())
 
 
-def _shared_strings_part(zf: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> str | None:
-    for target, rtype in rels.values():
+def _shared_strings_part(zf: zipfile.ZipFile, rels: tuple[tuple[str, tuple[str, str]], ...]) -> str | None:
+    for _rid, (target, rtype) in rels:
         if rtype.endswith("/sharedStrings") or target.lower().endswith("sharedstrings.xml"):
             try:
                 return resolve(zf, target).filename

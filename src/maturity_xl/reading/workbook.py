@@ -9,7 +9,9 @@ from .cells import REF_BYTES, REF_POS, Cell, kind_name, typed
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
 from .fastpath import Index, decode_raw, index_sheet, scan_shared_strings
-from .xmlsafe import run_expat, xml_part
+from .memo import SHEETS
+from .props import read_custom_properties
+from .xmlsafe import xml_part, xml_part_memo
 
 
 @dataclass(slots=True)
@@ -142,31 +144,13 @@ class Workbook:
             data = xml_part(self.zf, "docProps/custom.xml", "the document properties")
         except KeyError:
             return {}
-        props: dict[str, str] = {}
-        state = {"name": None, "text": []}
-
-        def start(tag, attrs):
-            if tag.endswith("property"):
-                state["name"] = attrs.get("name")
-                state["text"] = []
-
-        def end(tag):
-            if tag.endswith("property") and state["name"]:
-                props[state["name"]] = "".join(state["text"])
-                state["name"] = None
-
-        def chars(text):
-            if state["name"]:
-                state["text"].append(text)
-
-        run_expat(data, start, end, chars, "docProps/custom.xml")
-        return props
+        return read_custom_properties(data, "docProps/custom.xml")
 
     def _sheet_part(self, sheet: str) -> bytes:
         path = self.sheets[sheet].path
         if path not in self._parts:
             try:
-                self._parts[path] = xml_part(self.zf, path, f"the '{sheet}' sheet")
+                self._parts[path] = xml_part_memo(self.zf, path, f"the '{sheet}' sheet", SHEETS)
             except KeyError:
                 raise ReadError("damaged", f"the file lists a sheet '{sheet}' whose contents are missing: it is "
                                            f"damaged or was put together by hand") from None

@@ -4,6 +4,10 @@ inflated with a bound.
 `ZipFile.read` inflates a member's whole stream before it compares the result with the declared size, so a part
 that declares 1 MB and inflates to 300 MB costs 300 MB of memory; `read_member` stops one byte past the declared
 size (inflating straight from the return's bytes, with zlib-ng where installed).
+
+`stored_key` gives what a small part's bytes are a pure function of (method, declared size and CRC, the stored
+stream itself), after the same local-header checks: the key of memo.PartMemo, so a part shared by every return of
+a programme is inflated and checked once a process, and a part whose declared CRC differs is a different part.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import zipfile
 import zlib
 from urllib.parse import unquote
 
+from . import memo
 from .errors import ReadError
 
 try:  # zlib-ng: the same interface, inflating about twice and checking CRCs ten times as fast
@@ -122,6 +127,11 @@ def _inflate(view: memoryview, info: zipfile.ZipInfo) -> bytes:
     way (the local header's signature and name, the CRC), without a file object and stream per part: a return
     has nine parts to read and this is about twice as quick. Inflates at most one byte past the declared size;
     the caller compares sizes. zipfile's own errors (BadZipFile, zlib.error) for anything wrong."""
+    return _inflate_stream(_stream(view, info), info)
+
+
+def _stream(view: memoryview, info: zipfile.ZipInfo) -> memoryview:
+    """A member's stored (compressed) bytes, after checking its local header's signature and name."""
     start = info.header_offset
     if start < 0:  # check_zip refuses these; a slice from a negative offset would count from the end
         raise zipfile.BadZipFile("a part placed before the start of the file")
@@ -129,12 +139,18 @@ def _inflate(view: memoryview, info: zipfile.ZipInfo) -> bytes:
     if signature != b"PK\x03\x04":
         raise zipfile.BadZipFile("bad local header")
     name = bytes(view[start + 30:start + 30 + name_length])
-    if name.decode("utf-8" if info.flag_bits & 0x800 else "cp437") != info.orig_filename:
+    # An ASCII name reads the same in both encodings; cp437's codec is Python code, ~1 us a part.
+    encoding = "ascii" if name.isascii() else "utf-8" if info.flag_bits & 0x800 else "cp437"
+    if name.decode(encoding) != info.orig_filename:
         raise zipfile.BadZipFile("the local header names another part")
     begin = start + 30 + name_length + extra_length
     packed = view[begin:begin + info.compress_size]
     if len(packed) != info.compress_size:
         raise zipfile.BadZipFile("truncated part")
+    return packed
+
+
+def _inflate_stream(packed: memoryview | bytes, info: zipfile.ZipInfo) -> bytes:
     if info.compress_type == zipfile.ZIP_STORED:
         data = bytes(packed[:info.file_size + 1])
     else:
@@ -144,13 +160,42 @@ def _inflate(view: memoryview, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
+def stored_key(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple | None:
+    """What a part's bytes are a pure function of: its compression method, declared size and CRC, and its stored
+    stream (the bytes themselves, not a hash), for memo.PartMemo. None for a part too large to memoise or a zip
+    not read from memory. Checks the local header as read_member does, with the same errors (so a caller may
+    ask for the key first and read the part only when the memo lacks it)."""
+    if info.file_size > memo.MAX_INFLATED or info.compress_size > memo.MAX_PACKED or \
+            not isinstance(zf.fp, io.BytesIO):
+        return None
+    try:
+        packed = bytes(_stream(memoryview(zf.fp.getvalue()), info))
+    except _ZIP_ERRORS:
+        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
+    return info.compress_type, info.file_size, info.CRC, packed
+
+
+def read_stored(info: zipfile.ZipInfo, key: tuple) -> bytes:
+    """The part whose stored_key is `key`, inflated and checked as read_member does (same errors)."""
+    try:
+        data = _inflate_stream(key[3], info)
+    except _ZIP_ERRORS:
+        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
+    if len(data) != info.file_size:
+        raise ReadError("size-mismatch", f"a part of the file ({info.filename}) is not the size the file's own "
+                                         f"index gives: it was damaged or altered")
+    return data
+
+
 def resolve(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
     """A part by name; package part names are URI-encoded and case-insensitive, so try those forms too."""
-    for candidate in (name, unquote(name)):
-        try:
-            return zf.getinfo(candidate)
-        except KeyError:
-            pass
+    info = zf.NameToInfo.get(name)  # getinfo's own dict (getinfo raises and the caller catches: slower)
+    if info is not None:
+        return info
+    try:
+        return zf.getinfo(unquote(name))
+    except KeyError:
+        pass
     folded = {info.filename.lower(): info for info in zf.infolist()}
     info = folded.get(name.lower()) or folded.get(unquote(name).lower())
     if info is None:

@@ -1,0 +1,71 @@
+"""A bounded, process-wide memo of pure functions of a part's exact bytes.
+
+Many parts are byte for byte the same in every return of a programme (the package's relationships, the list of
+sheets, the content types): a collection reads each of them once rather than once a return. An entry is keyed on
+the part's stored bytes themselves (its compression method, declared CRC and size, and the compressed stream),
+never on a hash of them, so a hostile return cannot make its part alias another's: a dict compares the whole key
+for equality, and the same stream inflates to the same bytes, which pass or fail the same checks. Only results
+are kept, never errors: a part that fails is read, and fails, again each time.
+
+Bounds: a part is memoised only if its stream is at most MAX_PACKED bytes and it inflates to at most MAX_INFLATED
+(what is kept is derived from those bytes), and a memo holds at most `limit` entries, the oldest going first; a
+collection of hostile returns each with different parts only turns the memo over, at the usual cost of reading.
+In all, the memos of reading/ and sniff.py hold at most about 10 MB however hostile the returns (a real
+programme's: a few hundred KB, most of it 'Start here' sheets turning over).
+Values are immutable (bytes, tuples, frozen records) and shared between returns; callers build their own mutable
+objects from them.
+"""
+
+from __future__ import annotations
+
+import threading
+
+MAX_PACKED = 32 * 1024
+MAX_INFLATED = 32 * 1024  # a return's metadata sheet (25 KB) is the same in every return of a programme
+MAX_ENTRIES = 32
+
+
+class PartMemo:
+    """One pure function's results by the stored bytes of the part(s) it read, at most `limit` of them."""
+
+    __slots__ = ("_entries", "_limit", "_lock")
+
+    def __init__(self, limit: int = MAX_ENTRIES):
+        self._entries: dict[tuple, object] = {}
+        self._limit = limit
+        self._lock = threading.Lock()  # eviction iterates the dict: parse may run in threads
+
+    def get(self, key: tuple) -> object | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple, value: object) -> None:
+        with self._lock:
+            entries = self._entries
+            while len(entries) >= self._limit:
+                del entries[next(iter(entries))]
+            entries[key] = value
+
+    def call(self, fn, data: bytes, name: str, *extra):
+        """`fn(data, name, *extra)`, kept by (`data`, *`extra`) when `data` is small enough. `fn` must be a pure
+        function of `data` and `extra` (`name` only says where in its errors, which are never kept) returning an
+        immutable value; `extra` must be hashable and small."""
+        if len(data) > 2 * MAX_INFLATED:  # xml_bytes can recode a part: UTF-16 text grows by up to half
+            return fn(data, name, *extra)
+        key = (data, *extra)
+        found = self._entries.get(key)
+        if found is None:
+            found = fn(data, name, *extra)
+            self.put(key, found)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# Small sheets read whole, by their stored bytes (workbook.Workbook._sheet_part): a return's metadata sheet is the
+# same in every return of a programme; its 'Start here' sheet, which differs, only turns this one over.
+SHEETS = PartMemo()
