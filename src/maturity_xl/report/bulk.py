@@ -22,23 +22,16 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from itertools import accumulate, chain, repeat
 from operator import add
-from zipfile import ZIP_DEFLATED, ZipFile
 
 import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
-try:  # zlib-ng: the same deflate format as zlib, made faster (a dependency, as for the reader)
-    from zlib_ng import zlib_ng as _ng
-except ImportError:  # pragma: no cover - the standard library's zlib does the same job, slower
-    _ng = None
-
+from .deflate import fast_deflate  # noqa: F401 - where it was first, for its callers
 from .sheet import EXCEL_MAX_TEXT, Sheet
 
 _ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -78,13 +71,14 @@ def _serial(value: date) -> float:
 class Column:
     """One column of a block: its values (a list, one per row), the cell format (an XlsxWriter Format or None),
     the format for dates in it, whether its text wraps (and so counts for the row's height) at `width`, and a
-    format per row instead of `fmt` (`styles`)."""
+    format per row instead of `fmt` (`styles`); `shared`: its text written as shared strings (see Shared)."""
 
     values: Sequence[object]
     fmt: object = None
     date_fmt: object = None
     width: float | None = None
     styles: Sequence[object] | None = None
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +274,51 @@ def _heights(columns: Sequence[Column], texts: Sequence[_Texts | None], rows: in
     return ["" if n == 1 else f' ht="{min(15 * n, 409)}" customHeight="1"' for n in lines.tolist()]
 
 
+class Shared:
+    """A column of few distinct texts (ids, names, a status, the file) as shared strings: each distinct text is
+    put once in the workbook's shared-strings table (XlsxWriter escapes and writes it there, as it does every
+    string written with write_string) and each cell holds its number, `<c r="A2" t="s"><v>3</v></c>`. Every
+    reader reads the same text as from an inline string (Excel itself saves text so); the cell is made as a
+    number's is, with no check of its text, and the sheet's XML is about a third smaller. A value that is not
+    text, an empty text, text over Excel's limit, and text XlsxWriter's table would take for a rich string
+    ("<r>...</r>") are written by `_other`, as before."""
+
+    __slots__ = ("codes", "tails", "odd", "texts")
+
+    def __init__(self, values: Sequence[object], style: str, table) -> None:
+        # The distinct values by a dict (in C; faster than pandas.factorize, as csvsafe.text_codes found): each
+        # row's first row with its value, then each first row's number among the distinct values.
+        first: dict = {}
+        rows = np.fromiter(map(first.setdefault, values, range(len(values))), np.intp, len(values))
+        number = np.zeros(len(values), np.int32)
+        tails, texts, odd = [], [], []
+        for k, (u, row) in enumerate(first.items()):
+            number[row] = k
+            if type(u) is str and 0 < len(u) <= EXCEL_MAX_TEXT and not (u.startswith("<r>") and u.endswith("</r>")):
+                tails.append(f'{style} t="s"><v>{table._get_shared_string_index(u)}</v></c>')
+                texts.append(u)
+            else:  # 1, 1.0 and True are one key to a dict: such rows are written from their own values
+                tails.append("")
+                texts.append(u if type(u) is str else "")
+                odd.append(k)
+        self.codes, self.tails, self.texts = number[rows], tails, texts
+        self.odd = np.array(odd, dtype=np.int32)
+        odd_rows = int(np.isin(self.codes, self.odd).sum()) if odd else 0
+        table.count += len(values) - odd_rows - (len(first) - len(odd))  # each use counted, as write_string does
+
+    def cells(self, letter: str, numbers: list[str], values: Sequence[object], start: int, stop: int,
+              style: str, date_style: str, wrapped: bool) -> tuple[list[str], _Texts | None]:
+        """One chunk's cells, and its text when it counts for the rows' heights."""
+        chunk = self.codes[start:stop]
+        codes = chunk.tolist()
+        tails = self.tails
+        cells = [f'<c r="{letter}{number}"{tails[code]}' for number, code in zip(numbers, codes)]
+        if len(self.odd):
+            for i in np.flatnonzero(np.isin(chunk, self.odd)).tolist():
+                cells[i] = _other(letter, numbers[i], values[i], style, date_style)
+        return cells, (_Texts(list(map(self.texts.__getitem__, codes))) if wrapped else None)
+
+
 class Block:
     """Rows `first` to `first + rows - 1` of a sheet, from column `col` on, written when the sheet is assembled."""
 
@@ -287,12 +326,16 @@ class Block:
         self.first, self.col, self.columns = first, col, list(columns)
         self.rows = len(self.columns[0].values) if self.columns else 0
         self.default_date = s.fmt["date"]
+        self.shared: list[Shared | None] = [None] * len(self.columns)
         if self.rows:
             for column in self.columns:  # give each format its index now: XlsxWriter numbers the used ones
                 for fmt in (column.fmt, column.date_fmt, *{id(f): f for f in column.styles or ()}.values()):
                     if fmt is not None:
                         fmt._get_xf_index()
             self.default_date._get_xf_index()
+            # Shared strings are numbered now: XlsxWriter writes its table before it assembles the sheets.
+            self.shared = [Shared(c.values, _style(c.fmt), s.ws.str_table) if c.shared and c.styles is None
+                           else None for c in self.columns]
             s.ws._check_dimensions(first, col)
             s.ws._check_dimensions(self.last, col + len(self.columns) - 1)
             _install(s.ws, self)
@@ -308,9 +351,13 @@ class Block:
             stop = min(start + chunk, self.rows)
             numbers = [str(n) for n in range(self.first + start + 1, self.first + stop + 1)]
             cells, texts = [], []
-            for letter, c in zip(letters, self.columns):
-                made, text = _column_cells(letter, numbers, c.values[start:stop], c, self.default_date,
-                                           None if c.styles is None else c.styles[start:stop])
+            for letter, c, shared in zip(letters, self.columns, self.shared):
+                if shared is not None:
+                    made, text = shared.cells(letter, numbers, c.values[start:stop], start, stop, _style(c.fmt),
+                                              _style(c.date_fmt or c.fmt or self.default_date), c.width is not None)
+                else:
+                    made, text = _column_cells(letter, numbers, c.values[start:stop], c, self.default_date,
+                                               None if c.styles is None else c.styles[start:stop])
                 texts.append(text)
                 if made is not None:
                     cells.append(made)
@@ -356,36 +403,3 @@ def table(s: Sheet, first_row: int, last_row: int, last_col: int, options: dict,
     spec["a_range"] = f"{xl_col_to_name(first_col)}{first_row + 1}:{xl_col_to_name(last_col)}{last_data + 1}"
     if spec.get("autofilter"):
         spec["autofilter"] = spec["a_range"]
-
-
-@contextmanager
-def fast_deflate(level: int = 2) -> Iterator[None]:
-    """Deflate the workbook's parts with zlib-ng at its level 2 while XlsxWriter zips them (it uses zlib's
-    default, 6): for the 80 MB of sheet XML of 1,000 returns here 0.18 s and 7.0 MB, where zlib took 0.34 s for
-    7.6 MB at its level 1 and 1.0 s for 5.9 MB at 6. XlsxWriter has no option for it, so its module's ZipFile
-    is swapped for one that deflates so for the close and put back. Without zlib-ng, zlib at level 1."""
-    import xlsxwriter.workbook as module
-
-    original = module.ZipFile
-    module.ZipFile = partial(_FastZipFile, level=level) if _ng is not None else partial(original, compresslevel=1)
-    try:
-        yield
-    finally:
-        module.ZipFile = original
-
-
-class _FastZipFile(ZipFile):
-    """A ZipFile whose members are deflated by zlib-ng (the same format; a faster compressor)."""
-
-    def __init__(self, *args, level: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._level = level
-
-    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
-        member = super().open(name, mode, pwd, force_zip64=force_zip64)
-        # zipfile's writer (_ZipWriteFile) makes its compressor from its zinfo and uses it from the first write on;
-        # a zipfile that keeps them otherwise is left to deflate as it does.
-        zinfo = getattr(member, "_zinfo", None)
-        if mode == "w" and zinfo is not None and zinfo.compress_type == ZIP_DEFLATED and hasattr(member, "_compressor"):
-            member._compressor = _ng.compressobj(self._level, _ng.DEFLATED, -15)
-        return member
