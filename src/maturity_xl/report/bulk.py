@@ -283,7 +283,7 @@ class Shared:
     text, an empty text, text over Excel's limit, and text XlsxWriter's table would take for a rich string
     ("<r>...</r>") are written by `_other`, as before."""
 
-    __slots__ = ("codes", "tails", "odd", "texts")
+    __slots__ = ("codes", "tails", "odd", "omitted", "texts")
 
     def __init__(self, values: Sequence[object], style: str, table) -> None:
         # The distinct values by a dict (in C; faster than pandas.factorize, as csvsafe.text_codes found): each
@@ -291,20 +291,26 @@ class Shared:
         first: dict = {}
         rows = np.fromiter(map(first.setdefault, values, range(len(values))), np.intp, len(values))
         number = np.zeros(len(values), np.int32)
-        tails, texts, odd = [], [], []
+        tails, texts, odd, omitted, shared = [], [], [], [], []
+        blank = f"{style}/>"
         for k, (u, row) in enumerate(first.items()):
             number[row] = k
-            if type(u) is str and 0 < len(u) <= EXCEL_MAX_TEXT and not (u.startswith("<r>") and u.endswith("</r>")):
+            kind = type(u)
+            if kind is str and 0 < len(u) <= EXCEL_MAX_TEXT and not (u.startswith("<r>") and u.endswith("</r>")):
                 tails.append(f'{style} t="s"><v>{table._get_shared_string_index(u)}</v></c>')
-                texts.append(u)
+                shared.append(k)
+            elif (kind is str and not u) or u is None or u is pd.NA or u is pd.NaT or (kind is float and u != u):
+                tails.append(blank)  # a blank, as _cell_tail writes it: its style alone, or no cell at all
+                if not style:
+                    omitted.append(k)
             else:  # 1, 1.0 and True are one key to a dict: such rows are written from their own values
                 tails.append("")
-                texts.append(u if type(u) is str else "")
                 odd.append(k)
+            texts.append(u if kind is str else "")
         self.codes, self.tails, self.texts = number[rows], tails, texts
-        self.odd = np.array(odd, dtype=np.int32)
-        odd_rows = int(np.isin(self.codes, self.odd).sum()) if odd else 0
-        table.count += len(values) - odd_rows - (len(first) - len(odd))  # each use counted, as write_string does
+        self.odd, self.omitted = np.array(odd, dtype=np.int32), np.array(omitted, dtype=np.int32)
+        # Each use counted, as write_string counts them (each distinct text was counted once above).
+        table.count += int(np.isin(self.codes, shared).sum()) - len(shared)
 
     def cells(self, letter: str, numbers: list[str], values: Sequence[object], start: int, stop: int,
               style: str, date_style: str, wrapped: bool) -> tuple[list[str], _Texts | None]:
@@ -313,6 +319,9 @@ class Shared:
         codes = chunk.tolist()
         tails = self.tails
         cells = [f'<c r="{letter}{number}"{tails[code]}' for number, code in zip(numbers, codes)]
+        if len(self.omitted):
+            for i in np.flatnonzero(np.isin(chunk, self.omitted)).tolist():
+                cells[i] = ""
         if len(self.odd):
             for i in np.flatnonzero(np.isin(chunk, self.odd)).tolist():
                 cells[i] = _other(letter, numbers[i], values[i], style, date_style)
