@@ -91,7 +91,7 @@ def text_sheet(s: Sheet, frames: Frames) -> None:
     if len(keep) > DETAIL_LIMIT:
         s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
               s.fmt["aside"])
-    rows = ratings.iloc[keep[:DETAIL_LIMIT]][list(TEXT_COLUMNS)]
+    rows = ratings[list(TEXT_COLUMNS)].iloc[keep[:DETAIL_LIMIT]]  # the columns shown first: the other nine not copied
     s.not_printed(2, len(TEXT_COLUMNS) - 1, len(rows), "Rationale and evidence")
     wrap = s.fmt["wrap"]
     Block(s, 3, [Column(rows[c].tolist(), wrap, width=width, shared=c in SHARED)
