@@ -203,7 +203,11 @@ class Frames:
 
     @cached_property
     def log(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(e) for e in self.c.log], columns=self._log_fields)
+        # Each entry's fields by one attrgetter, not dataclasses.asdict (which deep-copies every value: a third of
+        # a second for 1,000 files).
+        fields = attrgetter(*self._log_fields) if len(self._log_fields) > 1 else None
+        rows = [list(fields(e)) for e in self.c.log] if fields else [asdict(e) for e in self.c.log]
+        return pd.DataFrame(rows, columns=self._log_fields)
 
     @cached_property
     def problems(self) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 One module per output, as tablib keeps one per format: `tables` computes the pandas tables every output shares,
 `xlsx` (with `sheet`, its typed cell writer) lays them out as a workbook, one module per group of sheets
-(`xlsx_overview`, `xlsx_scores`, `xlsx_charts`, `xlsx_detail`), `html` (with `svg`, its pictures) as a page, and
+(`xlsx_overview`, `xlsx_scores`, `xlsx_charts`, `xlsx_detail`; `bulk` and `shared` write the detail sheets' rows
+as XML, `deflate` zips each sheet while it is written), `html` (with `svg`, its pictures) as a page, and
 `csv` writes the tidy frames whole; `provider_plans` decides when the commissioner's view of graded frameworks
 (drawn by feedback.plans) is in all three; `common` holds what they all need.
 

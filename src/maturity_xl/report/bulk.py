@@ -18,27 +18,21 @@ or a link, as `Sheet.put` writes it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, repeat
 from operator import add
-from zipfile import ZIP_DEFLATED, ZipFile
 
 import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
-try:  # zlib-ng: the same deflate format as zlib, made faster (a dependency, as for the reader)
-    from zlib_ng import zlib_ng as _ng
-except ImportError:  # pragma: no cover - the standard library's zlib does the same job, slower
-    _ng = None
-
+from .deflate import fast_deflate  # noqa: F401 - where it was first, for its callers
 from .sheet import EXCEL_MAX_TEXT, Sheet
 
 _ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -78,13 +72,14 @@ def _serial(value: date) -> float:
 class Column:
     """One column of a block: its values (a list, one per row), the cell format (an XlsxWriter Format or None),
     the format for dates in it, whether its text wraps (and so counts for the row's height) at `width`, and a
-    format per row instead of `fmt` (`styles`)."""
+    format per row instead of `fmt` (`styles`); `shared`: its text written as shared strings (see Shared)."""
 
     values: Sequence[object]
     fmt: object = None
     date_fmt: object = None
     width: float | None = None
     styles: Sequence[object] | None = None
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +126,20 @@ def _style(fmt: object) -> str:
 
 
 def _column_cells(letter: str, numbers: list[str], values: list, column: Column, default_date: object,
-                  styles: Sequence[object] | None = None) -> tuple[list[str] | None, _Texts | None]:
-    """One chunk of a column: each cell's XML ("" for a blank cell with no style; None for a column of them),
-    and the column's text (for the rows' heights) when it holds any.
+                  styles: Sequence[object] | None = None) -> tuple[list[str] | None, bool, _Texts | None]:
+    """One chunk of a column: each cell's XML after its `<c r="A12"` (whole False), or each cell's whole XML ("" for
+    a blank cell with no style: whole True), or None for a column of such blanks; and the column's text (for the
+    rows' heights) when it holds any.
 
     The kinds a column mostly holds (text, int, float, bool, date, blank) are each made by one comprehension;
     what needs more (text to escape or with whitespace at an end, a float that is not finite, any other type)
-    by `_other`, cell by cell, as every cell once was.
+    by `_cell_tail`, cell by cell, as every cell once was.
     """
     if styles is not None:  # a format per row: each cell by its type, with its own
         own = {id(f): _style(f) for f in styles}
         fallback = _style(default_date)
         return [_other(letter, number, value, own[id(f)], own[id(f)] or fallback)
-                for number, value, f in zip(numbers, values, styles)], \
+                for number, value, f in zip(numbers, values, styles)], True, \
             None if column.width is None else _texts(values)
     style = _style(column.fmt)
     date_style = _style(column.date_fmt or column.fmt or default_date)
@@ -151,41 +147,60 @@ def _column_cells(letter: str, numbers: list[str], values: list, column: Column,
     if str in kinds and (kinds != {str} or any(values)):  # (a column of "" is a blank one)
         texts = _texts(values, kinds)
         head = f'{style} t="inlineStr"><is><t>'
-        cells = [f'<c r="{letter}{number}"{head}{text}</t></is></c>' for number, text in zip(numbers, texts.texts)]
-        blank = f'<c r="{letter}{{}}"{style}/>' if style else ""
+        tails: list[str | None] = [f"{head}{text}</t></is></c>" for text in texts.texts]
+        blank = f"{style}/>" if style else None
         for i in texts.odd():  # as the comprehension of the other kinds below writes each
             value = values[i]
-            cells[i] = (blank.format(numbers[i]) if value is None or (type(value) is str and not value) else
-                        f'<c r="{letter}{numbers[i]}"{style}><v>{value}</v></c>' if type(value) is int else
-                        _other(letter, numbers[i], value, style, date_style))
-        return cells, texts
+            tails[i] = (blank if value is None or (type(value) is str and not value) else
+                        f"{style}><v>{value}</v></c>" if type(value) is int else
+                        _cell_tail(value, style, date_style))
+        made, whole = _tails_or_whole(letter, numbers, tails)
+        return made, whole, texts
     if kinds == {int}:
-        return [f'<c r="{letter}{number}"{style}><v>{value}</v></c>' for number, value in zip(numbers, values)], None
+        return [f"{style}><v>{value}</v></c>" for value in values], False, None
     if kinds == {float} and all(map(math.isfinite, values)):
-        return [f'<c r="{letter}{number}"{style}><v>{value:.16g}</v></c>'
-                for number, value in zip(numbers, values)], None
+        return [f"{style}><v>{value:.16g}</v></c>" for value in values], False, None
     if kinds == {bool}:
-        return [f'<c r="{letter}{number}"{style} t="b"><v>{1 if value else 0}</v></c>'
-                for number, value in zip(numbers, values)], None
+        return [f'{style} t="b"><v>{1 if value else 0}</v></c>' for value in values], False, None
     if kinds == {date}:
-        return [f'<c r="{letter}{number}"{date_style}><v>{value.toordinal() - _EPOCH}</v></c>'
-                for number, value in zip(numbers, values)], None
+        return [f"{date_style}><v>{value.toordinal() - _EPOCH}</v></c>" for value in values], False, None
     if kinds <= _BLANKS or kinds == {str}:  # blanks only, or text that is all ""
-        return ([f'<c r="{letter}{number}"{style}/>' for number in numbers] if style else None), None
+        return ([f"{style}/>"] * len(values) if style else None), False, None
     if kinds <= _BLANKS | {int}:  # ints with blanks among them (a nullable integer column)
         blank = f'<c r="{letter}{{}}"{style}/>'.format if style else _nothing
         return [f'<c r="{letter}{number}"{style}><v>{value}</v></c>' if type(value) is int else blank(number)
-                for number, value in zip(numbers, values)], None
+                for number, value in zip(numbers, values)], True, None
     if kinds <= _BLANKS | {float}:  # floats with blanks (NaN, infinities, None) among them
         blank = f'<c r="{letter}{{}}"{style}/>'.format if style else _nothing
         finite = math.isfinite
         return [f'<c r="{letter}{number}"{style}><v>{value:.16g}</v></c>'
                 if type(value) is float and finite(value) else blank(number)
-                for number, value in zip(numbers, values)], None
+                for number, value in zip(numbers, values)], True, None
     # Mixed, or another type: ints in one f-string, anything else by its type.
     return [f'<c r="{letter}{number}"{style}><v>{value}</v></c>' if type(value) is int else
             _other(letter, number, value, style, date_style)
-            for number, value in zip(numbers, values)], None
+            for number, value in zip(numbers, values)], True, None
+
+
+def _tails_or_whole(letter: str, numbers: list[str], tails: list[str | None]) -> tuple[list[str], bool]:
+    """Cells' tails as they are, or (when some cell is not written at all: None) each cell whole, "" for none."""
+    if None not in tails:
+        return tails, False  # type: ignore[return-value]
+    return [f'<c r="{letter}{number}"{tail}' if tail is not None else "" for number, tail in zip(numbers, tails)], True
+
+
+@functools.lru_cache(maxsize=256)
+def _row_maker(slots: tuple[tuple[str, bool], ...]):
+    """A function making one row's XML from its number, its height attribute and each column's piece: a cell's
+    tail after `<c r="A12"` (the column's letter; whole False) or a whole cell (whole True). One f-string a row,
+    compiled once per shape of row, rather than one a cell and a join of them all (a third faster)."""
+    if not all(letter.isalpha() and letter.isascii() and letter.isupper() for letter, _ in slots):
+        raise ValueError(f"not column letters: {slots!r}")  # nothing else is ever put into the code below
+    names = [f"x{k}" for k in range(len(slots))]
+    body = "".join(("{" + name + "}") if whole else ('<c r="' + letter + '{n}"{' + name + "}")
+                   for (letter, whole), name in zip(slots, names))
+    source = "lambda n, h" + "".join(", " + name for name in names) + ": f'''<row r=\"{n}\"{h}>" + body + "</row>'''"
+    return eval(source)  # noqa: S307 - made above from column letters and fixed tags only
 
 
 def _nothing(number: str) -> str:
@@ -287,12 +302,18 @@ class Block:
         self.first, self.col, self.columns = first, col, list(columns)
         self.rows = len(self.columns[0].values) if self.columns else 0
         self.default_date = s.fmt["date"]
+        self.shared: list[object] = [None] * len(self.columns)
         if self.rows:
             for column in self.columns:  # give each format its index now: XlsxWriter numbers the used ones
                 for fmt in (column.fmt, column.date_fmt, *{id(f): f for f in column.styles or ()}.values()):
                     if fmt is not None:
                         fmt._get_xf_index()
             self.default_date._get_xf_index()
+            # Shared strings are numbered now: XlsxWriter writes its table before it assembles the sheets.
+            from .shared import Shared  # (shared.py makes its cells with this module's writers)
+
+            self.shared = [Shared(c.values, _style(c.fmt), s.ws.str_table) if c.shared and c.styles is None
+                           else None for c in self.columns]
             s.ws._check_dimensions(first, col)
             s.ws._check_dimensions(self.last, col + len(self.columns) - 1)
             _install(s.ws, self)
@@ -307,16 +328,21 @@ class Block:
         for start in range(0, self.rows, chunk):
             stop = min(start + chunk, self.rows)
             numbers = [str(n) for n in range(self.first + start + 1, self.first + stop + 1)]
-            cells, texts = [], []
-            for letter, c in zip(letters, self.columns):
-                made, text = _column_cells(letter, numbers, c.values[start:stop], c, self.default_date,
-                                           None if c.styles is None else c.styles[start:stop])
+            cells, slots, texts = [], [], []
+            for letter, c, shared in zip(letters, self.columns, self.shared):
+                if shared is not None:
+                    made, whole, text = shared.cells(letter, numbers, c.values[start:stop], start, stop,
+                                                     _style(c.fmt), _style(c.date_fmt or c.fmt or self.default_date),
+                                                     c.width is not None)
+                else:
+                    made, whole, text = _column_cells(letter, numbers, c.values[start:stop], c, self.default_date,
+                                                      None if c.styles is None else c.styles[start:stop])
                 texts.append(text)
                 if made is not None:
                     cells.append(made)
+                    slots.append((letter, whole))
             heights = _heights(self.columns, texts, stop - start)
-            opens = [f'<row r="{n}"{h}>' for n, h in zip(numbers, heights)]
-            fh.write("".join(chain.from_iterable(zip(opens, *cells, repeat("</row>", stop - start)))))
+            fh.write("".join(map(_row_maker(tuple(slots)), numbers, heights, *cells)))
 
 
 def _install(ws, block: Block) -> None:
@@ -356,36 +382,3 @@ def table(s: Sheet, first_row: int, last_row: int, last_col: int, options: dict,
     spec["a_range"] = f"{xl_col_to_name(first_col)}{first_row + 1}:{xl_col_to_name(last_col)}{last_data + 1}"
     if spec.get("autofilter"):
         spec["autofilter"] = spec["a_range"]
-
-
-@contextmanager
-def fast_deflate(level: int = 2) -> Iterator[None]:
-    """Deflate the workbook's parts with zlib-ng at its level 2 while XlsxWriter zips them (it uses zlib's
-    default, 6): for the 80 MB of sheet XML of 1,000 returns here 0.18 s and 7.0 MB, where zlib took 0.34 s for
-    7.6 MB at its level 1 and 1.0 s for 5.9 MB at 6. XlsxWriter has no option for it, so its module's ZipFile
-    is swapped for one that deflates so for the close and put back. Without zlib-ng, zlib at level 1."""
-    import xlsxwriter.workbook as module
-
-    original = module.ZipFile
-    module.ZipFile = partial(_FastZipFile, level=level) if _ng is not None else partial(original, compresslevel=1)
-    try:
-        yield
-    finally:
-        module.ZipFile = original
-
-
-class _FastZipFile(ZipFile):
-    """A ZipFile whose members are deflated by zlib-ng (the same format; a faster compressor)."""
-
-    def __init__(self, *args, level: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._level = level
-
-    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
-        member = super().open(name, mode, pwd, force_zip64=force_zip64)
-        # zipfile's writer (_ZipWriteFile) makes its compressor from its zinfo and uses it from the first write on;
-        # a zipfile that keeps them otherwise is left to deflate as it does.
-        zinfo = getattr(member, "_zinfo", None)
-        if mode == "w" and zinfo is not None and zinfo.compress_type == ZIP_DEFLATED and hasattr(member, "_compressor"):
-            member._compressor = _ng.compressobj(self._level, _ng.DEFLATED, -15)
-        return member

@@ -53,7 +53,14 @@ class FrameworkInfo:
 
 
 def framework_infos(collection: Collection, frames: Frames) -> list[FrameworkInfo]:
-    """Every framework with accepted returns, in the order they first appear."""
+    """Every framework with accepted returns, in the order they first appear (worked out once per frames: the
+    workbook and the page both ask)."""
+    if getattr(frames, "c", collection) is collection:
+        return list(_kept(frames, ("framework_infos",), lambda: _framework_infos(collection, frames)))
+    return _framework_infos(collection, frames)
+
+
+def _framework_infos(collection: Collection, frames: Frames) -> list[FrameworkInfo]:
     out: dict[str, FrameworkInfo] = {}
     for r in collection.heads:
         if r.framework_id not in out:
@@ -171,13 +178,18 @@ _ONCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _once(frames: Frames, name: str) -> pd.DataFrame:
     """frames.<name>(), computed once per frames for every block of every report (each groups every rating)."""
+    return _kept(frames, name, getattr(frames, name))
+
+
+def _kept(frames: Frames, key: object, compute):
+    """What `compute()` gives, kept with `frames` under `key`, for every report that asks (none changes it)."""
     try:
         done = _ONCE.setdefault(frames, {})
     except TypeError:  # not weakly referable: compute each time
-        return getattr(frames, name)()
-    if name not in done:
-        done[name] = getattr(frames, name)()
-    return done[name]
+        return compute()
+    if key not in done:
+        done[key] = compute()
+    return done[key]
 
 
 def area_scores(frames: Frames) -> pd.DataFrame:
@@ -186,7 +198,12 @@ def area_scores(frames: Frames) -> pd.DataFrame:
 
 def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     """One framework's service x area means (columns are area ids), plus rated, total and overall mean, and each
-    area's statements rated and sent (columns `rated:<area id>`, `total:<area id>`)."""
+    area's statements rated and sent (columns `rated:<area id>`, `total:<area id>`); worked out once for the
+    workbook and the page."""
+    return _kept(frames, ("heatmap", info), lambda: _heatmap(frames, info))
+
+
+def _heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     scores = area_scores(frames)
     scores = scores[scores.framework_id == info.id]
     ratings = frames.ratings[frames.ratings.framework_id == info.id]

@@ -10,8 +10,8 @@ import xlsxwriter
 
 from ..collect import Collection
 from ..feedback.plans import write_provider_plans_sheet
-from .bulk import fast_deflate
 from .common import atomic_write
+from .deflate import fast_deflate
 from .provider_plans import SHEET as PLANS_SHEET
 from .provider_plans import collection_plans
 from .sheet import WORKBOOK_OPTIONS, Sheet, formats
@@ -77,5 +77,5 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     log_sheet(sheet("File log"), frames)
     for name in DATA_FRAMES:
         data_sheet(sheet(f"Data {name}"), name, getattr(frames, name), DATA_COLUMNS.get(name))
-    with fast_deflate():
+    with fast_deflate(workbook=wb):  # each sheet deflated by a second thread as it is written
         wb.close()

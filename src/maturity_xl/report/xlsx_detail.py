@@ -25,6 +25,10 @@ ACTION_SHEET = [("framework_id", "Framework", 14), ("service_id", "Service ID", 
 ACTION_FIELDS = [field for field, _, _ in ACTION_SHEET]
 ACTION_HEADERS = [header for _, header, _ in ACTION_SHEET] + ["Flag"]
 _DATED = {role.field for role in ACTION_ROLES if role.kinds == ("date",)}
+# The columns whose few distinct texts (who, which statement, a status from a dropdown, a level, the file) are
+# written as shared strings (bulk.Shared): each text once in the workbook, each cell its number.
+SHARED = {"framework_id", "framework_version", "service_id", "service_name", "area_id", "statement_id", "statement",
+          "level", "file", "status", "priority", "severity", "code", "sheet", "organisation", "role"}
 
 
 def actions_sheet(s: Sheet, frames: Frames) -> None:
@@ -56,8 +60,10 @@ def actions_sheet(s: Sheet, frames: Frames) -> None:
               True: [fmt["flag_date" if f in _DATED else "flag"] for f in ACTION_FIELDS] + [fmt["flag_bold"]]}
     values = [actions[field].tolist() for field in ACTION_FIELDS] + [flags]
     widths = [None if field in _DATED else width for field, _, width in ACTION_SHEET] + [None]
+    shared = [field in SHARED for field in ACTION_FIELDS] + [True]
     for rows, flagged_rows in ((slice(0, shown), True), (slice(shown, len(actions)), False)):
-        columns = [Column(v[rows], style, width=w) for v, style, w in zip(values, styles[flagged_rows], widths)]
+        columns = [Column(v[rows], style, width=w, shared=sh)
+                   for v, style, w, sh in zip(values, styles[flagged_rows], widths, shared)]
         if rows.stop > rows.start:
             Block(s, 4 + rows.start, columns)
     if actions.empty:
@@ -85,10 +91,11 @@ def text_sheet(s: Sheet, frames: Frames) -> None:
     if len(keep) > DETAIL_LIMIT:
         s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
               s.fmt["aside"])
-    rows = ratings.iloc[keep[:DETAIL_LIMIT]][list(TEXT_COLUMNS)]
+    rows = ratings[list(TEXT_COLUMNS)].iloc[keep[:DETAIL_LIMIT]]  # the columns shown first: the other nine not copied
     s.not_printed(2, len(TEXT_COLUMNS) - 1, len(rows), "Rationale and evidence")
     wrap = s.fmt["wrap"]
-    Block(s, 3, [Column(rows[c].tolist(), wrap, width=width) for c, (_, width) in TEXT_COLUMNS.items()])
+    Block(s, 3, [Column(rows[c].tolist(), wrap, width=width, shared=c in SHARED)
+                 for c, (_, width) in TEXT_COLUMNS.items()])
     if rows.empty:
         s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
     s.ws.freeze_panes(3, 0)
@@ -162,7 +169,7 @@ def data_sheet(s: Sheet, name: str, frame: pd.DataFrame, columns: list[str] | No
     total = len(frame)
     frame = frame.iloc[:DETAIL_LIMIT]
     frame = frame[columns] if columns is not None else frame
-    Block(s, 1, [Column(frame[c].tolist()) for c in frame.columns])
+    Block(s, 1, [Column(frame[c].tolist(), shared=c in SHARED) for c in frame.columns])
     if total > len(frame):
         s.put(len(frame) + 2, 0, f"{total - len(frame):,} more rows are in the CSV export (--csv-dir): Excel "
                                  f"holds the first {len(frame):,} here.", s.fmt["aside"])

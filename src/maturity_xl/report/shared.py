@@ -1,0 +1,66 @@
+"""A detail sheet's column of few distinct texts (ids, names, a status, a level, the file) as shared strings, for
+bulk.Block: see `Shared`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .bulk import _cell_tail, _tails_or_whole, _Texts
+from .sheet import EXCEL_MAX_TEXT
+
+
+class Shared:
+    """A column of few distinct texts (ids, names, a status, the file) as shared strings: each distinct text is
+    put once in the workbook's shared-strings table (XlsxWriter escapes and writes it there, as it does every
+    string written with write_string) and each cell holds its number, `<c r="A2" t="s"><v>3</v></c>`. Every
+    reader reads the same text as from an inline string (Excel itself saves text so); the cell is made as a
+    number's is, with no check of its text, and the sheet's XML is about a third smaller. A value that is not
+    text, an empty text, text over Excel's limit, and text XlsxWriter's table would take for a rich string
+    ("<r>...</r>") are written by `_other`, as before."""
+
+    __slots__ = ("codes", "tails", "odd", "omitted", "texts")
+
+    def __init__(self, values: Sequence[object], style: str, table) -> None:
+        # The distinct values by a dict (in C; faster than pandas.factorize, as csvsafe.text_codes found): each
+        # row's first row with its value, then each first row's number among the distinct values.
+        first: dict = {}
+        rows = np.fromiter(map(first.setdefault, values, range(len(values))), np.intp, len(values))
+        number = np.zeros(len(values), np.int32)
+        tails, texts, odd, omitted, shared = [], [], [], [], []
+        blank = f"{style}/>"
+        for k, (u, row) in enumerate(first.items()):
+            number[row] = k
+            kind = type(u)
+            if kind is str and 0 < len(u) <= EXCEL_MAX_TEXT and not (u.startswith("<r>") and u.endswith("</r>")):
+                tails.append(f'{style} t="s"><v>{table._get_shared_string_index(u)}</v></c>')
+                shared.append(k)
+            elif (kind is str and not u) or u is None or u is pd.NA or u is pd.NaT or (kind is float and u != u):
+                tails.append(blank)  # a blank, as _cell_tail writes it: its style alone, or no cell at all
+                if not style:
+                    omitted.append(k)
+            else:  # 1, 1.0 and True are one key to a dict: such rows are written from their own values
+                tails.append("")
+                odd.append(k)
+            texts.append(u if kind is str else "")
+        self.codes, self.tails, self.texts = number[rows], tails, texts
+        self.odd, self.omitted = np.array(odd, dtype=np.int32), np.array(omitted, dtype=np.int32)
+        # Each use counted, as write_string counts them (each distinct text was counted once above).
+        table.count += int(np.isin(self.codes, shared).sum()) - len(shared)
+
+    def cells(self, letter: str, numbers: list[str], values: Sequence[object], start: int, stop: int,
+              style: str, date_style: str, wrapped: bool) -> tuple[list[str], bool, _Texts | None]:
+        """One chunk's cells as _column_cells gives them, and its text when it counts for the rows' heights."""
+        chunk = self.codes[start:stop]
+        codes = chunk.tolist()
+        tails: list[str | None] = list(map(self.tails.__getitem__, codes))
+        if len(self.omitted):
+            for i in np.flatnonzero(np.isin(chunk, self.omitted)).tolist():
+                tails[i] = None
+        if len(self.odd):
+            for i in np.flatnonzero(np.isin(chunk, self.odd)).tolist():
+                tails[i] = _cell_tail(values[i], style, date_style)
+        made, whole = _tails_or_whole(letter, numbers, tails)
+        return made, whole, (_Texts(list(map(self.texts.__getitem__, codes))) if wrapped else None)
