@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..model import Framework
+from ..xlsxsafe import InertWorksheet
 from .figures import FrameworkLookup, _blank, choice_of, default_lookup
 
 PLAN_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area", "topic_id",
@@ -233,7 +234,7 @@ def write_provider_plans_sheet(workbook, plans: pd.DataFrame, *, frameworks: Fra
     workbook's options. Past SHEET_ROW_LIMIT rows a note says the CSV has the rest.
     """
     lookup = frameworks or default_lookup(None)
-    ws = workbook.add_worksheet(name)
+    ws = workbook.add_worksheet(name, worksheet_class=InertWorksheet)
     add = workbook.add_format
     fmt = {"title": add({"bold": True, "font_size": 14}), "note": add({"italic": True, "font_color": "#4D4D4D"}),
            "wrap": add({"text_wrap": True, "valign": "top"}),

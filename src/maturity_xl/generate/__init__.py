@@ -24,11 +24,11 @@ from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from ..layout import EMPTY, UNSIGNED, Layout
 from ..model import Framework
 from ..version import __version__
+from ..xlsxsafe import InertWorksheet
 from .actions import ActionsSheet
 from .assessment import AssessmentSheet
 from .book import GenerationError, Service, row_height
@@ -41,7 +41,7 @@ class Writer(StartSheet, AssessmentSheet, ActionsSheet, SummarySheet, LastTimeCe
     """Writes the sheets; `generate` calls start, assessment, actions, summary, last_time, then metadata."""
 
 
-class _FittingWorksheet(Worksheet):
+class _FittingWorksheet(InertWorksheet):
     """A worksheet whose row heights are first estimates, not fixed heights: rows are written with `ht` but
     without `customHeight`.
 

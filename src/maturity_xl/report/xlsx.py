@@ -10,6 +10,7 @@ import xlsxwriter
 
 from ..collect import Collection
 from ..feedback.plans import write_provider_plans_sheet
+from ..xlsxsafe import InertWorksheet
 from .common import atomic_write
 from .deflate import fast_deflate
 from .provider_plans import SHEET as PLANS_SHEET
@@ -58,7 +59,7 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     fmt = formats(wb)
 
     def sheet(name: str) -> Sheet:
-        return Sheet(wb.add_worksheet(name), fmt, wb)
+        return Sheet(wb.add_worksheet(name, worksheet_class=InertWorksheet), fmt, wb)
 
     overview_sheet(sheet("Overview"), collection, frames, infos)
     if collection.expected is not None:
