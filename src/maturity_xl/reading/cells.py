@@ -130,10 +130,10 @@ REF_BYTES = _RefBytes()
 REF_POS = _RefPos()
 
 
-_KINDS = {b"": "n", b"n": "n", b"s": "s", b"str": "str", b"inlineStr": "inlineStr", b"b": "b", b"e": "e", b"d": "d"}
+_KINDS = {None: "n", b"": "n", b"n": "n", b"s": "s", b"str": "str", b"inlineStr": "inlineStr", b"b": "b", b"e": "e", b"d": "d"}
 
 
-def kind_name(kind: bytes) -> str:
+def kind_name(kind: bytes | None) -> str:
     return _KINDS.get(kind) or kind.decode("ascii")
 
 
