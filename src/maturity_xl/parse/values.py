@@ -27,6 +27,8 @@ class Problems:
 
     def string(self, raw: object, sheet: str, ref: str | tuple[int, int]) -> str:
         """A text answer: numbers as written, cut at Excel's limit (with a warning), stripped."""
+        if raw.__class__ is str and len(raw) <= MAX_TEXT:  # the usual answer, first
+            return raw.strip()  # type: ignore[union-attr]
         if raw is None:
             return ""
         if isinstance(raw, bool):

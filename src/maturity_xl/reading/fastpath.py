@@ -75,9 +75,10 @@ def _not_xml() -> ReadError:
 MEMO_ENTRY = 1024
 MEMO_ENTRIES = 4096
 _TEXTS: dict[bytes, str] = {}
+_STRING_CELLS: dict[bytes, Cell] = {}
 
 
-class _LazyStrings:
+class LazyStrings:
     """The shared strings table, decoded only for the entries a reader asks for.
 
     A returned workbook's table holds every statement and help text; the parser needs a few dozen of them.
@@ -117,8 +118,21 @@ class _LazyStrings:
             self._done[index] = text
         return text
 
+    def cell(self, index: int) -> Cell:
+        """Entry `index` (not below 0) as a Cell of type "s": one Cell for each entry's exact XML, kept with its
+        text for the next return. IndexError when there is no such entry."""
+        raw = self._raw[index]
+        cell = _STRING_CELLS.get(raw)
+        if cell is None:
+            cell = Cell(self[index], None, "s")
+            if len(raw) <= MEMO_ENTRY:
+                if len(_STRING_CELLS) >= MEMO_ENTRIES:
+                    _STRING_CELLS.clear()
+                _STRING_CELLS[raw] = cell
+        return cell
+
     def __eq__(self, other: object) -> bool:
-        return list(self) == list(other) if isinstance(other, (list, _LazyStrings)) else NotImplemented
+        return list(self) == list(other) if isinstance(other, (list, LazyStrings)) else NotImplemented
 
     def __iter__(self):
         return (self[i] for i in range(len(self._raw)))
@@ -137,10 +151,11 @@ def _si_text(inner: bytes) -> str:
     return excel_unescape(text)
 
 
-def scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
+def scan_shared_strings(data: bytes) -> LazyStrings | list[str] | None:
     if not data:
         return []
-    if _MARKUP.search(data, PROLOG.match(data).end()):
+    after = PROLOG.match(data).end()
+    if _has(data, b"<!", after, len(data)) or _has(data, b"<?", after, len(data)):
         return None  # a comment, CDATA or processing instruction could hold what looks like an entry: expat
     chunks = data.split(b"<si>")
     before = chunks.pop(0)
@@ -151,11 +166,11 @@ def scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
         # The shape every spreadsheet application writes: entries opened exactly "<si>", each closed "</si>" right
         # before the next opens (so every one is closed; none is nested), none prefixed or self-closed. Split at
         # each <si>, ~5x quicker than the pattern; each entry is cut at its </si> only when asked for.
-        return _LazyStrings(chunks, closed=False)
+        return LazyStrings(chunks, closed=False)
     raw = [si.group(1) or b"" for si in _SI.finditer(data)]
     if len(raw) != data.count(b"<si"):
         return None  # prefixed or unusual markup: expat reads it
-    return _LazyStrings(raw)
+    return LazyStrings(raw)
 
 
 def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
@@ -195,7 +210,6 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
 # (9 M instructions a parse, a third of reading a return). Each cell's XML is taken apart only when it is asked
 # for (the parser wants about half of them), by _CELL below.
 _CELL_START = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
-_MARKUP = re.compile(rb"<[!?]")
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 Index = dict[bytes, bytes]  # b"C5" -> the cell's XML after its reference, up to the next cell's start tag
 

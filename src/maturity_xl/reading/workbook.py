@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .cells import REF_BYTES, REF_POS, Cell
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
-from .fastpath import Index, decode_cell, index_sheet, known_cell, scan_shared_strings
+from .fastpath import Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
 from .xmlsafe import run_expat, xml_part
 
 
@@ -112,7 +112,8 @@ class Workbook:
                         strings = shared()
                     try:
                         index_ = int(value)
-                        cell = Cell(strings[index_] if index_ >= 0 else None, None, "s")  # -1 is no entry
+                        cell = Cell(None, None, "s") if index_ < 0 else strings.cell(index_) \
+                            if strings.__class__ is LazyStrings else Cell(strings[index_], None, "s")  # -1: none
                     except (ValueError, IndexError):
                         cell = Cell(None, None, "s")
                     shared_cells[value] = cell  # type: ignore[index]
