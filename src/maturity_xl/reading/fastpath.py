@@ -2,12 +2,18 @@
 applications write.
 
 expat calls back into Python for every tag, which costs ~10 ms for one returned workbook. The parts we read are
-simple and regular (rows of <c> elements), so a scan with compiled regular expressions reads them ~5x faster.
-It never expands entities (a DTD is refused before either path runs), and whenever a part is not in the shape it
-expects (a cell without its reference, nested markup it does not know) it returns None and expat reads the part.
-Every pattern runs in linear time on hostile input: content is matched with possessive repeats that stop at the
-next element of the same kind, never with `.*?`, which would search to the end of the part from every unclosed
-tag (40,000 unclosed cells would take hours). tests/test_reading_property.py holds it to expat's answers.
+simple and regular (rows of <c> elements), so they are read with C-speed scans instead: a sheet is split at each
+cell's start tag into {reference: the cell's XML} (checked by counts: every "<c" is such a tag, every cell
+closes, no markup or prefixed cell could hide one), and only the cells asked for are taken apart, each by one
+anchored pattern. Cells and shared-strings entries a template repeats in every return (ids, blanks, ratings,
+formulas with their cached values, statement texts) are kept in small bounded memos keyed on their exact bytes.
+It never expands entities (a DTD is refused before either path runs), and whenever a part or a cell is not in
+the shape it expects (a cell without its reference, nested markup it does not know) it returns None and expat
+reads the part. Every pattern runs in linear time on hostile input: content is matched with possessive repeats
+that stop at the end of the element, never with `.*?`, which would search to the end of the part from every
+unclosed tag (40,000 unclosed cells would take hours). tests/test_reading_property.py holds it to expat's answers.
+Cells that are not asked for are checked only that far (their reference and that they close), as before only
+the cells asked for were decoded.
 """
 
 from __future__ import annotations
