@@ -36,7 +36,7 @@ def read_actions(wb: Workbook, sheet: str, m: Map, problems: Problems, out: list
             continue
         get = rows.cells.get  # the whole sheet, once a row was found out of place
         raws = [get((row, col), BLANK).value for _cid, col, _kind in columns]
-        if all(raw is None or raw == "" for raw in raws):  # nothing written: no action, nothing to check
+        if raws.count(None) + raws.count("") == len(raws):  # nothing written: no action, nothing to check
             continue
         values = _values(columns, raws, row, m.options, sheet, problems)
         if any(v not in (None, "") for v in values.values()):

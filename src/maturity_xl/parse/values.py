@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from ..layout import EMPTY, UNSIGNED, cell
 from ..response import Problem
 from .source import Cell
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
+_EPOCH_DAY = EXCEL_EPOCH.toordinal()
 TEXT_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
 MAX_TEXT = 32_767  # Excel's own limit for one cell
 BLANK = Cell(None)
@@ -26,6 +27,8 @@ class Problems:
 
     def string(self, raw: object, sheet: str, ref: str | tuple[int, int]) -> str:
         """A text answer: numbers as written, cut at Excel's limit (with a warning), stripped."""
+        if raw.__class__ is str and len(raw) <= MAX_TEXT:  # the usual answer, first
+            return raw.strip()  # type: ignore[union-attr]
         if raw is None:
             return ""
         if isinstance(raw, bool):
@@ -45,7 +48,7 @@ class Problems:
             return None
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             if 1 <= raw < 2_958_466:  # Excel's dates: 1900-01-01 to 9999-12-31
-                return (EXCEL_EPOCH + timedelta(days=int(raw))).date()
+                return date.fromordinal(_EPOCH_DAY + int(raw))  # (not datetime + timedelta: a tenth the cost)
         elif isinstance(raw, str):
             text = " ".join(raw.split())
             for fmt in TEXT_DATE_FORMATS:

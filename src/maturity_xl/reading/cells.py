@@ -16,6 +16,9 @@ MAX_CELLS = 1_000_000  # cells read from one sheet; an assessment sheet has a fe
 
 @dataclass(slots=True)
 class Cell:
+    """A cell as read. Never changed once made: the fast path hands the same Cell to every return that writes
+    the same XML for it."""
+
     value: object  # str, float, bool or None (blank); errors are str like "#N/A"
     formula: str | None = None
     kind: str = "n"  # the cell type attribute: n, s, str, inlineStr, b, e, d
@@ -130,10 +133,11 @@ REF_BYTES = _RefBytes()
 REF_POS = _RefPos()
 
 
-_KINDS = {b"": "n", b"n": "n", b"s": "s", b"str": "str", b"inlineStr": "inlineStr", b"b": "b", b"e": "e", b"d": "d"}
+_KINDS = {None: "n", b"": "n", b"n": "n", b"s": "s", b"str": "str", b"inlineStr": "inlineStr", b"b": "b", b"e": "e",
+          b"d": "d"}  # None: no type attribute
 
 
-def kind_name(kind: bytes) -> str:
+def kind_name(kind: bytes | None) -> str:
     return _KINDS.get(kind) or kind.decode("ascii")
 
 

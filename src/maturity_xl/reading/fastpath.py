@@ -2,12 +2,18 @@
 applications write.
 
 expat calls back into Python for every tag, which costs ~10 ms for one returned workbook. The parts we read are
-simple and regular (rows of <c> elements), so a scan with compiled regular expressions reads them ~5x faster.
-It never expands entities (a DTD is refused before either path runs), and whenever a part is not in the shape it
-expects (a cell without its reference, nested markup it does not know) it returns None and expat reads the part.
-Every pattern runs in linear time on hostile input: content is matched with possessive repeats that stop at the
-next element of the same kind, never with `.*?`, which would search to the end of the part from every unclosed
-tag (40,000 unclosed cells would take hours). tests/test_reading_property.py holds it to expat's answers.
+simple and regular (rows of <c> elements), so they are read with C-speed scans instead: a sheet is split at each
+cell's start tag into {reference: the cell's XML} (checked by counts: every "<c" is such a tag, every cell
+closes, no markup or prefixed cell could hide one), and only the cells asked for are taken apart, each by one
+anchored pattern. Cells and shared-strings entries a template repeats in every return (ids, blanks, ratings,
+formulas with their cached values, statement texts) are kept in small bounded memos keyed on their exact bytes.
+It never expands entities (a DTD is refused before either path runs), and whenever a part or a cell is not in
+the shape it expects (a cell without its reference, nested markup it does not know) it returns None and expat
+reads the part. Every pattern runs in linear time on hostile input: content is matched with possessive repeats
+that stop at the end of the element, never with `.*?`, which would search to the end of the part from every
+unclosed tag (40,000 unclosed cells would take hours). tests/test_reading_property.py holds it to expat's answers.
+Cells that are not asked for are checked only that far (their reference and that they close), as before only
+the cells asked for were decoded.
 """
 
 from __future__ import annotations
@@ -70,7 +76,15 @@ def _not_xml() -> ReadError:
     return ReadError("bad-xml", "a part of the file is damaged: it holds a character that XML does not allow")
 
 
-class _LazyStrings:
+# Shared-strings entries decoded before, by their exact XML (never a hash of it): a template's statement and help
+# texts are the same bytes in every return made from it. Bounded as the cell memo is, by entry and by count.
+MEMO_ENTRY = 1024
+MEMO_ENTRIES = 4096
+_TEXTS: dict[bytes, str] = {}
+_STRING_CELLS: dict[bytes, Cell] = {}
+
+
+class LazyStrings:
     """The shared strings table, decoded only for the entries a reader asks for.
 
     A returned workbook's table holds every statement and help text; the parser needs a few dozen of them.
@@ -93,18 +107,38 @@ class _LazyStrings:
         if text is None:
             if index < 0:
                 raise IndexError(index)
-            inner = self._raw[index]
-            if not self._closed:
-                end = inner.find(b"</si>")
-                if end < 0:
-                    raise ReadError("bad-xml", "the file's shared strings are damaged: an entry never closes")
-                inner = inner[:end]
-            text = _si_text(inner)
+            raw = self._raw[index]
+            text = _TEXTS.get(raw)  # keyed by all of `raw`: what it decodes to depends on nothing else
+            if text is None:
+                inner = raw
+                if not self._closed:
+                    end = raw.find(b"</si>")
+                    if end < 0:
+                        raise ReadError("bad-xml", "the file's shared strings are damaged: an entry never closes")
+                    inner = raw[:end]
+                text = _si_text(inner)
+                if len(raw) <= MEMO_ENTRY:
+                    if len(_TEXTS) >= MEMO_ENTRIES:
+                        _TEXTS.clear()
+                    _TEXTS[raw] = text
             self._done[index] = text
         return text
 
+    def cell(self, index: int) -> Cell:
+        """Entry `index` (not below 0) as a Cell of type "s": one Cell for each entry's exact XML, kept with its
+        text for the next return. IndexError when there is no such entry."""
+        raw = self._raw[index]
+        cell = _STRING_CELLS.get(raw)
+        if cell is None:
+            cell = Cell(self[index], None, "s")
+            if len(raw) <= MEMO_ENTRY:
+                if len(_STRING_CELLS) >= MEMO_ENTRIES:
+                    _STRING_CELLS.clear()
+                _STRING_CELLS[raw] = cell
+        return cell
+
     def __eq__(self, other: object) -> bool:
-        return list(self) == list(other) if isinstance(other, (list, _LazyStrings)) else NotImplemented
+        return list(self) == list(other) if isinstance(other, (list, LazyStrings)) else NotImplemented
 
     def __iter__(self):
         return (self[i] for i in range(len(self._raw)))
@@ -123,10 +157,11 @@ def _si_text(inner: bytes) -> str:
     return excel_unescape(text)
 
 
-def scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
+def scan_shared_strings(data: bytes) -> LazyStrings | list[str] | None:
     if not data:
         return []
-    if _MARKUP.search(data, PROLOG.match(data).end()):
+    after = PROLOG.match(data).end()
+    if _has(data, b"<!", after, len(data)) or _has(data, b"<?", after, len(data)):
         return None  # a comment, CDATA or processing instruction could hold what looks like an entry: expat
     chunks = data.split(b"<si>")
     before = chunks.pop(0)
@@ -137,11 +172,11 @@ def scan_shared_strings(data: bytes) -> _LazyStrings | list[str] | None:
         # The shape every spreadsheet application writes: entries opened exactly "<si>", each closed "</si>" right
         # before the next opens (so every one is closed; none is nested), none prefixed or self-closed. Split at
         # each <si>, ~5x quicker than the pattern; each entry is cut at its </si> only when asked for.
-        return _LazyStrings(chunks, closed=False)
+        return LazyStrings(chunks, closed=False)
     raw = [si.group(1) or b"" for si in _SI.finditer(data)]
     if len(raw) != data.count(b"<si"):
         return None  # prefixed or unusual markup: expat reads it
-    return _LazyStrings(raw)
+    return LazyStrings(raw)
 
 
 def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
@@ -175,17 +210,14 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
     return Cell(value, formula, kind)
 
 
-# One pattern for the cells of a part in the shape Excel, LibreOffice and XlsxWriter write: the reference, an
-# optional style and type, then either nothing, a plain <v> value (the common case, taken apart by the regex
-# itself), or other content that _decode reads. findall hands back tuples without a Python call per cell, which is
-# what makes indexing a whole sheet cheaper than searching it for the cells wanted. (Matching odd cells with an
-# alternative in the same pattern was tried: it costs the literal-prefix search, and the scan 2.4x.)
-_C_CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="[0-9]+")?(?: t="([A-Za-z]+)")?(?: s="[0-9]+")?'
-                     rb"\s*(?:/>|><v>([^<&]+)</v></c>|>((?:[^<]++|<(?!/c>|c[\s/>]))*+)</c>)")
-
-_MARKUP = re.compile(rb"<[!?]")
+# A sheet is indexed by splitting its <sheetData> at each cell's start tag, `<c r="C5"`, written so by Excel,
+# LibreOffice and XlsxWriter: one pass of the regular expression engine over the part to find where each cell
+# starts (bytes.count and bytes.find check the rest), where the engine used to match every byte of every cell
+# (9 M instructions a parse, a third of reading a return). Each cell's XML is taken apart only when it is asked
+# for (the parser wants about half of them), by _CELL below.
+_CELL_START = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
-Index = dict[bytes, tuple[bytes, bytes, bytes, bytes]]  # b"C5" -> (b"C5", type, plain value, other content)
+Index = dict[bytes, bytes]  # b"C5" -> the cell's XML after its reference, up to the next cell's start tag
 
 
 def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
@@ -213,32 +245,103 @@ def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
     written = data.count(b"<c", start, end)
     if written > MAX_CELLS:
         raise too_many_cells()
-    if _MARKUP.search(data, start, end):
+    if _has(data, b"<!", start, end) or _has(data, b"<?", start, end):
         return None  # a comment, CDATA or processing instruction could hold what looks like a cell: expat
     if data.find(b":c", start, end) >= 0 and _PREFIXED_CELL.search(data, start, end):
         return None  # a cell written with a prefix (<x:c>) in a part that writes <sheetData> without: expat
-    found = _C_CELL.findall(data, start, end)
-    if len(found) != written:
+    # [text before the first cell, ref, its XML, ref, its XML, ...]. With no "<" in an attribute value (XML
+    # allows none) and no markup, every "<c" is a cell's start tag; that each one is the shape split at, with its
+    # reference in Excel's own form (not "c5" or "C05", which expat would read as C5), is the count: so no cell
+    # is missed, and none is read at another's place.
+    parts = _CELL_START.split(data[start:end])
+    if len(parts) != 2 * written + 1:
         return None
-    return {entry[0]: entry for entry in found}
+    # Each cell closes, with </c> or at the end of its start tag (before the next cell or the row's end), as
+    # expat would insist: a cell left open is refused by expat even when it is not one asked for.
+    closed = data.count(b"</c>", start, end) + data.count(b'"/><c r="', start, end) + \
+        data.count(b'"/></row>', start, end)
+    if closed != written:
+        return None
+    pairs = iter(parts)
+    next(pairs)  # what comes before the first cell
+    return dict(zip(pairs, pairs))
 
 
-def decode_raw(kind: bytes, value: bytes, other: bytes, shared) -> Cell | None:
-    """A Cell from its index entry (shared strings with a plain value are decoded inline by the caller); None
-    when its content is in a shape left to expat."""
-    name = kind_name(kind)
-    if other or not value:
-        return _decode_usual(name, other, shared) or _decode(name, other, shared)
-    return Cell(typed(name, _unescape(value), shared), None, name)  # a plain value holds no "&"
+def _has(data: bytes, tag: bytes, start: int, end: int) -> bool:
+    """Whether `tag` ("<!", "<?") is in data[start:end]: first its second byte alone, which memchr finds at
+    memory speed and most sheets never hold, then the pair (a quarter of a sheet's index, before)."""
+    return data.find(tag[1:], start, end) >= 0 and data.find(tag, start, end) >= 0
+
+
+# Text that XML reads as it is written: no markup, entity or character reference, "]]>", carriage return or
+# U+F000..U+FFFF (which holds U+FFFE and U+FFFF); such text is the text, decoded as UTF-8 and nothing more.
+_PLAIN = rb"[^<&\]\r\xef]"
+# One cell's XML after its reference, in the shapes applications write: an optional style and type, then either
+# nothing (self-closed), a plain <v> value, or content: an inline string in one plain run, a formula with its
+# plain cached value, or anything else (left to decode_other). Its groups: type, value, content, inline text,
+# formula, cached value. Every repeat is possessive and stops at the cell's end tag: linear on hostile input.
+_CELL = re.compile(rb'(?: s="[0-9]++")?(?: t="([A-Za-z]++)")?(?: s="[0-9]++")?\s*+(?:/>|><v>(' + _PLAIN +
+                   rb'++)</v></c>|>(<is><t(?: xml:space="preserve")?>([^<]*+)</t></is>|<f>(' + _PLAIN +
+                   rb'*+)</f>(?:<v>(' + _PLAIN + rb'*+)</v>)?|(?:[^<]++|<(?!/c>))*+)</c>)')
+
+# Cells taken apart before, by their exact XML (never a hash of it, so no return can alias another's cell): the
+# cells of a template (headers, ids, blanks, formulas with their cached values, ratings, and answers kept as
+# shared strings, which are an index here) are the same bytes in every return made from it. Only short cells are
+# kept, and only so many, so a hostile return cannot grow the memo; when it is full it starts again.
+MEMO_CELL = 128  # bytes of a cell's XML (with its row's tags when it ends one), not of free text
+MEMO_CELLS = 8192
+_CELLS: dict[bytes, Cell | bytes] = {}
+known_cell = _CELLS.get
+
+
+def decode_cell(piece: bytes, shared) -> Cell | bytes | None:
+    """A cell from its XML after its reference (an Index entry): a Cell; a shared string's index as written (the
+    caller reads it from the workbook's own table); None when the cell's shape is left to expat."""
+    m = _CELL.match(piece)
+    if m is None:
+        return None
+    kind, value, other, inline, formula, cached = m.groups()
+    if value is not None:
+        if kind == b"s":
+            cell: Cell | bytes = value
+        elif not kind and value.isdigit() and len(value) < 16:
+            cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number, a date
+        else:
+            name = kind_name(kind)
+            cell = Cell(typed(name, value.decode(), None), None, name)
+    elif not other:  # a blank cell with a style (an unanswered input): its type's empty value, as expat's
+        name = kind_name(kind)
+        cell = Cell(typed(name, "", None), None, name)
+    elif inline is not None and kind == b"inlineStr":
+        text = _unescape(inline)
+        if text is None:
+            return None  # an entity we do not know: expat decides
+        cell = Cell(excel_unescape(text), None, "inlineStr")
+    elif formula is not None and kind != b"inlineStr" and kind != b"s":  # inline strings keep text in <is>
+        name = kind_name(kind)
+        cell = Cell(typed(name, cached.decode() if cached else "", None), formula.decode(), name)
+    else:
+        return decode_other(kind_name(kind), other, shared)
+    if len(piece) <= MEMO_CELL:
+        if len(_CELLS) >= MEMO_CELLS:
+            _CELLS.clear()
+        _CELLS[piece] = cell
+    return cell
+
+
+def decode_other(kind: str, inner: bytes, shared) -> Cell | None:
+    """A Cell from content in a shape _CELL does not take apart itself; None when it is in a shape (or holds an
+    entity) left to expat."""
+    return _decode_usual(kind, inner, shared) or _decode(kind, inner, shared)
 
 
 _EMPTY_VALUES = (b"", b"<v></v>", b"<v/>")
 
 
 def _decode_usual(kind: str, inner: bytes, shared) -> Cell | None:
-    """The two shapes of content most returns hold besides plain values, without the patterns _decode uses: an
-    inline string in one run (<is><t>text</t></is>) and a formula with its cached value (<f>A1</f><v>x</v>).
-    None for anything else, and for text with an entity only expat may judge."""
+    """The two shapes of content most returns hold besides plain values, when their text is not plain (an
+    entity, a line end): an inline string in one run (<is><t>text</t></is>) and a formula with its cached value
+    (<f>A1</f><v>x</v>). None for anything else, and for text with an entity only expat may judge."""
     if inner.endswith(b"</t></is>") and kind == "inlineStr":
         head = 7 if inner.startswith(b"<is><t>") else 28 if inner.startswith(b'<is><t xml:space="preserve">') else 0
         if head:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 
-from .cells import REF_BYTES, REF_POS, Cell, kind_name, typed
+from .cells import REF_BYTES, REF_POS, Cell
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
-from .fastpath import Index, decode_raw, index_sheet, scan_shared_strings
+from .fastpath import Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
 from .memo import SHEETS
 from .props import read_custom_properties
 from .xmlsafe import xml_part, xml_part_memo
@@ -32,7 +32,6 @@ class Workbook:
     _cells: dict[tuple, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     _indexes: dict[str, Index | None] = field(default_factory=dict)
     _shared_cells: dict[bytes, Cell] = field(default_factory=dict)
-    _blanks: dict[bytes, Cell] = field(default_factory=dict)  # one blank Cell per type attribute
     _expat: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     workbook_protected: bool = False
     shared_strings_path: str | None = None
@@ -90,44 +89,39 @@ class Workbook:
     def _decode(self, sheet: str, index: Index, positions) -> dict[tuple[int, int], Cell]:
         """The Cells at `positions` that are in the index.
 
-        The hot loop of reading a return (about five hundred cells): blanks, shared strings and whole numbers
-        are decoded inline; anything else goes through decode_raw, and what that leaves to expat is read with
-        expat. Each position is asked for once on the usual path, so decoded cells are not kept per position.
+        The hot loop of reading a return (about five hundred cells): most cells are found, by their exact XML,
+        among those fastpath took apart in earlier returns; the others are taken apart by decode_cell; shared
+        strings are read from this workbook's table; and what the fast path leaves to expat is read with expat.
+        Each position is asked for once on the usual path, so decoded cells are not kept per position.
         """
         out: dict[tuple[int, int], Cell] = {}
         strings = None
+        shared = self.shared_strings
         shared_cells = self._shared_cells
-        blanks = self._blanks
         refs = REF_BYTES
         find = index.get
+        known = known_cell
         for pos in positions:
-            entry = find(refs[pos])
-            if entry is None:
+            piece = find(refs[pos])
+            if piece is None:
                 continue
-            _ref, kind, value, other = entry
-            if other:
-                cell = None
-            elif not value:  # a blank cell with a style (an unanswered input): its type's empty value, as expat's
-                cell = blanks.get(kind) or blanks.setdefault(kind, _blank(kind_name(kind)))
-            elif kind == b"s":
-                cell = shared_cells.get(value)  # one Cell per shared string: the map repeats a few often
+            cell = known(piece) or decode_cell(piece, shared)
+            if cell.__class__ is bytes:  # a shared string's index: one Cell per entry, as the map repeats a few
+                value = cell
+                cell = shared_cells.get(value)  # type: ignore[call-overload]
                 if cell is None:
                     if strings is None:
-                        strings = self.shared_strings()
+                        strings = shared()
                     try:
-                        cell = Cell(strings[int(value)], None, "s")
+                        index_ = int(value)
+                        cell = Cell(None, None, "s") if index_ < 0 else strings.cell(index_) \
+                            if strings.__class__ is LazyStrings else Cell(strings[index_], None, "s")  # -1: none
                     except (ValueError, IndexError):
                         cell = Cell(None, None, "s")
-                    shared_cells[value] = cell
-            elif not kind and value.isdigit() and len(value) < 16:
-                cell = Cell(float(value), None, "n")  # a whole number: a rating, a row number
-            else:
-                cell = None
-            if cell is None:
-                cell = decode_raw(kind, value, other, self.shared_strings)
-                if cell is None:  # markup the fast path leaves to expat: read it from one expat pass
-                    cell = self._by_expat(sheet).get(pos, Cell(None))
-            out[pos] = cell
+                    shared_cells[value] = cell  # type: ignore[index]
+            elif cell is None:  # markup the fast path leaves to expat: read it from one expat pass
+                cell = self._by_expat(sheet).get(pos, Cell(None))
+            out[pos] = cell  # type: ignore[assignment]
         return out
 
     def _by_expat(self, sheet: str) -> dict[tuple[int, int], Cell]:
@@ -156,7 +150,3 @@ class Workbook:
                                            f"damaged or was put together by hand") from None
         return self._parts[path]
 
-
-def _blank(kind: str) -> Cell:
-    """A cell with nothing inside: None for most types, "" for text and error types (expat reads them so)."""
-    return Cell(typed(kind, "", None), None, kind)
