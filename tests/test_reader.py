@@ -11,26 +11,16 @@ import pytest
 
 from maturity_xl.collect import collect
 from maturity_xl.errors import SpecError
-from maturity_xl.reading import ReadError, SheetInfo, Workbook, check_zip, open_zip, xml_bytes
+from maturity_xl.reading import ReadError, check_zip, open_zip, xml_bytes
 from maturity_xl.reading.cells import REF_BYTES
 from maturity_xl.reading.expat import parse_shared_strings, parse_sheet
 from maturity_xl.spec import parse_spec
+from workbook_helpers import one_sheet_workbook as workbook
 
 MAIN = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 END = b"</sheetData></worksheet>"
 MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-
-
-def workbook(sheet: bytes, strings: bytes = b"") -> Workbook:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("xl/worksheets/sheet1.xml", sheet)
-        if strings:
-            zf.writestr("xl/sharedStrings.xml", strings)
-    return Workbook(zipfile.ZipFile(io.BytesIO(buf.getvalue())),
-                    {"S": SheetInfo("S", "xl/worksheets/sheet1.xml", "visible")},
-                    shared_strings_path="xl/sharedStrings.xml" if strings else None)
 
 
 def values(cells: dict) -> dict:

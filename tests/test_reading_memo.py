@@ -3,30 +3,17 @@ and never an answer expat would not give."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
-from maturity_xl.reading import ReadError, SheetInfo, Workbook, fastpath
+from maturity_xl.reading import ReadError, fastpath
 from maturity_xl.reading.fastpath import decode_cell, index_sheet
+from workbook_helpers import one_sheet_workbook as workbook
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def sheet(rows: str) -> bytes:
     return f'<worksheet xmlns="{MAIN_NS}"><sheetData>{rows}</sheetData></worksheet>'.encode()
-
-
-def workbook(part: bytes, strings: bytes = b"") -> Workbook:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("xl/worksheets/sheet1.xml", part)
-        if strings:
-            zf.writestr("xl/sharedStrings.xml", strings)
-    return Workbook(zipfile.ZipFile(io.BytesIO(buf.getvalue())),
-                    {"S": SheetInfo("S", "xl/worksheets/sheet1.xml", "visible")},
-                    shared_strings_path="xl/sharedStrings.xml" if strings else None)
 
 
 def test_a_cell_left_open_is_refused_even_when_not_asked_for():

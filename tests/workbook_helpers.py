@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from maturity_xl.layout import ACTIONS, ASSESSMENT, START, Layout, cell
+from maturity_xl.reading import SheetInfo, Workbook
 
 
 def metadata_sections(ws) -> dict[str, list[list]]:
@@ -78,3 +81,16 @@ def fill_cells(layout: Layout, filled, source, target: Path) -> None:
             if value is not None:
                 wb[ACTIONS][cell(c.action_row, layout.action_col(cid))] = value
     wb.save(target)
+
+
+def one_sheet_workbook(sheet: bytes, strings: bytes = b"") -> Workbook:
+    """A reader's Workbook over a package of one sheet part ("S") and, if given, a shared-strings part: for
+    tests of the reader on XML written by hand."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+        if strings:
+            zf.writestr("xl/sharedStrings.xml", strings)
+    return Workbook(zipfile.ZipFile(io.BytesIO(buf.getvalue())),
+                    {"S": SheetInfo("S", "xl/worksheets/sheet1.xml", "visible")},
+                    shared_strings_path="xl/sharedStrings.xml" if strings else None)

@@ -112,7 +112,16 @@ def read_member(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo, limit: int =
             with zf.open(info) as stream:
                 data = stream.read(info.file_size + 1)
     except _ZIP_ERRORS:
-        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
+        raise _damaged(info) from None
+    return _whole(data, info)
+
+
+def _damaged(info: zipfile.ZipInfo) -> ReadError:
+    return ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read")
+
+
+def _whole(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """`data`, if it is the size the zip's index declares (inflating stops one byte past it)."""
     if len(data) != info.file_size:
         raise ReadError("size-mismatch", f"a part of the file ({info.filename}) is not the size the file's own "
                                          f"index gives: it was damaged or altered")
@@ -171,7 +180,7 @@ def stored_key(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple | None:
     try:
         packed = bytes(_stream(memoryview(zf.fp.getvalue()), info))
     except _ZIP_ERRORS:
-        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
+        raise _damaged(info) from None
     return info.compress_type, info.file_size, info.CRC, packed
 
 
@@ -180,11 +189,8 @@ def read_stored(info: zipfile.ZipInfo, key: tuple) -> bytes:
     try:
         data = _inflate_stream(key[3], info)
     except _ZIP_ERRORS:
-        raise ReadError("damaged", f"a part of the file ({info.filename}) is damaged and cannot be read") from None
-    if len(data) != info.file_size:
-        raise ReadError("size-mismatch", f"a part of the file ({info.filename}) is not the size the file's own "
-                                         f"index gives: it was damaged or altered")
-    return data
+        raise _damaged(info) from None
+    return _whole(data, info)
 
 
 def resolve(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..xlsxsafe import looks_rich
 from .bulk import _cell_tail, _tails_or_whole, _Texts
 from .sheet import EXCEL_MAX_TEXT
 
@@ -34,7 +35,7 @@ class Shared:
         for k, (u, row) in enumerate(first.items()):
             number[row] = k
             kind = type(u)
-            if kind is str and 0 < len(u) <= EXCEL_MAX_TEXT and not (u.startswith("<r>") and u.endswith("</r>")):
+            if kind is str and 0 < len(u) <= EXCEL_MAX_TEXT and not looks_rich(u):
                 tails.append(f'{style} t="s"><v>{table._get_shared_string_index(u)}</v></c>')
                 shared.append(k)
             elif (kind is str and not u) or u is None or u is pd.NA or u is pd.NaT or (kind is float and u != u):
