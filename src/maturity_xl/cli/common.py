@@ -4,6 +4,7 @@ passwords, keys, progress bars and the count of what a command was handed."""
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 from pathlib import Path
@@ -71,8 +72,14 @@ def _progress(total: int, label: str):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="maturity-xl")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Personalised-care maturity frameworks as protected Excel workbooks."""
+    # When a command ends, every object it made is about to be freed as the interpreter exits, and CPython first
+    # runs its cycle collector over all of them: with pandas loaded that was 0.3 s after `collect` had finished at
+    # 1,000 returns, with nothing left to do. Frozen objects are skipped by that pass, and still freed (the
+    # command's outputs were closed and committed before this runs).
+    ctx.call_on_close(gc.freeze)
 
 
 def _count_inputs(paths: tuple[Path, ...]) -> int:

@@ -170,7 +170,13 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
 def _load_writers() -> None:
     """Import the report writers (pandas, XlsxWriter: over a second on a slow machine) while the workers read
     the returns, not before they start."""
+    import gc
+
     from .. import report  # noqa: F401
+
+    # The modules just loaded (hundreds of thousands of objects) live until exit: frozen, the cycle collector no
+    # longer walks them each time writing the reports makes it run a full pass.
+    gc.freeze()
 
 
 def _named_round(collection) -> str | None:
