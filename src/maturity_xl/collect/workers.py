@@ -154,7 +154,9 @@ def parse_all(sources: list[Source], registry: Registry, workers: int, limits: L
             pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
                                        initargs=(registry, limits, password))
             try:
-                chunk = max(1, min(64, len(pending) // (workers * 8)))
+                # Small chunks: the reading ends when the last chunk does, with one core idle meanwhile (up to 0.3 s
+                # at 1,000 returns with chunks of 64); a chunk costs the pool well under a millisecond.
+                chunk = max(1, min(16, len(pending) // (workers * 8)))
                 for result in pool.map(_worker_parse, [(s, limits.seconds) for s in pending], chunksize=chunk):
                     yield result
                     done += 1
