@@ -109,6 +109,37 @@ def test_a_frame_longer_than_one_chunk(tmp_path, monkeypatch):
     assert _written(frame.iloc[:14], True, tmp_path) == _reference(frame.iloc[:14], True)  # chunks end at the end
 
 
+@pytest.mark.parametrize("rows_at_once", [7, 20_000])
+def test_columns_of_mostly_distinct_values_are_streamed_to_the_same_bytes(tmp_path, monkeypatch, rows_at_once):
+    # Every column with more than a quarter as many distinct values as rows is written a chunk at a time (the
+    # mixed column, the texts, the floats): first, middle and last pieces, blanks, defused and quoted text.
+    monkeypatch.setattr(report_csv, "_STREAM_FROM", 1)
+    monkeypatch.setattr(report_csv, "ROWS_AT_ONCE", rows_at_once)
+    streamed = []
+    real = report_csv._Streamed.encoded
+    monkeypatch.setattr(report_csv._Streamed, "encoded",
+                        lambda self, a, b: streamed.append(self.head + "|" + self.tail) or real(self, a, b))
+    for seed in (5, 6):
+        frame = _hostile_frame(12, seed)
+        frame.insert(0, "first", [f"=own {i}" if i % 3 else None for i in range(12)])
+        frame["last"] = [f'row {i}, "quoted"\n' for i in range(12)]
+        for defused in (True, False):
+            assert _written(frame, defused, tmp_path) == _reference(frame, defused)
+    assert {"|", ",|", ",|" + os.linesep} <= set(streamed)  # a first, a middle and a last column were streamed
+
+
+def test_answers_that_all_differ_are_streamed(tmp_path):
+    # Each service's own words, as a collection of thousands holds them: written as before, a chunk at a time.
+    rng = random.Random(7)
+    rows = 5000
+    frame = pd.DataFrame({"service_id": [f"S{i // 50:04d}" for i in range(rows)],
+                          "rationale": [f"{rng.choice(TEXTS)} note {i}" if i % 11 else None for i in range(rows)],
+                          "rating": [i % 6 for i in range(rows)]})
+    assert isinstance(report_csv._fields(frame["rationale"], True, rows), report_csv._Streamed)
+    assert not isinstance(report_csv._fields(frame["service_id"], True, rows), report_csv._Streamed)
+    assert _written(frame, True, tmp_path) == _reference(frame, True)
+
+
 @pytest.mark.parametrize("frame", [
     pd.DataFrame({"only": ["", "x", None, "a,b", "=1"]}),
     pd.DataFrame({"": ["", ""]}),
