@@ -162,7 +162,7 @@ folder = Path({folder!r})
 folder.mkdir(parents=True)
 for i in range({n}):
     blank = template.personalise(Service(f"S{{i:05d}}", f"Service number {{i}}"))
-    (folder / f"return-{{i:05d}}.xlsx").write_bytes(filled_workbook(fw, blank, random_answers(fw, rng)))
+    (folder / f"return-{{i:05d}}.xlsx").write_bytes(filled_workbook(fw, blank, random_answers(fw, rng{extra})))
 """
 
 
@@ -174,7 +174,7 @@ def bench_against(fw, n: int, other: Path, work: Path, rounds: int = 3) -> None:
     folders = {}
     for label, src in trees.items():
         folders[label] = work / f"returns-{len(folders)}"
-        code = SYNTHESISE_CHILD.format(src=str(src), framework=fw.id, n=n, folder=str(folders[label]))
+        code = SYNTHESISE_CHILD.format(src=str(src), framework=fw.id, n=n, folder=str(folders[label]), extra="")
         subprocess.run([sys.executable, "-c", code], check=True)
     best: dict[str, dict] = {}
     for _ in range(rounds):
@@ -194,16 +194,18 @@ def bench_against(fw, n: int, other: Path, work: Path, rounds: int = 3) -> None:
 
 
 def bench_end_to_end(fw, sizes: tuple[int, ...], work: Path, other: Path | None = None,
-                     returns: Path | None = None) -> None:
+                     returns: Path | None = None, own_words: bool = False) -> None:
     """The whole job, files to every report as the CLI does it, at each size; with `other`, that tree's code too,
     alternately, each on returns its own code made (or both on `returns`, a folder of workbooks made beforehand,
-    when both trees write the same layout). Smaller sizes read the first of the largest size's files."""
+    when both trees write the same layout). Smaller sizes read the first of the largest size's files.
+    `own_words`: every text in the returns made is distinct, as real answers are (simulate.random_answers)."""
     trees = {"this checkout": ROOT / "src", **({str(other): other} if other else {})}
     made: dict[str, list[Path]] = {}
     for index, (label, src) in enumerate(trees.items()):
         folder = returns or work / f"e2e-returns-{index}"
         if returns is None:
-            code = SYNTHESISE_CHILD.format(src=str(src), framework=fw.id, n=max(sizes), folder=str(folder))
+            code = SYNTHESISE_CHILD.format(src=str(src), framework=fw.id, n=max(sizes), folder=str(folder),
+                                           extra=", own_words=True" if own_words else "")
             subprocess.run([sys.executable, "-c", code], check=True)
         made[label] = sorted(folder.glob("*.xlsx"))
         assert len(made[label]) >= max(sizes), (folder, len(made[label]))
@@ -472,6 +474,9 @@ def main() -> None:
     parser.add_argument("--returns", type=Path, metavar="FOLDER", help="with --e2e: read these returns (made "
                         "beforehand, at least the largest size) instead of making them")
     parser.add_argument("--sizes", type=int, nargs="+", metavar="N", help="with --e2e: these numbers of returns")
+    parser.add_argument("--own-words", action="store_true", help="with --e2e: every rationale, evidence and action "
+                        "text in the returns made is distinct, as real answers are (otherwise they are drawn from a "
+                        "few stock sentences, which collecting holds once each: memory then flatters)")
     parser.add_argument("--store", type=int, nargs=3, metavar=("ROUNDS", "SERVICES", "RETURNS"),
                         help="only the programme store: e.g. --store 5 10000 10000 (5 rounds of 10,000 services, "
                              "and collect --store of 10,000 returns)")
@@ -486,7 +491,7 @@ def main() -> None:
         work = Path(tmp)
         if args.e2e:
             bench_end_to_end(fw, tuple(args.sizes or (small, big)), work,
-                             args.against.resolve() if args.against else None, args.returns)
+                             args.against.resolve() if args.against else None, args.returns, args.own_words)
         elif args.against:
             bench_against(fw, small, args.against.resolve(), work)
         elif args.feedback:

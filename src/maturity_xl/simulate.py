@@ -59,9 +59,12 @@ class Filled:
 
 def random_answers(framework: Framework, rng: random.Random, *, completion: float = 0.9,
                    completed_on: date | None = None, bias: float | None = None,
-                   completed_by: str | None = None) -> Filled:
+                   completed_by: str | None = None, own_words: bool = False) -> Filled:
     """Plausible answers: each service has its own level (bias), most statements rated, actions for gaps.
-    A resubmission passes the first return's `completed_by`: another respondent is a conflict, not a correction."""
+    A resubmission passes the first return's `completed_by`: another respondent is a conflict, not a correction.
+    `own_words`: every rationale, evidence and action text is this service's own (no two alike), as real returns
+    are; otherwise they are drawn from a few stock sentences."""
+    own = (lambda text: _own(text, rng)) if own_words else (lambda text: text)
     scale = framework.scale
     bias = rng.uniform(0.2, 0.8) if bias is None else bias
     ratings, rationale, evidence, actions, targets = {}, {}, {}, {}, {}
@@ -72,10 +75,10 @@ def random_answers(framework: Framework, rng: random.Random, *, completion: floa
         spread = rng.gauss(bias * (scale.maximum - scale.minimum) + scale.minimum, 1.0)
         value = min(scale.values, key=lambda v: abs(v - spread))
         ratings[st.id] = value
-        rationale[st.id] = rng.choice(RATIONALES)
-        evidence[st.id] = rng.choice(EVIDENCE)
+        rationale[st.id] = own(rng.choice(RATIONALES))
+        evidence[st.id] = own(rng.choice(EVIDENCE))
         if value < scale.target and rng.random() < 0.7:
-            actions[st.id] = _action(framework, rng, completed_on or date(2026, 11, 1))
+            actions[st.id] = _action(framework, rng, completed_on or date(2026, 11, 1), own)
         if framework.target_per_statement and value <= scale.target - 2:
             targets[st.id] = scale.target  # far below the programme's level: aim for it; else blank, the next
     done = completed_on or date(2026, 11, 1) - timedelta(days=rng.randint(0, 60))
@@ -85,7 +88,20 @@ def random_answers(framework: Framework, rng: random.Random, *, completion: floa
     return Filled(ratings, rationale, evidence, actions, respondent, targets)
 
 
-def _action(framework: Framework, rng: random.Random, today: date) -> dict[str, object]:
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
+def _own(text: str, rng: random.Random) -> str:
+    """A stock sentence with a service's particulars added, so that no two returns hold the same text."""
+    if not text:
+        return text
+    return (f"{text} Checked in {rng.choice(MONTHS)} with {rng.randint(2, 40)} of the {rng.randint(40, 400)} "
+            f"people we support (our ref. {rng.randrange(10**7):07d}).")
+
+
+def _action(framework: Framework, rng: random.Random, today: date,
+            own=lambda text: text) -> dict[str, object]:
     values: dict[str, object] = {}
     for col in framework.action_columns:
         if col.kind == "date":
@@ -95,9 +111,9 @@ def _action(framework: Framework, rng: random.Random, today: date) -> dict[str, 
         elif col.kind == "choice":
             values[col.id] = rng.choice(col.options)
         elif col.id == "action":
-            values[col.id] = rng.choice(ACTIONS_TEXT)
+            values[col.id] = own(rng.choice(ACTIONS_TEXT))
         else:
-            values[col.id] = rng.choice(ACTIONS_TEXT[:2] + ["Staff survey shows low confidence."])
+            values[col.id] = own(rng.choice(ACTIONS_TEXT[:2] + ["Staff survey shows low confidence."]))
     return values
 
 
