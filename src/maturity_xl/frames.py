@@ -20,7 +20,7 @@ import pandas as pd
 
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .parse import Registry
-from .response import Response
+from .response import ActionRow, RatingColumns, Response, answer_columns, score_of
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
                   "statement_id", "statement", "rating", "level", "target", "target_chosen", "gap", "rationale",
@@ -38,13 +38,17 @@ _DATE_SLOTS = tuple(_SLOT[role.name] for role in ACTION_ROLES if role.kinds == (
 _ACTION, _LEAD, _DUE, _STATUS = _SLOT["action"], _SLOT["lead"], _SLOT["due"], _SLOT["status"]
 # The slots of the texts typed in a plan (the parser reads every one as text; dates are not pooled).
 _TEXT_SLOTS = (*(_SLOT[role.name] for role in ACTION_ROLES if role.kinds != ("date",)), ACTION_COLUMNS.index("details"))
-_AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE, _TARGET = (
-    attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence", "target"))
+_ACTION_ROW = attrgetter("statement_id", "area_id", "values")  # an Action (or an action-like row) as an ActionRow
 
 
 class CollectionLike(Protocol):
     """What the frames read of a collect.Collection. Named here rather than imported: collect.py builds the
-    frames (Collection.frames()), so importing it back would make the two modules import each other."""
+    frames (Collection.frames()), so importing it back would make the two modules import each other.
+
+    A collection that also has `answer_columns()` (collect.Collection: each response as its head, its ratings as
+    columns and its actions as rows, response.answer_columns) is read through it, once, instead of through
+    `responses`: a collection's spill file gives the answers that way without building a Rating.
+    """
 
     registry: Registry
     today: date
@@ -95,20 +99,27 @@ class Frames:
     def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]]]:
         """The ratings and actions frames and each response's overall score, from one pass over the responses
         (a collection of thousands reads them back from its spill file one at a time, once). The frames are
-        gathered column by column: a response's fifty ratings go in as a few C-level list extends, and the
-        statement and area texts are the framework's own strings, shared, not copies."""
+        gathered column by column: a response's fifty ratings, which come as columns, go in as a few C-level list
+        extends, and the statement and area texts are the framework's own strings, shared, not copies."""
         ratings: dict[str, list] = {name: [] for name in RATING_COLUMNS}
         actions: list[list] = []
         scores: list[tuple[int, int, float | None]] = []
         with _cycle_collector_paused():
-            for r in self.c.responses:
-                fw = self._framework(r.framework_id, r.framework_version)
-                self._add_ratings(ratings, r, fw)
-                actions += self._action_rows(r, fw)
-                overall = r.overall()
+            for head, columns, plan in self._answer_columns():
+                fw = self._framework(head.framework_id, head.framework_version)
+                self._add_ratings(ratings, head, columns, fw)
+                if plan:
+                    actions += self._plan_rows(head, plan, fw)
+                overall = score_of(columns[2])
                 scores.append((overall.rated, overall.total, overall.mean))
         rating_frame = _column_by_column(ratings) if ratings["file"] else pd.DataFrame(columns=RATING_COLUMNS)
         return typed_ratings(rating_frame), pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
+
+    def _answer_columns(self) -> Iterator[tuple[Response, RatingColumns, tuple[ActionRow, ...]]]:
+        """Each response that counts as (head, rating columns, action rows): the collection's own if it gives them
+        (see CollectionLike), else taken from its responses."""
+        given = getattr(self.c, "answer_columns", None)
+        return given() if given is not None else answer_columns(self.c.responses)
 
     @property
     def ratings(self) -> pd.DataFrame:
@@ -135,16 +146,20 @@ class Frames:
                 ids={i: i for i in [*(a.id for a in fw.areas), *(st.id for st in fw.statements)]} if fw else {})
         return found
 
-    def _add_ratings(self, columns: dict[str, list], r: Response, fw: Framework | None) -> None:
+    def _add_ratings(self, columns: dict[str, list], head: Response, rating_columns: RatingColumns,
+                     fw: Framework | None) -> None:
+        """One response's rows of the ratings frame: `head` says whose they are, `rating_columns` (Rating's fields,
+        one tuple each) what they are."""
         look = self._lookups(fw)
-        rows = r.ratings
-        n = len(rows)
+        statement_ids, area_ids, values, rationales, evidence, chosen = rating_columns
+        n = len(values)
         # Ids as the framework's own strings (each return's unpickled copies are dropped): 500,000 rows share 50.
-        area_ids = [look.ids.get(a, a) for a in map(_AREA_ID, rows)]
-        statement_ids = [look.ids.get(i, i) for i in map(_STATEMENT_ID, rows)]
-        values = list(map(_RATING, rows))
-        for name, value in (("framework_id", r.framework_id), ("framework_version", r.framework_version),
-                            ("service_id", r.service_id), ("service_name", r.service_name), ("file", r.file)):
+        ids = look.ids.get
+        area_ids = list(map(ids, area_ids, area_ids))
+        statement_ids = list(map(ids, statement_ids, statement_ids))
+        for name, value in (("framework_id", head.framework_id), ("framework_version", head.framework_version),
+                            ("service_id", head.service_id), ("service_name", head.service_name),
+                            ("file", head.file)):
             columns[name] += repeat(value, n)
         columns["area_id"] += area_ids
         columns["area"] += map(look.areas.get, area_ids, area_ids)
@@ -152,22 +167,26 @@ class Frames:
         columns["statement"] += map(look.texts.get, statement_ids, repeat("", n))
         columns["rating"] += values
         columns["level"] += map(look.labels.get, values) if fw else repeat(None, n)
-        add_targets(columns, list(map(_TARGET, rows)), values, look.nexts)
+        add_targets(columns, chosen, values, look.nexts)
         share = self._texts.share
-        columns["rationale"] += share(list(map(_RATIONALE, rows)))
-        columns["evidence"] += share(list(map(_EVIDENCE, rows)))
+        columns["rationale"] += share(rationales)
+        columns["evidence"] += share(evidence)
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
-        """One row per action: the roles' values in ACTION_ROLES' order, the framework's own columns as
+        """The rows of the actions frame of `r` (a Response, or anything with its head's fields and `actions` with
+        an Action's: store/frames.py gives its own), as `_plan_rows` makes them."""
+        return self._plan_rows(r, list(map(_ACTION_ROW, r.actions)), fw)
+
+    def _plan_rows(self, head: Response, plan: Sequence[ActionRow], fw: Framework | None) -> list[list]:
+        """One row per action of `plan`: the roles' values in ACTION_ROLES' order, the framework's own columns as
         `details`, and the flags (overdue: past its due date and its status not done; ownerless: no lead)."""
         look = self._lookups(fw)
         role_ids, names, used, texts, today = look.role_ids, look.names, look.used, look.texts, self.c.today
-        head = [r.framework_id, r.service_id, r.service_name]
+        who = [head.framework_id, head.service_id, head.service_name]
         rows = []
-        for a in r.actions:
-            values = a.values
+        for statement_id, area_id, values in plan:
             # Column ids are text, so a role with no column (None) reads as None.
-            row = [*head, a.area_id, a.statement_id, texts.get(a.statement_id, ""), *map(values.get, role_ids)]
+            row = [*who, area_id, statement_id, texts.get(statement_id, ""), *map(values.get, role_ids)]
             for slot in _DATE_SLOTS:
                 if not isinstance(row[slot], date):
                     row[slot] = None
@@ -178,7 +197,8 @@ class Frames:
             details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
                                 for k, v in values.items() if k not in used and v not in (None, "")) \
                 if not used.issuperset(values) else ""
-            row += [details, bool(due and due < today and not done), bool(row[_ACTION]) and not row[_LEAD], r.file]
+            row += [details, bool(due and due < today and not done), bool(row[_ACTION]) and not row[_LEAD],
+                    head.file]
             rows.append(row)
         if rows:  # the texts typed in the plan (the ids, names and flags are shared already)
             share = self._texts.share
