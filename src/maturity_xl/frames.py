@@ -31,13 +31,18 @@ ACTION_COLUMNS = [*_ACTION_HEAD, *(role.field for role in ACTION_ROLES), "detail
 RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "organisation",
                     "completed_by", "role", "date_completed", "email", "rated", "total", "mean", "status",
                     "warnings", "errors", "file"]
-# Where each role's value sits in an action row, and which roles hold dates (anything else typed there is
-# not a date, and is dropped as the cell's validation would have refused it).
-_SLOT = {role.name: len(_ACTION_HEAD) + i for i, role in enumerate(ACTION_ROLES)}
-_DATE_SLOTS = tuple(_SLOT[role.name] for role in ACTION_ROLES if role.kinds == ("date",))
-_ACTION, _LEAD, _DUE, _STATUS = _SLOT["action"], _SLOT["lead"], _SLOT["due"], _SLOT["status"]
-# The slots of the texts typed in a plan (the parser reads every one as text; dates are not pooled).
-_TEXT_SLOTS = (*(_SLOT[role.name] for role in ACTION_ROLES if role.kinds != ("date",)), ACTION_COLUMNS.index("details"))
+# Where each column sits in an action row; the roles' columns start at _ROLE_SLOT, in ACTION_ROLES' order.
+_AREA_SLOT, _STATEMENT_SLOT, _TEXT_SLOT, _DETAILS_SLOT, _OVERDUE_SLOT, _OWNERLESS_SLOT, _FILE_SLOT = (
+    ACTION_COLUMNS.index(name) for name in ("area_id", "statement_id", "statement", "details", "overdue", "ownerless",
+                                            "file"))
+_ROLE_SLOT = len(_ACTION_HEAD)
+_ROLE = {role.name: i for i, role in enumerate(ACTION_ROLES)}
+_ACTION_ROLE, _LEAD_ROLE, _DUE_ROLE, _STATUS_ROLE = _ROLE["action"], _ROLE["lead"], _ROLE["due"], _ROLE["status"]
+# The roles that hold dates (anything else typed there is not a date, and is dropped as the cell's validation would
+# have refused it), and those holding the texts typed in a plan (the parser reads every one as text), which are
+# pooled (TextPool) as the details are; dates are not.
+_DATE_ROLES = tuple(i for i, role in enumerate(ACTION_ROLES) if role.kinds == ("date",))
+_TEXT_ROLES = frozenset(i for i, role in enumerate(ACTION_ROLES) if role.kinds != ("date",))
 _ACTION_ROW = attrgetter("statement_id", "area_id", "values")  # an Action (or an action-like row) as an ActionRow
 
 
@@ -100,20 +105,23 @@ class Frames:
         """The ratings and actions frames and each response's overall score, from one pass over the responses
         (a collection of thousands reads them back from its spill file one at a time, once). The frames are
         gathered column by column: a response's fifty ratings, which come as columns, go in as a few C-level list
-        extends, and the statement and area texts are the framework's own strings, shared, not copies."""
+        extends, its actions a column at a time too, and the statement and area texts are the framework's own
+        strings, shared, not copies."""
         ratings: dict[str, list] = {name: [] for name in RATING_COLUMNS}
-        actions: list[list] = []
+        actions: list[list] = [[] for _ in ACTION_COLUMNS]
         scores: list[tuple[int, int, float | None]] = []
         with _cycle_collector_paused():
             for head, columns, plan in self._answer_columns():
                 fw = self._framework(head.framework_id, head.framework_version)
                 self._add_ratings(ratings, head, columns, fw)
                 if plan:
-                    actions += self._plan_rows(head, plan, fw)
+                    self._add_plan(actions, head, plan, fw)
                 overall = score_of(columns[2])
                 scores.append((overall.rated, overall.total, overall.mean))
         rating_frame = _column_by_column(ratings) if ratings["file"] else pd.DataFrame(columns=RATING_COLUMNS)
-        return typed_ratings(rating_frame), pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
+        action_frame = _column_by_column(dict(zip(ACTION_COLUMNS, actions))) if actions[-1] else \
+            pd.DataFrame([], columns=ACTION_COLUMNS)
+        return typed_ratings(rating_frame), action_frame, scores
 
     def _answer_columns(self) -> Iterator[tuple[Response, RatingColumns, tuple[ActionRow, ...]]]:
         """Each response that counts as (head, rating columns, action rows): the collection's own if it gives them
@@ -172,40 +180,43 @@ class Frames:
         columns["rationale"] += share(rationales)
         columns["evidence"] += share(evidence)
 
-    def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
+    def _action_rows(self, r: Response, fw: Framework | None) -> list[tuple]:
         """The rows of the actions frame of `r` (a Response, or anything with its head's fields and `actions` with
-        an Action's: store/frames.py gives its own), as `_plan_rows` makes them."""
-        return self._plan_rows(r, list(map(_ACTION_ROW, r.actions)), fw)
+        an Action's: store/frames.py gives its own), as `_add_plan` makes them."""
+        columns: list[list] = [[] for _ in ACTION_COLUMNS]
+        if r.actions:
+            self._add_plan(columns, r, list(map(_ACTION_ROW, r.actions)), fw)
+        return list(zip(*columns))
 
-    def _plan_rows(self, head: Response, plan: Sequence[ActionRow], fw: Framework | None) -> list[list]:
-        """One row per action of `plan`: the roles' values in ACTION_ROLES' order, the framework's own columns as
-        `details`, and the flags (overdue: past its due date and its status not done; ownerless: no lead)."""
+    def _add_plan(self, columns: list[list], head: Response, plan: Sequence[ActionRow], fw: Framework | None) -> None:
+        """One response's rows of the actions frame, a column at a time (`columns` in ACTION_COLUMNS' order): the
+        roles' values in ACTION_ROLES' order, the framework's own columns as `details`, and the flags (overdue: past
+        its due date and its status not done; ownerless: no lead)."""
         look = self._lookups(fw)
-        role_ids, names, used, texts, today = look.role_ids, look.names, look.used, look.texts, self.c.today
-        who = [head.framework_id, head.service_id, head.service_name]
-        rows = []
-        for statement_id, area_id, values in plan:
-            # Column ids are text, so a role with no column (None) reads as None.
-            row = [*who, area_id, statement_id, texts.get(statement_id, ""), *map(values.get, role_ids)]
-            for slot in _DATE_SLOTS:
-                if not isinstance(row[slot], date):
-                    row[slot] = None
-            status = row[_STATUS]
-            status = row[_STATUS] = str(status) if status else None
-            due = row[_DUE]
-            done = status is not None and status.casefold().strip() in DONE_WORDS
-            details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
-                                for k, v in values.items() if k not in used and v not in (None, "")) \
-                if not used.issuperset(values) else ""
-            row += [details, bool(due and due < today and not done), bool(row[_ACTION]) and not row[_LEAD],
-                    head.file]
-            rows.append(row)
-        if rows:  # the texts typed in the plan (the ids, names and flags are shared already)
-            share = self._texts.share
-            for slot in _TEXT_SLOTS:
-                for row, text in zip(rows, share([row[slot] for row in rows])):
-                    row[slot] = text
-        return rows
+        used, names, today, n = look.used, look.names, self.c.today, len(plan)
+        statement_ids, area_ids, values = zip(*plan)
+        for slot, value in enumerate((head.framework_id, head.service_id, head.service_name)):
+            columns[slot] += repeat(value, n)
+        columns[_AREA_SLOT] += area_ids
+        columns[_STATEMENT_SLOT] += statement_ids
+        columns[_TEXT_SLOT] += map(look.texts.get, statement_ids, repeat("", n))
+        # Column ids are text, so a role with no column (None) reads as None.
+        roles = [list(map(dict.get, values, repeat(column))) for column in look.role_ids]
+        for i in _DATE_ROLES:  # anything but a date typed there is dropped, as the cell's validation would have
+            roles[i] = [v if isinstance(v, date) else None for v in roles[i]]
+        statuses = roles[_STATUS_ROLE] = [str(v) if v else None for v in roles[_STATUS_ROLE]]
+        due, actions, leads = roles[_DUE_ROLE], roles[_ACTION_ROLE], roles[_LEAD_ROLE]
+        details = [("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
+                              for k, v in row.items() if k not in used and v not in (None, ""))
+                    if not used.issuperset(row) else "") for row in values]
+        share = self._texts.share  # the texts typed in the plan (the ids, names and flags are shared already)
+        for i, role in enumerate(roles):
+            columns[_ROLE_SLOT + i] += share(role) if i in _TEXT_ROLES else role
+        columns[_DETAILS_SLOT] += share(details)
+        done = [s is not None and s.casefold().strip() in DONE_WORDS for s in statuses]
+        columns[_OVERDUE_SLOT] += [bool(d and d < today and not finished) for d, finished in zip(due, done)]
+        columns[_OWNERLESS_SLOT] += [bool(a) and not lead for a, lead in zip(actions, leads)]
+        columns[_FILE_SLOT] += repeat(head.file, n)
 
     @cached_property
     def responses(self) -> pd.DataFrame:
@@ -312,12 +323,12 @@ class TextPool:
         return list(map(pool.get, texts, texts))
 
 
-def add_targets(columns: dict[str, list], chosen: list[int | None], ratings: list[int | None],
+def add_targets(columns: dict[str, list], chosen: Sequence[int | None], ratings: Sequence[int | None],
                 nexts: dict[int, int]) -> None:
     """A response's targets: the one chosen, else the next level up from the rating (Scale.target_of); and
     whether it was chosen. The gap is the frame's target less its rating (typed_ratings)."""
     columns["gap"] += repeat(None, len(chosen))
-    if not any(c is not None for c in chosen):  # most frameworks ask for none: the next level up, at C speed
+    if chosen.count(None) == len(chosen):  # most frameworks ask for none: the next level up, at C speed
         columns["target"] += map(nexts.get, ratings)
         columns["target_chosen"] += repeat(False, len(chosen))
         return

@@ -192,8 +192,8 @@ def score_of(ratings: Sequence[int | None]) -> Score:
     return Score(len(values), len(ratings), statistics.fmean(values) if values else None)
 
 
-RatingColumns = tuple[tuple[str, ...], tuple[str, ...], tuple["int | None", ...], tuple[str, ...],
-                      tuple[str, ...], tuple["int | None", ...]]
+RatingColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int | None, ...], tuple[str, ...],
+                      tuple[str, ...], tuple[int | None, ...]]
 """A response's ratings as one tuple per field of Rating, in its order: statement ids, area ids, ratings,
 rationales, evidence, targets."""
 ActionRow = tuple[str, str, dict[str, object]]
