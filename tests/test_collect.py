@@ -231,14 +231,13 @@ def test_a_problem_found_while_collecting_reaches_the_spilled_copy(returns):
 
 def test_the_spill_store_keeps_what_it_is_told_each_time():
     """`keep` picks from every response added, not from the last selection (a second call once picked wrongly)."""
-    import pickle
-
     from maturity_xl.collect import SpilledResponses
+    from maturity_xl.collect.spill import packed
     from maturity_xl.response import Response
 
     store = SpilledResponses()
     for name in "abc":
-        store.add(Response(file=name), pickle.dumps(Response(file=name)))
+        store.add(Response(file=name), packed(Response(file=name)))
     store.keep([2, 0])
     store.keep([1, 2])
     assert [h.file for h in store.heads] == [r.file for r in store] == ["b", "c"]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .parse import Registry
-from .response import Response
+from .response import ActionRow, RatingColumns, Response, answer_columns, score_of
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
                   "statement_id", "statement", "rating", "level", "target", "target_chosen", "gap", "rationale",
@@ -31,20 +31,29 @@ ACTION_COLUMNS = [*_ACTION_HEAD, *(role.field for role in ACTION_ROLES), "detail
 RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "organisation",
                     "completed_by", "role", "date_completed", "email", "rated", "total", "mean", "status",
                     "warnings", "errors", "file"]
-# Where each role's value sits in an action row, and which roles hold dates (anything else typed there is
-# not a date, and is dropped as the cell's validation would have refused it).
-_SLOT = {role.name: len(_ACTION_HEAD) + i for i, role in enumerate(ACTION_ROLES)}
-_DATE_SLOTS = tuple(_SLOT[role.name] for role in ACTION_ROLES if role.kinds == ("date",))
-_ACTION, _LEAD, _DUE, _STATUS = _SLOT["action"], _SLOT["lead"], _SLOT["due"], _SLOT["status"]
-# The slots of the texts typed in a plan (the parser reads every one as text; dates are not pooled).
-_TEXT_SLOTS = (*(_SLOT[role.name] for role in ACTION_ROLES if role.kinds != ("date",)), ACTION_COLUMNS.index("details"))
-_AREA_ID, _STATEMENT_ID, _RATING, _RATIONALE, _EVIDENCE, _TARGET = (
-    attrgetter(name) for name in ("area_id", "statement_id", "rating", "rationale", "evidence", "target"))
+# Where each column sits in an action row; the roles' columns start at _ROLE_SLOT, in ACTION_ROLES' order.
+_AREA_SLOT, _STATEMENT_SLOT, _TEXT_SLOT, _DETAILS_SLOT, _OVERDUE_SLOT, _OWNERLESS_SLOT, _FILE_SLOT = (
+    ACTION_COLUMNS.index(name) for name in ("area_id", "statement_id", "statement", "details", "overdue", "ownerless",
+                                            "file"))
+_ROLE_SLOT = len(_ACTION_HEAD)
+_ROLE = {role.name: i for i, role in enumerate(ACTION_ROLES)}
+_ACTION_ROLE, _LEAD_ROLE, _DUE_ROLE, _STATUS_ROLE = _ROLE["action"], _ROLE["lead"], _ROLE["due"], _ROLE["status"]
+# The roles that hold dates (anything else typed there is not a date, and is dropped as the cell's validation would
+# have refused it), and those holding the texts typed in a plan (the parser reads every one as text), which are
+# pooled (TextPool) as the details are; dates are not.
+_DATE_ROLES = tuple(i for i, role in enumerate(ACTION_ROLES) if role.kinds == ("date",))
+_TEXT_ROLES = frozenset(i for i, role in enumerate(ACTION_ROLES) if role.kinds != ("date",))
+_ACTION_ROW = attrgetter("statement_id", "area_id", "values")  # an Action (or an action-like row) as an ActionRow
 
 
 class CollectionLike(Protocol):
     """What the frames read of a collect.Collection. Named here rather than imported: collect.py builds the
-    frames (Collection.frames()), so importing it back would make the two modules import each other."""
+    frames (Collection.frames()), so importing it back would make the two modules import each other.
+
+    A collection that also has `answer_columns()` (collect.Collection: each response as its head, its ratings as
+    columns and its actions as rows, response.answer_columns) is read through it, once, instead of through
+    `responses`: a collection's spill file gives the answers that way without building a Rating.
+    """
 
     registry: Registry
     today: date
@@ -95,20 +104,30 @@ class Frames:
     def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]]]:
         """The ratings and actions frames and each response's overall score, from one pass over the responses
         (a collection of thousands reads them back from its spill file one at a time, once). The frames are
-        gathered column by column: a response's fifty ratings go in as a few C-level list extends, and the
-        statement and area texts are the framework's own strings, shared, not copies."""
+        gathered column by column: a response's fifty ratings, which come as columns, go in as a few C-level list
+        extends, its actions a column at a time too, and the statement and area texts are the framework's own
+        strings, shared, not copies."""
         ratings: dict[str, list] = {name: [] for name in RATING_COLUMNS}
-        actions: list[list] = []
+        actions: list[list] = [[] for _ in ACTION_COLUMNS]
         scores: list[tuple[int, int, float | None]] = []
         with _cycle_collector_paused():
-            for r in self.c.responses:
-                fw = self._framework(r.framework_id, r.framework_version)
-                self._add_ratings(ratings, r, fw)
-                actions += self._action_rows(r, fw)
-                overall = r.overall()
+            for head, columns, plan in self._answer_columns():
+                fw = self._framework(head.framework_id, head.framework_version)
+                self._add_ratings(ratings, head, columns, fw)
+                if plan:
+                    self._add_plan(actions, head, plan, fw)
+                overall = score_of(columns[2])
                 scores.append((overall.rated, overall.total, overall.mean))
         rating_frame = _column_by_column(ratings) if ratings["file"] else pd.DataFrame(columns=RATING_COLUMNS)
-        return typed_ratings(rating_frame), pd.DataFrame(actions, columns=ACTION_COLUMNS), scores
+        action_frame = _column_by_column(dict(zip(ACTION_COLUMNS, actions))) if actions[-1] else \
+            pd.DataFrame([], columns=ACTION_COLUMNS)
+        return typed_ratings(rating_frame), action_frame, scores
+
+    def _answer_columns(self) -> Iterator[tuple[Response, RatingColumns, tuple[ActionRow, ...]]]:
+        """Each response that counts as (head, rating columns, action rows): the collection's own if it gives them
+        (see CollectionLike), else taken from its responses."""
+        given = getattr(self.c, "answer_columns", None)
+        return given() if given is not None else answer_columns(self.c.responses)
 
     @property
     def ratings(self) -> pd.DataFrame:
@@ -135,16 +154,20 @@ class Frames:
                 ids={i: i for i in [*(a.id for a in fw.areas), *(st.id for st in fw.statements)]} if fw else {})
         return found
 
-    def _add_ratings(self, columns: dict[str, list], r: Response, fw: Framework | None) -> None:
+    def _add_ratings(self, columns: dict[str, list], head: Response, rating_columns: RatingColumns,
+                     fw: Framework | None) -> None:
+        """One response's rows of the ratings frame: `head` says whose they are, `rating_columns` (Rating's fields,
+        one tuple each) what they are."""
         look = self._lookups(fw)
-        rows = r.ratings
-        n = len(rows)
+        statement_ids, area_ids, values, rationales, evidence, chosen = rating_columns
+        n = len(values)
         # Ids as the framework's own strings (each return's unpickled copies are dropped): 500,000 rows share 50.
-        area_ids = [look.ids.get(a, a) for a in map(_AREA_ID, rows)]
-        statement_ids = [look.ids.get(i, i) for i in map(_STATEMENT_ID, rows)]
-        values = list(map(_RATING, rows))
-        for name, value in (("framework_id", r.framework_id), ("framework_version", r.framework_version),
-                            ("service_id", r.service_id), ("service_name", r.service_name), ("file", r.file)):
+        ids = look.ids.get
+        area_ids = list(map(ids, area_ids, area_ids))
+        statement_ids = list(map(ids, statement_ids, statement_ids))
+        for name, value in (("framework_id", head.framework_id), ("framework_version", head.framework_version),
+                            ("service_id", head.service_id), ("service_name", head.service_name),
+                            ("file", head.file)):
             columns[name] += repeat(value, n)
         columns["area_id"] += area_ids
         columns["area"] += map(look.areas.get, area_ids, area_ids)
@@ -152,40 +175,48 @@ class Frames:
         columns["statement"] += map(look.texts.get, statement_ids, repeat("", n))
         columns["rating"] += values
         columns["level"] += map(look.labels.get, values) if fw else repeat(None, n)
-        add_targets(columns, list(map(_TARGET, rows)), values, look.nexts)
+        add_targets(columns, chosen, values, look.nexts)
         share = self._texts.share
-        columns["rationale"] += share(list(map(_RATIONALE, rows)))
-        columns["evidence"] += share(list(map(_EVIDENCE, rows)))
+        columns["rationale"] += share(rationales)
+        columns["evidence"] += share(evidence)
 
-    def _action_rows(self, r: Response, fw: Framework | None) -> list[list]:
-        """One row per action: the roles' values in ACTION_ROLES' order, the framework's own columns as
-        `details`, and the flags (overdue: past its due date and its status not done; ownerless: no lead)."""
+    def _action_rows(self, r: Response, fw: Framework | None) -> list[tuple]:
+        """The rows of the actions frame of `r` (a Response, or anything with its head's fields and `actions` with
+        an Action's: store/frames.py gives its own), as `_add_plan` makes them."""
+        columns: list[list] = [[] for _ in ACTION_COLUMNS]
+        if r.actions:
+            self._add_plan(columns, r, list(map(_ACTION_ROW, r.actions)), fw)
+        return list(zip(*columns))
+
+    def _add_plan(self, columns: list[list], head: Response, plan: Sequence[ActionRow], fw: Framework | None) -> None:
+        """One response's rows of the actions frame, a column at a time (`columns` in ACTION_COLUMNS' order): the
+        roles' values in ACTION_ROLES' order, the framework's own columns as `details`, and the flags (overdue: past
+        its due date and its status not done; ownerless: no lead)."""
         look = self._lookups(fw)
-        role_ids, names, used, texts, today = look.role_ids, look.names, look.used, look.texts, self.c.today
-        head = [r.framework_id, r.service_id, r.service_name]
-        rows = []
-        for a in r.actions:
-            values = a.values
-            # Column ids are text, so a role with no column (None) reads as None.
-            row = [*head, a.area_id, a.statement_id, texts.get(a.statement_id, ""), *map(values.get, role_ids)]
-            for slot in _DATE_SLOTS:
-                if not isinstance(row[slot], date):
-                    row[slot] = None
-            status = row[_STATUS]
-            status = row[_STATUS] = str(status) if status else None
-            due = row[_DUE]
-            done = status is not None and status.casefold().strip() in DONE_WORDS
-            details = "; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
-                                for k, v in values.items() if k not in used and v not in (None, "")) \
-                if not used.issuperset(values) else ""
-            row += [details, bool(due and due < today and not done), bool(row[_ACTION]) and not row[_LEAD], r.file]
-            rows.append(row)
-        if rows:  # the texts typed in the plan (the ids, names and flags are shared already)
-            share = self._texts.share
-            for slot in _TEXT_SLOTS:
-                for row, text in zip(rows, share([row[slot] for row in rows])):
-                    row[slot] = text
-        return rows
+        used, names, today, n = look.used, look.names, self.c.today, len(plan)
+        statement_ids, area_ids, values = zip(*plan)
+        for slot, value in enumerate((head.framework_id, head.service_id, head.service_name)):
+            columns[slot] += repeat(value, n)
+        columns[_AREA_SLOT] += area_ids
+        columns[_STATEMENT_SLOT] += statement_ids
+        columns[_TEXT_SLOT] += map(look.texts.get, statement_ids, repeat("", n))
+        # Column ids are text, so a role with no column (None) reads as None.
+        roles = [list(map(dict.get, values, repeat(column))) for column in look.role_ids]
+        for i in _DATE_ROLES:  # anything but a date typed there is dropped, as the cell's validation would have
+            roles[i] = [v if isinstance(v, date) else None for v in roles[i]]
+        statuses = roles[_STATUS_ROLE] = [str(v) if v else None for v in roles[_STATUS_ROLE]]
+        due, actions, leads = roles[_DUE_ROLE], roles[_ACTION_ROLE], roles[_LEAD_ROLE]
+        details = [("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
+                              for k, v in row.items() if k not in used and v not in (None, ""))
+                    if not used.issuperset(row) else "") for row in values]
+        share = self._texts.share  # the texts typed in the plan (the ids, names and flags are shared already)
+        for i, role in enumerate(roles):
+            columns[_ROLE_SLOT + i] += share(role) if i in _TEXT_ROLES else role
+        columns[_DETAILS_SLOT] += share(details)
+        done = [s is not None and s.casefold().strip() in DONE_WORDS for s in statuses]
+        columns[_OVERDUE_SLOT] += [bool(d and d < today and not finished) for d, finished in zip(due, done)]
+        columns[_OWNERLESS_SLOT] += [bool(a) and not lead for a, lead in zip(actions, leads)]
+        columns[_FILE_SLOT] += repeat(head.file, n)
 
     @cached_property
     def responses(self) -> pd.DataFrame:
@@ -292,12 +323,12 @@ class TextPool:
         return list(map(pool.get, texts, texts))
 
 
-def add_targets(columns: dict[str, list], chosen: list[int | None], ratings: list[int | None],
+def add_targets(columns: dict[str, list], chosen: Sequence[int | None], ratings: Sequence[int | None],
                 nexts: dict[int, int]) -> None:
     """A response's targets: the one chosen, else the next level up from the rating (Scale.target_of); and
     whether it was chosen. The gap is the frame's target less its rating (typed_ratings)."""
     columns["gap"] += repeat(None, len(chosen))
-    if not any(c is not None for c in chosen):  # most frameworks ask for none: the next level up, at C speed
+    if chosen.count(None) == len(chosen):  # most frameworks ask for none: the next level up, at C speed
         columns["target"] += map(nexts.get, ratings)
         columns["target_chosen"] += repeat(False, len(chosen))
         return

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -182,8 +183,51 @@ def _action_json(action: Action, framework: Framework | None) -> dict:
 
 
 def _score(rows: list[Rating]) -> Score:
-    values = [r.rating for r in rows if r.rating is not None]
-    return Score(len(values), len(rows), statistics.fmean(values) if values else None)
+    return score_of([r.rating for r in rows])
+
+
+def score_of(ratings: Sequence[int | None]) -> Score:
+    """How many of `ratings` are rated, of how many, and their mean (a response's or an area's Score)."""
+    values = [v for v in ratings if v is not None]
+    return Score(len(values), len(ratings), statistics.fmean(values) if values else None)
+
+
+RatingColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int | None, ...], tuple[str, ...],
+                      tuple[str, ...], tuple[int | None, ...]]
+"""A response's ratings as one tuple per field of Rating, in its order: statement ids, area ids, ratings,
+rationales, evidence, targets."""
+ActionRow = tuple[str, str, dict[str, object]]
+"""An action as (statement id, area id, values): the fields of Action, in its order."""
+Answers = tuple[RatingColumns, tuple[ActionRow, ...]]
+"""What a Response holds beyond its head (who, when, its problems): its ratings as columns and its actions as
+rows. Plain tuples, strings, numbers, dates and dicts: pickled and read back with no object of ours built, and
+what the frames gather their columns from."""
+
+_RATING_FIELDS = tuple(attrgetter(f.name) for f in fields(Rating))
+_ACTION_ROW = attrgetter(*(f.name for f in fields(Action)))
+
+
+def answers_of(response: Response) -> Answers:
+    """The ratings and actions of `response`, as Answers."""
+    ratings = response.ratings
+    columns = tuple(tuple(map(get, ratings)) for get in _RATING_FIELDS)
+    return columns, tuple(map(_ACTION_ROW, response.actions))  # type: ignore[return-value]
+
+
+def with_answers(head: Response, answers: Answers) -> Response:
+    """`head` with `answers` as its ratings and actions: the Response they were taken from (answers_of). Its
+    lists and dicts are its own, so changing the response cannot change the head it was made from."""
+    columns, actions = answers
+    return replace(head, respondent=dict(head.respondent), problems=list(head.problems),
+                   ratings=list(map(Rating, *columns)), actions=[Action(s, a, dict(v)) for s, a, v in actions])
+
+
+def answer_columns(responses: Iterable[Response]) -> Iterator[tuple[Response, RatingColumns, tuple[ActionRow, ...]]]:
+    """Each response with its answers as columns and rows, as the frames read them (collect.Collection's own
+    `answer_columns` gives the same from its spill file without building a Rating)."""
+    for response in responses:
+        columns, actions = answers_of(response)
+        yield response, columns, actions
 
 
 def _jsonable(value: object) -> object:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -175,10 +174,7 @@ def _gather(to_read: list[Source], results: Iterator[Result], log: list[LogEntry
             fatal = next(p for p in response.problems if p.severity == "fatal")
             entry.code, entry.reason, entry.advice = fatal.code, fatal.message, fatal.advice
             continue
-        if checks.apply(response):  # the spilled pickle carries the new problems too
-            whole = pickle.loads(blob)
-            whole.problems = response.problems
-            blob = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
+        if checks.apply(response):  # on the head, whose problems the spill's responses are read back with
             _describe(entry, response)
         entry.rated, entry.statements = rated, total
         entry.status = status(response, rated, total)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from ..parse import Registry, default_registry
-from ..response import Response
+from ..response import ActionRow, RatingColumns, Response, answer_columns
 from ..settle import STATUSES
 from .spill import SpilledResponses
 
@@ -60,6 +60,14 @@ class Collection:
         from disk (for a list of responses, the responses themselves)."""
         responses = self.responses
         return responses.heads if isinstance(responses, SpilledResponses) else responses
+
+    def answer_columns(self) -> Iterator[tuple[Response, RatingColumns, tuple[ActionRow, ...]]]:
+        """Each response that counts as its head, its ratings as columns and its actions as rows (what the frames
+        read): from the spill file as it is, with no Rating or Action built."""
+        responses = self.responses
+        if isinstance(responses, SpilledResponses):
+            return responses.answer_columns()
+        return answer_columns(responses)
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}

@@ -1,4 +1,10 @@
-"""Accepted responses kept in a temporary file as they arrive, so collecting holds a light head of each return."""
+"""Accepted responses kept in a temporary file as they arrive, so collecting holds a light head of each return.
+
+The file holds what a head does not: each response's answers (response.Answers: its ratings as columns, its
+actions as rows), pickled by the worker that parsed it (`packed`). Plain tuples and strings dump and load with no
+object of ours built: the frames gather their columns straight from them (`answer_columns`), and a Response is
+made only for the readers that want one (the head and its answers, `with_answers`).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,19 @@ import tempfile
 from collections.abc import Iterator, Sequence
 
 from ..errors import MaturityXLError
-from ..response import Response
+from ..response import ActionRow, Answers, RatingColumns, Response, answers_of, with_answers
+
+
+def packed(response: Response) -> bytes:
+    """What the spill file keeps of `response` (its answers), as SpilledResponses.add takes it."""
+    return pickle.dumps(answers_of(response), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class SpilledResponses(Sequence[Response]):
-    """Accepted responses kept in a temporary file as they arrive, one pickle each, so the collecting process
-    holds a light head of each return (who, when, its problems; no ratings, actions or text) instead of its
-    answers: memory stays flat from hundreds of returns to tens of thousands. Reading it (the frames do, once)
-    loads one response at a time."""
+    """Accepted responses kept in a temporary file as they arrive, each one's answers in one pickle (`packed`),
+    so the collecting process holds a light head of each return (who, when, its problems; no ratings, actions or
+    text) instead of its answers: memory stays flat from hundreds of returns to tens of thousands. Reading it (the
+    frames do, once) loads one response at a time."""
 
     def __init__(self) -> None:
         try:
@@ -29,7 +40,8 @@ class SpilledResponses(Sequence[Response]):
         self._unflushed = False
 
     def add(self, head: Response, blob: bytes) -> int:
-        """Keep one response (its pickle, and its head in memory); returns its number, for `keep`."""
+        """Keep one response: its head in memory, and `blob`, its answers (`packed(response)`), in the file;
+        returns its number, for `keep`. The head is kept as it is: problems added to it later are the response's."""
         try:
             offset = self._file.seek(0, os.SEEK_END)
             self._file.write(blob)
@@ -76,7 +88,17 @@ class SpilledResponses(Sequence[Response]):
         for number in self._order:
             yield self._load(number)
 
+    def answer_columns(self) -> Iterator[tuple[Response, RatingColumns, tuple[ActionRow, ...]]]:
+        """The responses that count, in order, each as its head (shared: read it, do not change it), its ratings
+        as columns and its actions as rows: what the frames read, with no Rating or Action built."""
+        for number in self._order:
+            columns, actions = self._answers(number)
+            yield self._added[number], columns, actions
+
     def _load(self, number: int) -> Response:
+        return with_answers(self._added[number], self._answers(number))
+
+    def _answers(self, number: int) -> Answers:
         offset, size = self._spans[number]
         if self._unflushed:
             self._file.flush()

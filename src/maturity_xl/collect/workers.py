@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from ..reading import ReadError
 from ..response import Problem, Response
 from . import sources
 from .sources import Source
+from .spill import packed
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None = None
         pass
 
 
-# sha256, response (a head if accepted), its pickle, failure, statements rated, statements
+# sha256, response (a head if accepted), its answers' pickle (spill.packed), failure, statements rated, statements
 Result = tuple[str, Response | None, bytes, Problem | None, int, int]
 
 
@@ -90,14 +90,14 @@ def _die_with_parent() -> None:
 
 
 def _packed(result: tuple[str, Response | None, Problem | None]) -> Result:
-    """An accepted response as its head and its pickle: the collecting process keeps the head and writes the
-    pickle to its spill file as it is, without unpickling the answers."""
+    """An accepted response as its head and its answers' pickle (spill.packed): the collecting process keeps the
+    head and writes the pickle to its spill file as it is, without unpickling the answers."""
     digest, response, failure = result
     if response is None or response.rejected:
         return digest, response, b"", failure, 0, 0
     rated = sum(r.rating is not None for r in response.ratings)
     try:
-        blob = pickle.dumps(response, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = packed(response)
     except MemoryError:
         return "", None, b"", _failed("out-of-memory"), 0, 0
     return digest, replace(response, ratings=[], actions=[]), blob, failure, rated, len(response.ratings)
