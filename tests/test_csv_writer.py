@@ -234,3 +234,21 @@ def test_the_provider_plans_csv_defuses_as_every_other_csv(tmp_path):
     path = write_provider_plans_csv(plans, tmp_path / "provider_plans.csv")
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert [v.startswith("'") for v in back["next_statement"]] == [True, True, True, True, False]
+
+
+def test_text_is_quoted_as_the_csv_module_quotes_it():
+    # _csv_texts quotes text itself (the csv module reads it character by character): the same fields, on
+    # random text over the characters that matter and some that should not.
+    rng = random.Random(11)
+    alphabet = [*",\"\r\n\t '=;_x\x00\x1f", "\u2028", "\u0085", "\ufeff", "\u200b", "\U0001f600", "a", "Z", "0"]
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7))) for _ in range(20_000)]
+    lines = io.StringIO(newline="")
+    writer = csv.writer(lines, lineterminator="\r\n")  # as _reference: a lone carriage return quoted too
+    expected = []
+    for value in values:
+        lines.seek(0)
+        lines.truncate()
+        writer.writerow([value, ""])
+        expected.append(lines.getvalue()[:-3])
+    assert report_csv._csv_texts(values) == expected
+    assert report_csv._csv_texts([1.5, 10**20, True, None]) == ["1.5", str(10**20), "True", ""]

@@ -27,7 +27,7 @@ from .provider_plans import collection_plans
 
 CSV_FRAMES = ("ratings", "actions", "responses", "log", "problems", "missing", "unexpected", "chase")
 LINE_END = os.linesep  # as csv.writer(lineterminator=os.linesep), the line end pandas' to_csv writes
-ROWS_AT_ONCE = 20_000  # rows joined, encoded and written in one go: a few MB, however long the frame
+ROWS_AT_ONCE = 5_000  # rows joined, encoded and written in one go: a few MB, however long the frame
 
 
 def write_chase_csv(collection: Collection, path: Path) -> None:
@@ -64,21 +64,23 @@ def _to_csv(frame: pd.DataFrame, path: Path, defused: bool = False) -> None:
 
 
 class _Streamed:
-    """A column of mostly distinct values (each return's own rationale, evidence or actions), quoted and encoded
-    a chunk of rows at a time. Made for every distinct value up front, as the other columns are, its whole text
-    was held twice over (quoted, then encoded) beside the frame: about 250 MB at 10,000 returns whose answers
-    all differ, the job's peak."""
+    """A column of mostly distinct values (each return's own rationale, evidence or actions), formatted, defused,
+    quoted and encoded a chunk of rows at a time. Made for every distinct value up front, as the other columns
+    are, its whole text was held twice over (quoted, then encoded) beside the frame: about 250 MB at 10,000
+    returns whose answers all differ, the job's peak."""
 
-    __slots__ = ("codes", "values", "head", "tail")
+    __slots__ = ("values", "defused", "head", "tail")
 
-    def __init__(self, codes: np.ndarray, values: list):
-        self.codes, self.values = codes, values  # values[codes[i]] is row i's value; the last one is ""
+    def __init__(self, values: list, defused: bool):
+        self.values, self.defused = values, defused  # row i's value, as the frame holds it
         self.head, self.tail = "", ""  # the comma before it, the line end after it (_pieces says)
 
     def encoded(self, start: int, stop: int) -> list[bytes]:
-        values, head, tail = self.values, self.head, self.tail
-        texts = _csv_texts([_cell(values[c]) for c in self.codes[start:stop].tolist()])
-        return [(head + text + tail).encode("utf-8") for text in texts]
+        values = self.values[start:stop]
+        if self.defused:
+            values = defuse_texts(values)
+        head, tail = self.head, self.tail
+        return [(head + text + tail).encode("utf-8") for text in _csv_texts([_cell(v) for v in values])]
 
 
 def _pieces(columns: list, rows: int) -> list:
@@ -116,13 +118,17 @@ def _pieces(columns: list, rows: int) -> list:
 def _fields(column: pd.Series, defused: bool, rows: int | None = None) -> tuple[np.ndarray, list[str]] | _Streamed:
     """A column as (codes, texts): row i is written as texts[codes[i]], already quoted as the csv module
     quotes it; a blank's code points at the last text, "". With `rows` (the frame's length, when it has other
-    columns), a column with more than a quarter as many distinct values as rows is a _Streamed one."""
+    columns), a column of text whose first rows are mostly distinct is a _Streamed one (told from a sample, so
+    that no map of every value to its code is built for it either)."""
     dtype = column.dtype
     if is_datetime64_any_dtype(dtype):  # blanks (NaT) empty, the rest by the date format
         column = column.dt.strftime("%Y-%m-%d").fillna("").astype(object)
         defused = False
     elif defused:
         defused = is_object_dtype(dtype) or is_string_dtype(dtype)  # the columns defuse_frame looks at
+    if rows is not None and rows > _STREAM_FROM and (is_object_dtype(dtype) or is_string_dtype(dtype)) and \
+            _mostly_distinct(column):
+        return _Streamed(column.tolist(), defused)
     coded = _exact_codes(column)
     if coded is None:  # a column of mixed or unusual values: cell by cell, with no row merged with another
         values = column.tolist()
@@ -132,12 +138,21 @@ def _fields(column: pd.Series, defused: bool, rows: int | None = None) -> tuple[
         codes = _small(np.where(codes < 0, len(values), codes))
     if defused:
         values = defuse_texts(values)
-    if rows is not None and len(values) > max(rows // 4, _STREAM_FROM):
-        return _Streamed(codes, [*values, ""])
     return codes, _csv_texts([_cell(v) for v in values]) + [""]
 
 
-_STREAM_FROM = 1000  # distinct values: below this, a column is formatted whole, however few rows it has
+def _mostly_distinct(column: pd.Series) -> bool:
+    """Whether more than a quarter of the column's first _SAMPLE values differ (answers in each service's own
+    words do; ids, names and stock choices repeat)."""
+    sample = column.iloc[:_SAMPLE].tolist()
+    try:
+        return len(set(sample)) * 4 > len(sample)
+    except TypeError:  # a value with no hash: the general path takes it cell by cell anyway
+        return False
+
+
+_SAMPLE = 2000
+_STREAM_FROM = 1000  # rows: a shorter frame's columns are each formatted whole
 
 
 def _small_type(largest: int) -> type:
@@ -186,15 +201,26 @@ class _Lines(list):
 
 
 def _csv_texts(values: list) -> list[str]:
-    """Each value as the csv module writes it as one field of a row (converted to text, quoted if need be):
-    written as the first of two fields, the empty second one and the line end are cut off again."""
-    lines = _Lines()
-    csv.writer(lines, lineterminator=LINE_END).writerows((v, "") for v in values)
-    cut = len(LINE_END) + 1
-    # The csv module (and so pandas) quotes a field with a line feed but not one with a carriage return alone
-    # when lines end in "\n"; read back, such a field (a return's text can hold one) splits its row in two.
-    return [f'"{text}"' if "\r" in text and text[:1] != '"' else text
-            for text in (line[:-cut] for line in lines)]
+    """Each value as the csv module writes it as one field of a row, converted to text and quoted if need be.
+
+    Text is quoted here as the module quotes it (QUOTE_MINIMAL, quotes doubled): when it holds a comma, a quote
+    or a line end; the module reads each character, 0.4 s for the rationale of 1,000 returns written in each
+    service's own words. Other values go through the module itself, written as the first of two fields, with
+    the empty second one and the line end cut off again. A tested equivalence (tests/test_csv_writer.py).
+    The csv module (and so pandas) quotes a field with a line feed but not one with a carriage return alone
+    when lines end in "\n"; read back, such a field (a return's text can hold one) splits its row: it is quoted.
+    """
+    texts = [('"' + v.replace('"', '""') + '"' if "," in v or '"' in v or "\n" in v or "\r" in v else v)
+             if type(v) is str else None for v in values]
+    others = [i for i, text in enumerate(texts) if text is None]
+    if others:
+        lines = _Lines()
+        csv.writer(lines, lineterminator=LINE_END).writerows((values[i], "") for i in others)
+        cut = len(LINE_END) + 1
+        for i, line in zip(others, lines):
+            text = line[:-cut]
+            texts[i] = f'"{text}"' if "\r" in text and text[:1] != '"' else text
+    return texts  # type: ignore[return-value]
 
 
 def write_csvs(collection: Collection, folder: Path) -> list[Path]:
