@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..frames import Frames
 from ..model import ACTION_ROLES
-from .bulk import Block, Column, table
+from .bulk import Block, Column, Rows, table
 from .sheet import Sheet
 
 # Detail sheets (text, data tables) hold at most this many rows: past it a workbook takes minutes to write and
@@ -47,28 +47,30 @@ def actions_sheet(s: Sheet, frames: Frames) -> None:
     if len(order) > DETAIL_LIMIT:
         s.put(2, 0, f"The first {DETAIL_LIMIT:,} of {len(order):,} rows; the CSV export (--csv-dir) has them all.",
               s.fmt["aside"])
-    actions = actions.iloc[order[:DETAIL_LIMIT]]
-    shown = min(int(flagged.sum()), len(actions))
+    order = order[:DETAIL_LIMIT]
+    shown = min(int(flagged.sum()), len(order))
     s.printable((3, 3))
     s.ws.print_area(0, 0, 3 + max(shown, 1), len(ACTION_HEADERS) - 1)
     s.ws.set_header(f"&LActions: the {shown:,} flagged (overdue or with no lead) are printed; all "
                     f"{len(frames.actions):,} are on screen and in the CSV export")
     fmt = s.fmt
-    flags = [", ".join(word for word, on in (("Overdue", late), ("No lead", alone)) if on)
-             for late, alone in zip(actions.overdue.tolist(), actions.ownerless.tolist())]
+    words = {(True, True): "Overdue, No lead", (True, False): "Overdue", (False, True): "No lead",
+             (False, False): ""}
+    flags = [words[bool(late), bool(alone)]
+             for late, alone in zip(actions.overdue.take(order).tolist(), actions.ownerless.take(order).tolist())]
     styles = {False: [fmt["date" if f in _DATED else "wrap"] for f in ACTION_FIELDS] + [None],
               True: [fmt["flag_date" if f in _DATED else "flag"] for f in ACTION_FIELDS] + [fmt["flag_bold"]]}
-    values = [actions[field].tolist() for field in ACTION_FIELDS] + [flags]
     widths = [None if field in _DATED else width for field, _, width in ACTION_SHEET] + [None]
     shared = [field in SHARED for field in ACTION_FIELDS] + [True]
-    for rows, flagged_rows in ((slice(0, shown), True), (slice(shown, len(actions)), False)):
-        columns = [Column(v[rows], style, width=w, shared=sh)
+    for rows, flagged_rows in ((slice(0, shown), True), (slice(shown, len(order)), False)):
+        values = [Rows(actions[field], order[rows]) for field in ACTION_FIELDS] + [flags[rows]]
+        columns = [Column(v, style, width=w, shared=sh)
                    for v, style, w, sh in zip(values, styles[flagged_rows], widths, shared)]
         if rows.stop > rows.start:
             Block(s, 4 + rows.start, columns)
-    if actions.empty:
+    if not len(order):
         s.put(4, 0, "No actions were returned.", s.fmt["aside"])
-    table(s, 3, 3 + max(len(actions), 1), len(ACTION_HEADERS) - 1,
+    table(s, 3, 3 + max(len(order), 1), len(ACTION_HEADERS) - 1,
           {"name": "tbl_actions", "style": "Table Style Light 9",
            "columns": [{"header": h, "header_format": fmt["header"]} for h in ACTION_HEADERS]})
     s.ws.freeze_panes(4, 0)
@@ -91,12 +93,12 @@ def text_sheet(s: Sheet, frames: Frames) -> None:
     if len(keep) > DETAIL_LIMIT:
         s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
               s.fmt["aside"])
-    rows = ratings[list(TEXT_COLUMNS)].iloc[keep[:DETAIL_LIMIT]]  # the columns shown first: the other nine not copied
+    rows = keep[:DETAIL_LIMIT]  # taken from the frame as the sheet is written, a chunk at a time
     s.not_printed(2, len(TEXT_COLUMNS) - 1, len(rows), "Rationale and evidence")
     wrap = s.fmt["wrap"]
-    Block(s, 3, [Column(rows[c].tolist(), wrap, width=width, shared=c in SHARED)
+    Block(s, 3, [Column(Rows(ratings[c], rows), wrap, width=width, shared=c in SHARED)
                  for c, (_, width) in TEXT_COLUMNS.items()])
-    if rows.empty:
+    if not len(rows):
         s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
     s.ws.freeze_panes(3, 0)
 
@@ -169,7 +171,7 @@ def data_sheet(s: Sheet, name: str, frame: pd.DataFrame, columns: list[str] | No
     total = len(frame)
     frame = frame.iloc[:DETAIL_LIMIT]
     frame = frame[columns] if columns is not None else frame
-    Block(s, 1, [Column(frame[c].tolist(), shared=c in SHARED) for c in frame.columns])
+    Block(s, 1, [Column(Rows(frame[c]), shared=c in SHARED) for c in frame.columns])
     if total > len(frame):
         s.put(len(frame) + 2, 0, f"{total - len(frame):,} more rows are in the CSV export (--csv-dir): Excel "
                                  f"holds the first {len(frame):,} here.", s.fmt["aside"])
