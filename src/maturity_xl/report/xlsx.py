@@ -11,6 +11,7 @@ import xlsxwriter
 
 from ..collect import Collection
 from ..feedback.plans import write_provider_plans_sheet
+from ..heap import give_back
 from ..xlsxsafe import InertWorksheet
 from .common import atomic_write
 from .deflate import fast_deflate
@@ -52,8 +53,9 @@ def write_workbook(collection: Collection, path: Path) -> None:
     finally:
         # XlsxWriter's workbook, sheets and string table refer to one another, so what they held (23 MB at 1,000
         # returns) waited for the cycle collector, and was still held while the page and the CSVs were written:
-        # the job's peak. Freed here, at once.
+        # the job's peak. Freed here, at once, and the pages given back.
         gc.collect()
+        give_back()
 
 
 def _build_workbook(collection: Collection, path: Path) -> None:
