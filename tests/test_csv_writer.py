@@ -102,6 +102,18 @@ def test_the_same_bytes_as_the_cell_by_cell_writer(seed, defused, tmp_path):
     assert _written(frame, defused, tmp_path) == _reference(frame, defused)
 
 
+@pytest.mark.parametrize("rows_at_once", [3, 20_000])
+def test_a_frame_written_in_slices(tmp_path, monkeypatch, rows_at_once):
+    # Each slice is worked out as a frame of its own (its own codes and joined pieces): the same bytes.
+    monkeypatch.setattr(report_csv, "SLICE", 7)
+    monkeypatch.setattr(report_csv, "ROWS_AT_ONCE", rows_at_once)
+    frame = _hostile_frame(50, 9)
+    assert _written(frame, True, tmp_path) == _reference(frame, True)
+    assert _written(frame.iloc[:14], False, tmp_path) == _reference(frame.iloc[:14], False)  # slices end at the end
+    one = pd.DataFrame({"only": ["", "x", None, "a,b", "=1", "", "", "y", None]})
+    assert _written(one, True, tmp_path) == _reference(one, True)
+
+
 def test_a_frame_longer_than_one_chunk(tmp_path, monkeypatch):
     monkeypatch.setattr(report_csv, "ROWS_AT_ONCE", 7)
     frame = _hostile_frame(50, 4)

@@ -41,26 +41,39 @@ def _to_csv(frame: pd.DataFrame, path: Path, defused: bool = False) -> None:
     the csv module itself, so quoting and number formatting are its own) and encoded once, and neighbouring
     columns whose values go together (a service's id, name and file) are joined into one piece per distinct
     combination; a chunk of rows is then one join of bytes. A column of mostly distinct values (_Streamed) is
-    formatted a chunk of rows at a time instead."""
-    rows = len(frame)
-    columns = [_fields(frame.iloc[:, i], defused, rows if frame.shape[1] > 1 else None)
-               for i in range(frame.shape[1])]
+    formatted a chunk of rows at a time instead.
+
+    A long frame is written SLICE rows at a time, each slice as a frame of its own: what is worked out for a
+    slice (codes, joined pieces, the maps and hash tables that find them) is then bounded, however many rows
+    (60 MB for ratings.csv at 10,000 returns, the job's peak, when done for the whole frame at once)."""
     header = _csv_texts([str(c) for c in frame.columns])
-    if len(columns) == 1:
-        # The csv module quotes a row's only field when it is empty (else the line would be blank).
-        header = [h or '""' for h in header]
-        columns = [(codes, [t or '""' for t in texts]) for codes, texts in columns]  # type: ignore[misc]
-    pieces = _pieces(columns, rows)
+    if frame.shape[1] == 1:
+        header = [h or '""' for h in header]  # the csv module quotes a row's only field when it is empty
     with open(path, "wb") as fh:
         fh.write(codecs.BOM_UTF8)
         fh.write((",".join(header) + LINE_END).encode("utf-8"))
-        for start in range(0, rows if pieces else 0, ROWS_AT_ONCE):
-            stop = min(start + ROWS_AT_ONCE, rows)
-            row = [None] * ((stop - start) * len(pieces))  # row by row, piece by piece
-            for i, piece in enumerate(pieces):
-                row[i::len(pieces)] = piece.encoded(start, stop) if isinstance(piece, _Streamed) else \
-                    piece[1][piece[0][start:stop]].tolist()
-            fh.write(b"".join(row))
+        for start in range(0, len(frame), SLICE):
+            _write_rows(fh, frame.iloc[start:start + SLICE], defused)
+
+
+SLICE = 50_000
+
+
+def _write_rows(fh, frame: pd.DataFrame, defused: bool) -> None:
+    rows = len(frame)
+    columns = [_fields(frame.iloc[:, i], defused, rows if frame.shape[1] > 1 else None)
+               for i in range(frame.shape[1])]
+    if len(columns) == 1:
+        # The csv module quotes a row's only field when it is empty (else the line would be blank).
+        columns = [(codes, [t or '""' for t in texts]) for codes, texts in columns]  # type: ignore[misc]
+    pieces = _pieces(columns, rows)
+    for start in range(0, rows if pieces else 0, ROWS_AT_ONCE):
+        stop = min(start + ROWS_AT_ONCE, rows)
+        row = [None] * ((stop - start) * len(pieces))  # row by row, piece by piece
+        for i, piece in enumerate(pieces):
+            row[i::len(pieces)] = piece.encoded(start, stop) if isinstance(piece, _Streamed) else \
+                piece[1][piece[0][start:stop]].tolist()
+        fh.write(b"".join(row))
 
 
 class _Streamed:
