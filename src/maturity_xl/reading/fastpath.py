@@ -217,7 +217,8 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
 # for (the parser wants about half of them), by _CELL below.
 _CELL_START = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
-Index = dict[bytes, bytes]  # b"C5" -> the cell's XML after its reference, up to the next cell's start tag
+Index = dict[bytes, bytes]  # b"C5" -> the cell's XML after its reference, up to the next cell's start tag; never
+# changed once made: the metadata sheet's is kept (memo.INDEXES) and shared by every return of a programme
 
 
 def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
