@@ -9,9 +9,25 @@ from .cells import REF_BYTES, REF_POS, Cell
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
 from .fastpath import Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
-from .memo import SHEETS
+from .memo import INDEX_CELLS, INDEXES, MAX_INFLATED, SHEETS
 from .props import read_custom_properties
 from .xmlsafe import xml_part, xml_part_memo
+
+
+def _indexed(data: bytes, stop_row: int | None) -> Index | None:
+    """index_sheet(data, stop_row), from the memo when the same bytes were indexed before (the metadata sheet:
+    the same in every return of a programme). Keyed on the bytes themselves, which cache their hash; the sheets
+    xml_part_memo returns from its memo are the same object each time, compared by identity. The index returned
+    may be shared with other returns: callers read it and never change it."""
+    if len(data) > 2 * MAX_INFLATED:  # an Assessment or Action plan sheet: different in every return
+        return index_sheet(data, stop_row)
+    key = (data, stop_row)
+    index = INDEXES.get(key)
+    if index is None:
+        index = index_sheet(data, stop_row)
+        if index is not None and len(index) <= INDEX_CELLS:
+            INDEXES.put(key, index)
+    return index  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -71,7 +87,7 @@ class Workbook:
         next row is scanned (rows are written in order); a sheet where that cannot be told is indexed whole.
         """
         if rows is not None and sheet not in self._indexes:
-            head = index_sheet(self._sheet_part(sheet), stop_row=rows + 1)
+            head = _indexed(self._sheet_part(sheet), rows + 1)
             if head is not None:
                 return self._decode(sheet, head, positions)
         index = self._index(sheet)
@@ -83,7 +99,7 @@ class Workbook:
 
     def _index(self, sheet: str) -> Index | None:
         if sheet not in self._indexes:
-            self._indexes[sheet] = index_sheet(self._sheet_part(sheet))
+            self._indexes[sheet] = _indexed(self._sheet_part(sheet), None)
         return self._indexes[sheet]
 
     def _decode(self, sheet: str, index: Index, positions) -> dict[tuple[int, int], Cell]:
