@@ -13,6 +13,7 @@ from ..chase import chase_frame
 from ..collect import REJECTED, Collection
 from ..feedback.plans import render_provider_plans_html
 from ..frames import Frames
+from ..heap import give_back
 from ..model import ROLES_BY_NAME
 from .common import (
     HIGH,
@@ -102,6 +103,7 @@ def write_html(collection: Collection, path: Path) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
             for part in _page(collection):
                 fh.write(part)
+                give_back()  # what the part was made with, before the next is made
 
     atomic_write(Path(path), write)
 

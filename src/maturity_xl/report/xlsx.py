@@ -87,5 +87,6 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     log_sheet(sheet("File log"), frames)
     for name in DATA_FRAMES:
         data_sheet(sheet(f"Data {name}"), name, getattr(frames, name), DATA_COLUMNS.get(name))
+    give_back()  # what the sheets' figures were worked out with, before the rows are made
     with fast_deflate(workbook=wb):  # each sheet deflated by a second thread as it is written
         wb.close()
