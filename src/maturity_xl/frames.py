@@ -21,7 +21,7 @@ import pandas as pd
 from .heap import give_back
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .parse import Registry
-from .response import ActionRow, RatingColumns, Response, answer_columns, score_of
+from .response import ActionRow, RatingColumns, Response, action_row, answer_columns, score_of
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
                   "statement_id", "statement", "rating", "level", "target", "target_chosen", "gap", "rationale",
@@ -44,7 +44,6 @@ _ACTION_ROLE, _LEAD_ROLE, _DUE_ROLE, _STATUS_ROLE = _ROLE["action"], _ROLE["lead
 # pooled (TextPool) as the details are; dates are not.
 _DATE_ROLES = tuple(i for i, role in enumerate(ACTION_ROLES) if role.kinds == ("date",))
 _TEXT_ROLES = frozenset(i for i, role in enumerate(ACTION_ROLES) if role.kinds != ("date",))
-_ACTION_ROW = attrgetter("statement_id", "area_id", "values")  # an Action (or an action-like row) as an ActionRow
 
 
 class CollectionLike(Protocol):
@@ -119,8 +118,8 @@ class Frames:
                     self._add_plan(actions, head, plan, fw)
                 overall = score_of(columns[2])
                 scores.append((overall.rated, overall.total, overall.mean))
-        rating_frame = typed_ratings(_column_by_column(ratings)) if ratings["file"] else \
-            typed_ratings(pd.DataFrame(columns=RATING_COLUMNS))
+        rating_frame = typed_ratings(_column_by_column(ratings) if ratings["file"] else
+                                     pd.DataFrame(columns=RATING_COLUMNS))
         action_frame = _column_by_column(dict(zip(ACTION_COLUMNS, actions))) if actions[-1] else \
             pd.DataFrame([], columns=ACTION_COLUMNS)
         del ratings, actions  # the lists the frames were made from (64 MB at 10,000 returns): their pages given back
@@ -189,7 +188,7 @@ class Frames:
         an Action's: store/frames.py gives its own), as `_add_plan` makes them."""
         columns: list[list] = [[] for _ in ACTION_COLUMNS]
         if r.actions:
-            self._add_plan(columns, r, list(map(_ACTION_ROW, r.actions)), fw)
+            self._add_plan(columns, r, list(map(action_row, r.actions)), fw)
         return list(zip(*columns))
 
     def _add_plan(self, columns: list[list], head: Response, plan: Sequence[ActionRow], fw: Framework | None) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MaturityXLError
+from .heap import give_back
 from .safeio import shown
 from .stopping import check, terminate_raises
 
@@ -348,8 +349,6 @@ def write_reports(collection, output: Path | None, html: Path | None = None, csv
 def _filled(staged: Staged, write: Callable[[Path], object]) -> Staged:
     """`fill`, then what the writer freed given back to the system, so the next report's peak does not come on
     top of it (50 MB after the HTML page of 10,000 returns)."""
-    from .heap import give_back
-
     try:
         return fill(staged, write)
     finally:

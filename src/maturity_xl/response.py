@@ -204,14 +204,15 @@ rows. Plain tuples, strings, numbers, dates and dicts: pickled and read back wit
 what the frames gather their columns from."""
 
 _RATING_FIELDS = tuple(attrgetter(f.name) for f in fields(Rating))
-_ACTION_ROW = attrgetter(*(f.name for f in fields(Action)))
+action_row = attrgetter(*(f.name for f in fields(Action)))
+"""An Action (or anything with its fields: store/frames.py gives its own) as an ActionRow."""
 
 
 def answers_of(response: Response) -> Answers:
     """The ratings and actions of `response`, as Answers."""
     ratings = response.ratings
     columns = tuple(tuple(map(get, ratings)) for get in _RATING_FIELDS)
-    return columns, tuple(map(_ACTION_ROW, response.actions))  # type: ignore[return-value]
+    return columns, tuple(map(action_row, response.actions))  # type: ignore[return-value]
 
 
 def with_answers(head: Response, answers: Answers) -> Response:

@@ -53,9 +53,8 @@ def write_workbook(collection: Collection, path: Path) -> None:
     finally:
         # XlsxWriter's workbook, sheets and string table refer to one another, so what they held (23 MB at 1,000
         # returns) waited for the cycle collector, and was still held while the page and the CSVs were written:
-        # the job's peak. Freed here, at once, and the pages given back.
+        # the job's peak. Freed here, at once (outputs.write_reports then gives the pages back).
         gc.collect()
-        give_back()
 
 
 def _build_workbook(collection: Collection, path: Path) -> None:
