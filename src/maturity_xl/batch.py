@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .cellpatch import ROW_HEIGHT, Part, Tokens
+from .csvsafe import defused_for_reading_back, undefused
 from .errors import MaturityXLError
 from .generate import Service, generate_bytes
 from .layout import ACTIONS, ASSESSMENT, EMPTY, SUMMARY, UNSIGNED, Layout
@@ -82,7 +83,7 @@ def read_services(path: Path) -> list[Service]:
             if bad:
                 problems.append(f"row {line}: the {label} holds {bad}, which a workbook cannot hold; "
                                 f"remove it from the CSV")
-            return _clean(raw)
+            return _clean(undefused(raw))  # a manifest of an earlier run may be given as the services
 
         sid, name, contact = cell(id_col, "service id"), cell(name_col, "service name"), cell(contact_col, "contact")
         if not sid and not name and not contact:
@@ -313,11 +314,14 @@ def generate_batch(framework: Framework, services: Iterable[Service], out_dir: P
         with open(tmp, "x", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(MANIFEST_FIELDS)
+            # Defused, as every CSV the tool writes (a name such as =HYPERLINK(...) must not run when the team
+            # opens the manifest), so that reading it back (manifest.py, _earlier_rows) gives the text again.
             for old in kept:
-                writer.writerow([old.get(f, "") for f in MANIFEST_FIELDS])
+                writer.writerow([defused_for_reading_back(old.get(f) or "") for f in MANIFEST_FIELDS])
             for row in rows:
-                writer.writerow([row.service.id, row.service.name, row.service.contact, row.file, framework.id,
-                                 framework.version, framework.fingerprint, generated_at.isoformat()])
+                writer.writerow([defused_for_reading_back(v) for v in (
+                    row.service.id, row.service.name, row.service.contact, row.file, framework.id,
+                    framework.version, framework.fingerprint, generated_at.isoformat())])
         os.replace(tmp, manifest)  # replaces a link itself, never the file it points to
     finally:
         if os.path.lexists(tmp):
@@ -365,7 +369,8 @@ def _earlier_rows(manifest: Path, force: bool) -> list[dict[str, str]]:
         return []
     try:
         text = read_regular(manifest, SERVICES_LIMIT, what="the earlier manifest").decode("utf-8-sig")
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        rows = [{k: undefused(v) if isinstance(v, str) else v for k, v in row.items()}
+                for row in csv.DictReader(io.StringIO(text, newline=""))]
     except (FileRefused, UnicodeDecodeError, csv.Error) as exc:
         if force:
             return []

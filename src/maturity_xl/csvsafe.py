@@ -64,6 +64,20 @@ def defuse_text(value: object) -> object:
     return "'" + value if isinstance(value, str) and dangerous(value) else value
 
 
+def defused_for_reading_back(value: str) -> str:
+    """`defuse_text` for a CSV this tool reads back (a mail-merge manifest), so that `undefused` gives the text
+    back exactly: the apostrophe goes before text that could run as a formula once any apostrophes it already
+    starts with are set aside ("'=x" is written "''=x"), so one leading apostrophe is always the mark."""
+    return "'" + value if dangerous(value.lstrip("'")) else value
+
+
+def undefused(text: str) -> str:
+    """The text `defused_for_reading_back` wrote as `text`: a leading apostrophe before what could run as a
+    formula is the mark, not the text. A manifest re-saved by Excel keeps it (Excel shows a CSV's apostrophe as
+    text)."""
+    return text[1:] if text[:1] == "'" and dangerous(text.lstrip("'")) else text
+
+
 # A field starting with one of these is safe without a closer look: no formula trigger, nothing invisible, not
 # the "_" that may open an _xHHHH_ escape.
 _PLAIN_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/\\.()[]{}'\"!#$%&*,:;<>?^`|~")
@@ -153,5 +167,5 @@ def _series(values, like):
     return pd.Series(values, index=like.index, name=like.name, dtype=object)
 
 
-__all__ = ["TRIGGERS", "dangerous", "defuse_frame", "defuse_text", "defuse_texts", "first_significant", "invisible",
-           "text_codes"]
+__all__ = ["TRIGGERS", "dangerous", "defuse_frame", "defuse_text", "defuse_texts", "defused_for_reading_back",
+           "first_significant", "invisible", "text_codes", "undefused"]

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
+from .csvsafe import undefused
 from .errors import MaturityXLError
 from .safeio import FileRefused, read_regular
 
@@ -60,7 +61,7 @@ def read_manifest_file(path: Path) -> list:
     for line, cells in enumerate(table[1:], start=2):
         def get(name: str, cells: list[str] = cells) -> str:
             index = where.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
+            return undefused(cells[index].strip()) if index is not None and index < len(cells) else ""
 
         if not any(c.strip() for c in cells):
             continue
@@ -101,7 +102,7 @@ def fingerprints(paths: Iterable[str | os.PathLike]) -> dict[tuple[str, str], st
         header = [_column(h) for h in (table[0] if table else [])]
         where = {name: header.index(name) for name in header if name}
         for cells in table[1:]:
-            row = {name: cells[i].strip() for name, i in where.items() if i < len(cells)}
+            row = {name: undefused(cells[i].strip()) for name, i in where.items() if i < len(cells)}
             if row.get("service_id"):
                 out[(row.get("framework_id", ""), row["service_id"])] = row.get("fingerprint", "")
     return out
