@@ -106,6 +106,49 @@ class Rows:
         return iter(self[:])
 
 
+class Fetched:
+    """Several columns of a block whose values are read together, a chunk of rows at a time, by one call
+    (`fetch(start, stop)`: each column's values for rows `start` to `stop - 1`), such as the ratings' texts read
+    back from a collection's spill file: `columns()` gives each as a Column's values; the chunk is read once for
+    all of them (Block.write takes each column's values in turn for the same rows)."""
+
+    __slots__ = ("fetch", "rows", "_chunk", "_values")
+
+    def __init__(self, fetch, rows: int):
+        self.fetch, self.rows = fetch, rows
+        self._chunk: tuple[int, int] | None = None
+        self._values: Sequence[list] = ()
+
+    def columns(self, count: int) -> list[_FetchedColumn]:
+        return [_FetchedColumn(self, i) for i in range(count)]
+
+    def _get(self, rows: slice, i: int) -> list:
+        start, stop, _ = rows.indices(self.rows)
+        if self._chunk != (start, stop):
+            self._values = ()  # the last chunk let go before the next is read
+            self._values = self.fetch(start, stop)
+            self._chunk = (start, stop)
+        return self._values[i]
+
+
+class _FetchedColumn:
+    __slots__ = ("source", "i")
+
+    def __init__(self, source: Fetched, i: int):
+        self.source, self.i = source, i
+
+    def __len__(self) -> int:
+        return self.source.rows
+
+    def __getitem__(self, rows: slice) -> list:
+        if not isinstance(rows, slice):
+            raise TypeError("fetched values are taken a slice at a time")
+        return self.source._get(rows, self.i)
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self[:])
+
+
 @dataclass(frozen=True, slots=True)
 class Formula:
     """A formula cell's formula (without "=") and the value it has, stored so every application shows it before
