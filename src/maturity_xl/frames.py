@@ -142,20 +142,18 @@ class Frames:
         if spill is not None:
             texts = RatingTexts(np.frombuffer(b"".join(texted), dtype=np.uint8).astype(bool), spill=spill,
                                 starts=np.cumsum([0, *sizes], dtype=np.int64))
-        else:
-            index = rating_frame.index
-            texts = RatingTexts.held(*(pd.Series(column, index=index) if len(index) else
-                                       pd.Series([], index=index, dtype=object) for column in held))
+        else:  # as the frame held them, each a column of its own
+            texts = RatingTexts.held(*(pd.Series(column, index=rating_frame.index, dtype=None if column else object)
+                                       for column in held))
         give_back()
         return rating_frame, action_frame, scores, texts
 
-    def _spill(self):
+    def _spill(self) -> Any:
         """The collection's spill file (collect.SpilledResponses), if its responses are kept in one."""
         responses = self.c.responses
         return responses if hasattr(responses, "lean_answers") and hasattr(responses, "texts") else None
 
-    def _held_answers(self, rationales: list, evidence: list) -> Iterator[tuple[Response, tuple, tuple[ActionRow,
-                                                                                                           ...]]]:
+    def _held_answers(self, rationales: list, evidence: list) -> Iterator[tuple[Response, tuple, tuple[ActionRow]]]:
         """Each response that counts as spill.SpilledResponses.lean_answers gives it (without flags: b""), its
         texts added to `rationales` and `evidence` as it goes: from the collection's own `answer_columns()` if it
         gives them (see CollectionLike), else taken from its responses."""
