@@ -87,13 +87,16 @@ def _written(collection: Collection, folder) -> dict[str, bytes]:
     return parts
 
 
-def test_the_reports_read_no_free_text_into_the_frames(spilled, tmp_path):
-    collection = collect([spilled.responses.heads[0].file], today=TODAY, workers=1)  # one return, its own frames
+def test_the_reports_read_no_free_text_into_the_frames(inbox, tmp_path):
+    # A graded framework among them: its provider plans are in every report.
+    collection = collect([inbox / "progress-for-providers-0.xlsx", inbox / "coventry-warwickshire-0.xlsx"],
+                         today=TODAY, workers=1)
     frames = collection.frames()
     write_reports(collection, tmp_path / "report.xlsx", tmp_path / "report.html", tmp_path / "csv")
     assert "ratings" not in vars(frames)  # the frame with every text was never built
     assert list(frames.lean_ratings.columns) == LEAN_RATING_COLUMNS
     assert frames.rating_texts._held is None  # read back from the spill file, not kept
+    assert (tmp_path / "csv" / "provider_plans.csv").exists()
     texts = collection.frames().ratings  # a library user still gets every column
     assert list(texts.columns) == RATING_COLUMNS
     assert texts.rationale.str.len().sum() > 1000
