@@ -51,8 +51,8 @@ def _some_text(rationale: object, evidence: object) -> bool:
 class SpilledResponses(Sequence[Response]):
     """Accepted responses kept in a temporary file as they arrive, each one's answers in one pickle (`packed`),
     so the collecting process holds a light head of each return (who, when, its problems; no ratings, actions or
-    text) instead of its answers: memory stays flat from hundreds of returns to tens of thousands. Reading it (the
-    frames do, once) loads one response at a time."""
+    text) instead of its answers: memory stays flat from hundreds of returns to tens of thousands. Reading it loads
+    one response at a time: the frames read each one's first part, once; the Text sheet and ratings.csv its texts."""
 
     def __init__(self) -> None:
         try:
