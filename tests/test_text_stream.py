@@ -21,7 +21,7 @@ from maturity_xl.batch import Template
 from maturity_xl.collect import Collection, SpilledResponses, collect
 from maturity_xl.collect.spill import has_text, packed
 from maturity_xl.csvsafe import defuse_texts
-from maturity_xl.frames import FREE_TEXTS, LEAN_RATING_COLUMNS, RATING_COLUMNS, RatingTexts, _has_text
+from maturity_xl.frames import FREE_TEXTS, LEAN_RATING_COLUMNS, RATING_COLUMNS, RatingTexts
 from maturity_xl.generate import Service
 from maturity_xl.outputs import write_reports
 from maturity_xl.report import csv as csv_writer
@@ -29,6 +29,7 @@ from maturity_xl.report import xlsx_detail
 from maturity_xl.response import Rating, Response
 from maturity_xl.simulate import filled_workbook, random_answers
 from maturity_xl.spec import load_framework
+from maturity_xl.texts import _has_text
 
 TODAY = date(2026, 11, 22)
 # Formula prefixes behind every kind of invisible character, Excel's own escapes, markup, quoting, line breaks and
