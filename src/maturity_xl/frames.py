@@ -21,11 +21,17 @@ import pandas as pd
 from .heap import give_back
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .parse import Registry
-from .response import ActionRow, RatingColumns, Response, action_row, answer_columns, score_of
+from .response import ActionRow, Response, action_row, answer_columns, score_of
+from .texts import RatingTexts, TextPool
 
 RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
                   "statement_id", "statement", "rating", "level", "target", "target_chosen", "gap", "rationale",
                   "evidence", "file"]
+FREE_TEXTS = ("rationale", "evidence")
+"""The ratings frame's free text, each rating's own words: nearly all of its memory when services write in their
+own words (a million texts at 10,000 returns). The reports read the frame without them (Frames.lean_ratings) and
+the texts a chunk of rows at a time (Frames.rating_texts); Frames.ratings holds them, when it is asked for."""
+LEAN_RATING_COLUMNS = [name for name in RATING_COLUMNS if name not in FREE_TEXTS]
 _ACTION_HEAD = ["framework_id", "service_id", "service_name", "area_id", "statement_id", "statement"]
 # One column per role of ACTION_ROLES (action, lead, deadline, review_date, status, priority), in its order.
 ACTION_COLUMNS = [*_ACTION_HEAD, *(role.field for role in ACTION_ROLES), "details", "overdue", "ownerless", "file"]
@@ -50,9 +56,11 @@ class CollectionLike(Protocol):
     """What the frames read of a collect.Collection. Named here rather than imported: collect.py builds the
     frames (Collection.frames()), so importing it back would make the two modules import each other.
 
-    A collection that also has `answer_columns()` (collect.Collection: each response as its head, its ratings as
-    columns and its actions as rows, response.answer_columns) is read through it, once, instead of through
-    `responses`: a collection's spill file gives the answers that way without building a Rating.
+    A collection whose `responses` keep their answers in a file (collect.SpilledResponses, with `lean_answers()`
+    and `texts(i)`) is read through them: once for the frames, which then hold none of the ratings' free texts,
+    and again, a response at a time, when a report or `Frames.ratings` asks for those texts. Else a collection
+    that has `answer_columns()` (each response as its head, its ratings as columns and its actions as rows,
+    response.answer_columns) is read through it, once, instead of through `responses`.
     """
 
     registry: Registry
@@ -96,45 +104,95 @@ class Frames:
         self._log_fields = list(log_fields)
         self._by_framework: dict[tuple[str, str] | None, _Lookups] = {}
         self._texts = TextPool()
+        self._dates = TextPool()  # the actions' dates: each return's unpickled copies of a few hundred days
 
     def _framework(self, fid: str, version: str) -> Framework | None:
         return self.c.registry.get(fid, version)
 
     @cached_property
-    def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]]]:
-        """The ratings and actions frames and each response's overall score, from one pass over the responses
-        (a collection of thousands reads them back from its spill file one at a time, once). The frames are
+    def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]], RatingTexts]:
+        """The ratings frame without its free texts (lean_ratings), the actions frame, each response's overall
+        score and the ratings' free texts (rating_texts), from one pass over the responses (a collection of
+        thousands reads them back from its spill file one at a time, once, without the texts). The frames are
         gathered column by column: a response's fifty ratings, which come as columns, go in as a few C-level list
         extends, its actions a column at a time too, and the statement and area texts are the framework's own
         strings, shared, not copies."""
-        ratings: dict[str, list] = {name: [] for name in RATING_COLUMNS}
+        ratings: dict[str, list] = {name: [] for name in LEAN_RATING_COLUMNS}
         actions: list[list] = [[] for _ in ACTION_COLUMNS]
         scores: list[tuple[int, int, float | None]] = []
+        sizes: list[int] = []  # each response's ratings
+        texted: list[bytes] = []  # which of them have some text (spill.has_text), from a spill file
+        spill = self._spill()
+        held: tuple[list, list] = ([], [])  # the texts of a collection held in memory
         with _cycle_collector_paused():
-            for head, columns, plan in self._answer_columns():
+            answers = spill.lean_answers() if spill is not None else self._held_answers(*held)
+            for head, (statement_ids, area_ids, values, chosen, flags), plan in answers:
                 fw = self._framework(head.framework_id, head.framework_version)
-                self._add_ratings(ratings, head, columns, fw)
+                self._add_ratings(ratings, head, statement_ids, area_ids, values, chosen, fw)
+                sizes.append(len(values))
+                texted.append(flags)
                 if plan:
                     self._add_plan(actions, head, plan, fw)
-                overall = score_of(columns[2])
+                overall = score_of(values)
                 scores.append((overall.rated, overall.total, overall.mean))
         rating_frame = typed_ratings(_column_by_column(ratings) if ratings["file"] else
-                                     pd.DataFrame(columns=RATING_COLUMNS))
+                                     pd.DataFrame(columns=LEAN_RATING_COLUMNS))
         action_frame = _column_by_column(dict(zip(ACTION_COLUMNS, actions))) if actions[-1] else \
             pd.DataFrame([], columns=ACTION_COLUMNS)
         del ratings, actions  # the lists the frames were made from (64 MB at 10,000 returns): their pages given back
+        if spill is not None:
+            texts = RatingTexts(np.frombuffer(b"".join(texted), dtype=np.uint8).astype(bool), spill=spill,
+                                starts=np.cumsum([0, *sizes], dtype=np.int64))
+        else:  # as the frame held them, each a column of its own
+            texts = RatingTexts.held(*(pd.Series(column, index=rating_frame.index, dtype=None if column else object)
+                                       for column in held))
         give_back()
-        return rating_frame, action_frame, scores
+        return rating_frame, action_frame, scores, texts
 
-    def _answer_columns(self) -> Iterator[tuple[Response, RatingColumns, tuple[ActionRow, ...]]]:
-        """Each response that counts as (head, rating columns, action rows): the collection's own if it gives them
-        (see CollectionLike), else taken from its responses."""
+    def _spill(self) -> Any:
+        """The collection's spill file (collect.SpilledResponses), if its responses are kept in one."""
+        responses = self.c.responses
+        return responses if hasattr(responses, "lean_answers") and hasattr(responses, "texts") else None
+
+    def _held_answers(self, rationales: list, evidence: list) -> Iterator[tuple[Response, tuple, tuple[ActionRow]]]:
+        """Each response that counts as spill.SpilledResponses.lean_answers gives it (without flags: b""), its
+        texts added to `rationales` and `evidence` as it goes: from the collection's own `answer_columns()` if it
+        gives them (see CollectionLike), else taken from its responses."""
         given = getattr(self.c, "answer_columns", None)
-        return given() if given is not None else answer_columns(self.c.responses)
+        share = self._texts.share
+        for head, columns, plan in given() if given is not None else answer_columns(self.c.responses):
+            statement_ids, area_ids, values, their_rationales, their_evidence, chosen = columns
+            rationales += share(their_rationales)
+            evidence += share(their_evidence)
+            yield head, (statement_ids, area_ids, values, chosen, b""), plan
+
+    @cached_property
+    def ratings(self) -> pd.DataFrame:
+        """One row per service and statement: every column of RATING_COLUMNS, rationale and evidence with the
+        rest. A collection's free texts are read back from its spill file when this is first asked for (the
+        reports read lean_ratings and rating_texts, and never hold them all)."""
+        lean, texts = self.lean_ratings, self.rating_texts
+        if not len(lean):
+            return typed_ratings(pd.DataFrame(columns=RATING_COLUMNS))
+        frame = lean.copy(deep=False)  # its columns shared, not copied
+        for name, column in zip(FREE_TEXTS, texts.columns(frame.index, self._texts.share)):
+            frame.insert(RATING_COLUMNS.index(name), name, column)
+        return frame
 
     @property
-    def ratings(self) -> pd.DataFrame:
+    def lean_ratings(self) -> pd.DataFrame:
+        """The ratings frame without its free texts (FREE_TEXTS), which rating_texts gives row for row: what the
+        reports work out their figures from. (A frames class whose ratings come with their texts, such as the
+        store's, gives its whole ratings frame.)"""
         return self._answers[0]
+
+    @cached_property
+    def rating_texts(self) -> RatingTexts:
+        """The ratings' rationale and evidence, row for row with lean_ratings, read when asked for."""
+        lean = self.lean_ratings
+        if FREE_TEXTS[0] in lean.columns:  # ratings that hold their texts (store.frames.StoreFrames)
+            return RatingTexts.held(*(lean[name] for name in FREE_TEXTS))
+        return self._answers[3]
 
     @property
     def actions(self) -> pd.DataFrame:
@@ -157,12 +215,12 @@ class Frames:
                 ids={i: i for i in [*(a.id for a in fw.areas), *(st.id for st in fw.statements)]} if fw else {})
         return found
 
-    def _add_ratings(self, columns: dict[str, list], head: Response, rating_columns: RatingColumns,
+    def _add_ratings(self, columns: dict[str, list], head: Response, statement_ids: Sequence[str],
+                     area_ids: Sequence[str], values: Sequence[int | None], chosen: Sequence[int | None],
                      fw: Framework | None) -> None:
-        """One response's rows of the ratings frame: `head` says whose they are, `rating_columns` (Rating's fields,
-        one tuple each) what they are."""
+        """One response's rows of the ratings frame but their free texts: `head` says whose they are, the other
+        columns (Rating's fields, one tuple each) what they are."""
         look = self._lookups(fw)
-        statement_ids, area_ids, values, rationales, evidence, chosen = rating_columns
         n = len(values)
         # Ids as the framework's own strings (each return's unpickled copies are dropped): 500,000 rows share 50.
         ids = look.ids.get
@@ -179,9 +237,6 @@ class Frames:
         columns["rating"] += values
         columns["level"] += map(look.labels.get, values) if fw else repeat(None, n)
         add_targets(columns, chosen, values, look.nexts)
-        share = self._texts.share
-        columns["rationale"] += share(rationales)
-        columns["evidence"] += share(evidence)
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[tuple]:
         """The rows of the actions frame of `r` (a Response, or anything with its head's fields and `actions` with
@@ -198,15 +253,17 @@ class Frames:
         look = self._lookups(fw)
         used, names, today, n = look.used, look.names, self.c.today, len(plan)
         statement_ids, area_ids, values = zip(*plan)
+        ids = look.ids.get  # the framework's own strings, not each return's copies
+        statement_ids = list(map(ids, statement_ids, statement_ids))
         for slot, value in enumerate((head.framework_id, head.service_id, head.service_name)):
             columns[slot] += repeat(value, n)
-        columns[_AREA_SLOT] += area_ids
+        columns[_AREA_SLOT] += map(ids, area_ids, area_ids)
         columns[_STATEMENT_SLOT] += statement_ids
         columns[_TEXT_SLOT] += map(look.texts.get, statement_ids, repeat("", n))
         # Column ids are text, so a role with no column (None) reads as None.
         roles = [list(map(dict.get, values, repeat(column))) for column in look.role_ids]
         for i in _DATE_ROLES:  # anything but a date typed there is dropped, as the cell's validation would have
-            roles[i] = [v if isinstance(v, date) else None for v in roles[i]]
+            roles[i] = self._dates.share([v if isinstance(v, date) else None for v in roles[i]])
         statuses = roles[_STATUS_ROLE] = [str(v) if v else None for v in roles[_STATUS_ROLE]]
         due, actions, leads = roles[_DUE_ROLE], roles[_ACTION_ROLE], roles[_LEAD_ROLE]
         details = [("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
@@ -263,7 +320,7 @@ class Frames:
     def area_scores(self) -> pd.DataFrame:
         """Service x area mean ratings (a service's own profile), one row per framework, service and area, with
         the mean target of the statements rated (`target`: so it compares with the mean rating)."""
-        frame = self.ratings
+        frame = self.lean_ratings
         if frame.empty:
             return pd.DataFrame(columns=["framework_id", "service_id", "service_name", "area_id", "area", "rated",
                                          "total", "mean", "target"])
@@ -279,7 +336,7 @@ class Frames:
 
         Statements nobody rated stay in (rated 0, no mean, last); every level of each scale has a column.
         """
-        frame = self.ratings
+        frame = self.lean_ratings
         cols = ["framework_id", "area_id", "area", "statement_id", "statement"]
         levels = sorted({lv.value for fw in self._frameworks() for lv in fw.scale.levels} |
                         {int(v) for v in frame["rating"].dropna()})
@@ -301,29 +358,6 @@ class Frames:
     def _frameworks(self) -> list[Framework]:
         keys = {(r.framework_id, r.framework_version) for r in self.c.heads}
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
-
-
-class TextPool:
-    """Equal answer texts as one string: each return's unpickled copy is dropped for the first one seen.
-
-    Answers repeat across a programme's returns (a blank, "N/A", "See above", the same policy named as evidence
-    by many statements and services), and 500,000 rating rows hold a million texts. A text that has been seen
-    costs the frame a pointer; one that is unique costs what it did. The pool is bounded (`limit` texts), so a
-    collection of unique texts pays at most that many entries for it (a few MB).
-    """
-
-    __slots__ = ("_pool", "limit")
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self._pool: dict[str, str] = {}
-        self.limit = limit
-
-    def share(self, texts: list) -> list:
-        """`texts` with each one already seen replaced by the pooled string (C-level maps, no call a text)."""
-        pool = self._pool
-        if len(pool) < self.limit:
-            return list(map(pool.setdefault, texts, texts))
-        return list(map(pool.get, texts, texts))
 
 
 def add_targets(columns: dict[str, list], chosen: Sequence[int | None], ratings: Sequence[int | None],

@@ -39,7 +39,9 @@ def graded(fw: Framework | None) -> bool:
 def provider_plans(frames, *, frameworks: FrameworkLookup | None = None) -> pd.DataFrame:
     """One row per provider (accepted return) and graded topic, in the framework's order of topics."""
     lookup = frameworks or default_lookup(frames)
-    responses, ratings, actions = frames.responses, frames.ratings, frames.actions
+    # The ratings without their free texts where the frames have them so (frames.Frames.lean_ratings): none is read.
+    ratings = frames.lean_ratings if hasattr(frames, "lean_ratings") else frames.ratings
+    responses, actions = frames.responses, frames.actions
     rows: list[list] = []
     first_action = {}
     if len(actions):

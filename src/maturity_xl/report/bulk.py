@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
+from .chunked import Fetched, Rows  # noqa: F401 - a Column's values taken a chunk at a time, for its callers
 from .deflate import fast_deflate  # noqa: F401 - where it was first, for its callers
 from .sheet import EXCEL_MAX_TEXT, Sheet
 
@@ -80,30 +81,6 @@ class Column:
     width: float | None = None
     styles: Sequence[object] | None = None
     shared: bool = False
-
-
-class Rows:
-    """A frame's column as a Column's values, taken a chunk of rows at a time when the sheet is written (at
-    `positions`, when given) rather than copied into a list beforehand: the detail sheets' lists (Data ratings,
-    Text, Actions) were all held until the workbook was closed, 130 MB at 10,000 returns."""
-
-    __slots__ = ("series", "positions")
-
-    def __init__(self, series: pd.Series, positions: np.ndarray | None = None):
-        self.series, self.positions = series, positions
-
-    def __len__(self) -> int:
-        return len(self.series) if self.positions is None else len(self.positions)
-
-    def __getitem__(self, rows: slice) -> list:
-        if not isinstance(rows, slice):
-            raise TypeError("Rows are taken a slice at a time")
-        if self.positions is None:
-            return self.series.iloc[rows].tolist()
-        return self.series.take(self.positions[rows]).tolist()
-
-    def __iter__(self) -> Iterator[object]:
-        return iter(self[:])
 
 
 @dataclass(frozen=True, slots=True)

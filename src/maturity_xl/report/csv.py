@@ -21,6 +21,7 @@ from ..chase import chase_frame
 from ..collect import Collection
 from ..csvsafe import defuse_frame as defuse
 from ..csvsafe import defuse_texts, text_codes
+from ..frames import FREE_TEXTS, RATING_COLUMNS, Frames, RatingTexts
 from .common import atomic_write
 from .provider_plans import CSV_NAME as PLANS_CSV
 from .provider_plans import collection_plans
@@ -35,7 +36,7 @@ def write_chase_csv(collection: Collection, path: Path) -> None:
     _to_csv(chase_frame(collection), Path(path), defused=True)
 
 
-def _to_csv(frame: pd.DataFrame, path: Path, defused: bool = False) -> None:
+def _to_csv(frame: pd.DataFrame, path: Path, defused: bool = False, texts: RatingTexts | None = None) -> None:
     """`frame.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")`, byte for byte (of
     `defuse(frame)` when `defused`), faster: each distinct value of a column is formatted, defused, quoted (by
     the csv module itself, so quoting and number formatting are its own) and encoded once, and neighbouring
@@ -45,15 +46,26 @@ def _to_csv(frame: pd.DataFrame, path: Path, defused: bool = False) -> None:
 
     A long frame is written SLICE rows at a time, each slice as a frame of its own: what is worked out for a
     slice (codes, joined pieces, the maps and hash tables that find them) is then bounded, however many rows
-    (60 MB for ratings.csv at 10,000 returns, the job's peak, when done for the whole frame at once)."""
-    header = _csv_texts([str(c) for c in frame.columns])
-    if frame.shape[1] == 1:
+    (60 MB for ratings.csv at 10,000 returns, the job's peak, when done for the whole frame at once).
+
+    With `texts`, `frame` is the ratings frame without its free texts (Frames.lean_ratings): they are put back
+    into each slice as it is written (Frames.rating_texts), so no more of them is held than a slice's."""
+    columns = [str(c) for c in frame.columns]
+    if texts is not None:
+        for name in FREE_TEXTS:
+            columns.insert(RATING_COLUMNS.index(name), name)
+    header = _csv_texts(columns)
+    if len(columns) == 1:
         header = [h or '""' for h in header]  # the csv module quotes a row's only field when it is empty
     with open(path, "wb") as fh:
         fh.write(codecs.BOM_UTF8)
         fh.write((",".join(header) + LINE_END).encode("utf-8"))
         for start in range(0, len(frame), SLICE):
-            _write_rows(fh, frame.iloc[start:start + SLICE], defused)
+            part = frame.iloc[start:start + SLICE]
+            if texts is not None:
+                for name, column in zip(FREE_TEXTS, texts.series(start, start + len(part), part.index)):
+                    part.insert(RATING_COLUMNS.index(name), name, column)
+            _write_rows(fh, part, defused)
 
 
 SLICE = 50_000
@@ -247,8 +259,8 @@ def write_csvs(collection: Collection, folder: Path) -> list[Path]:
     paths = []
     for name in CSV_FRAMES:
         target = folder / f"{name}.csv"
-        frame = chase_frame(collection) if name == "chase" else getattr(frames, name)
-        atomic_write(target, lambda tmp, frame=frame: _to_csv(frame, tmp, defused=True))
+        frame, texts = (chase_frame(collection), None) if name == "chase" else _frame(frames, name)
+        atomic_write(target, lambda tmp, frame=frame, texts=texts: _to_csv(frame, tmp, defused=True, texts=texts))
         paths.append(target)
     plans = collection_plans(collection, frames)
     if plans is not None:  # only for graded frameworks (Progress for Providers): the commissioner's view
@@ -256,6 +268,16 @@ def write_csvs(collection: Collection, folder: Path) -> list[Path]:
         atomic_write(target, lambda tmp: _to_csv(plans, tmp, defused=True))
         paths.append(target)
     return paths
+
+
+def _frame(frames: Frames, name: str) -> tuple[pd.DataFrame, RatingTexts | None]:
+    """The frame `name` of `frames` as its CSV is written from it: the ratings without their free texts, and
+    those texts to be read back a slice at a time (unless the frame holds them already), or the frame itself."""
+    if name == "ratings":
+        lean = frames.lean_ratings
+        if not set(FREE_TEXTS) & set(lean.columns):
+            return lean, frames.rating_texts
+    return getattr(frames, name), None
 
 
 __all__ = ["CSV_FRAMES", "defuse", "write_chase_csv", "write_csvs"]

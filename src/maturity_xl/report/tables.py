@@ -64,7 +64,7 @@ def _framework_infos(collection: Collection, frames: Frames) -> list[FrameworkIn
     out: dict[str, FrameworkInfo] = {}
     for r in collection.heads:
         if r.framework_id not in out:
-            out[r.framework_id] = _info(collection, r.framework_id, r.framework_version, frames.ratings)
+            out[r.framework_id] = _info(collection, r.framework_id, r.framework_version, frames.lean_ratings)
     return list(out.values())
 
 
@@ -128,7 +128,7 @@ def headline(collection: Collection) -> Headline:
 def framework_means(frames: Frames, infos: list[FrameworkInfo]) -> pd.DataFrame:
     """Per framework: services, statements rated of those sent, the mean of every rating, and the mean of the
     services' own means (each service counts once)."""
-    ratings = frames.ratings
+    ratings = frames.lean_ratings
     rows = []
     for info in infos:
         mine = ratings[ratings.framework_id == info.id]
@@ -206,7 +206,7 @@ def heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 def _heatmap(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     scores = area_scores(frames)
     scores = scores[scores.framework_id == info.id]
-    ratings = frames.ratings[frames.ratings.framework_id == info.id]
+    ratings = frames.lean_ratings[frames.lean_ratings.framework_id == info.id]
     areas = [a for a, _ in info.areas]
     counts = [f"{kind}:{a}" for a in areas for kind in ("rated", "total")]
     columns = ["service_id", "service_name", *areas, "rated", "total", "mean", *counts]
@@ -249,7 +249,7 @@ def area_means(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 def level_distribution(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
     """Per area, how many ratings fell at each level (all services together), and how many were left blank."""
-    ratings = frames.ratings[frames.ratings.framework_id == info.id]
+    ratings = frames.lean_ratings[frames.lean_ratings.framework_id == info.id]
     rows = []
     for aid, title in info.areas:
         area = ratings[ratings.area_id == aid]

@@ -84,8 +84,9 @@ def _build_workbook(collection: Collection, path: Path) -> None:
     if collection.expected is not None:
         missing_sheet(sheet("Missing"), frames)
     log_sheet(sheet("File log"), frames)
-    for name in DATA_FRAMES:
-        data_sheet(sheet(f"Data {name}"), name, getattr(frames, name), DATA_COLUMNS.get(name))
+    for name in DATA_FRAMES:  # the ratings without their free texts, which this table leaves out
+        frame = frames.lean_ratings if name == "ratings" else getattr(frames, name)
+        data_sheet(sheet(f"Data {name}"), name, frame, DATA_COLUMNS.get(name))
     give_back()  # what the sheets' figures were worked out with, before the rows are made
     with fast_deflate(workbook=wb):  # each sheet deflated by a second thread as it is written
         wb.close()

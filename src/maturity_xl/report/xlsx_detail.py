@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..frames import Frames
+from ..frames import FREE_TEXTS, Frames
 from ..model import ACTION_ROLES
-from .bulk import Block, Column, Rows, table
+from .bulk import Block, Column, Fetched, Rows, table
 from .sheet import Sheet
 
 # Detail sheets (text, data tables) hold at most this many rows: past it a workbook takes minutes to write and
@@ -83,34 +83,26 @@ TEXT_COLUMNS = {"framework_id": ("Framework", 14), "service_id": ("Service ID", 
 
 def text_sheet(s: Sheet, frames: Frames) -> None:
     """What services wrote in support of their ratings, for reading alongside the numbers. Each statement is
-    named by its id: its text is on the Statements sheet (and in ratings.csv), not repeated on every row."""
+    named by its id: its text is on the Statements sheet (and in ratings.csv), not repeated on every row. The
+    texts are read as the sheet is written, a chunk of rows at a time (Frames.rating_texts): the frames hold none."""
     s.put(0, 0, "Rationale and evidence", s.fmt["title"])
     s.widths([width for _, width in TEXT_COLUMNS.values()])
     s.header(2, [header for header, _ in TEXT_COLUMNS.values()])
-    ratings = frames.ratings
-    # The rows with some text, found without a stripped copy of every text, and only those shown taken.
-    keep = np.flatnonzero(_has_text(ratings.rationale.tolist()) | _has_text(ratings.evidence.tolist()))
+    ratings, texts = frames.lean_ratings, frames.rating_texts
+    keep = np.flatnonzero(texts.has_text)  # the rows with some text
     if len(keep) > DETAIL_LIMIT:
         s.put(1, 0, f"The first {DETAIL_LIMIT:,} of {len(keep):,} rows; the CSV export (--csv-dir) has them all.",
               s.fmt["aside"])
     rows = keep[:DETAIL_LIMIT]  # taken from the frame as the sheet is written, a chunk at a time
     s.not_printed(2, len(TEXT_COLUMNS) - 1, len(rows), "Rationale and evidence")
     wrap = s.fmt["wrap"]
-    Block(s, 3, [Column(Rows(ratings[c], rows), wrap, width=width, shared=c in SHARED)
+    free = dict(zip(FREE_TEXTS, Fetched(lambda start, stop: texts.take(rows[start:stop]), len(rows)).columns(
+        len(FREE_TEXTS))))
+    Block(s, 3, [Column(free[c] if c in free else Rows(ratings[c], rows), wrap, width=width, shared=c in SHARED)
                  for c, (_, width) in TEXT_COLUMNS.items()])
     if not len(rows):
         s.put(3, 0, "No rationale or evidence text was returned.", s.fmt["aside"])
     s.ws.freeze_panes(3, 0)
-
-
-def _has_text(values: list) -> np.ndarray:
-    """Which values are text other than blanks: by C's map over a column of text only (the common case), else
-    value by value."""
-    if set(map(type, values)) == {str}:
-        return np.fromiter(map(len, values), dtype=np.int64, count=len(values)).astype(bool) & ~np.fromiter(
-            map(str.isspace, values), dtype=bool, count=len(values))
-    return np.fromiter((type(v) is str and bool(v) and not v.isspace() for v in values), dtype=bool,
-                       count=len(values))
 
 
 def missing_sheet(s: Sheet, frames: Frames) -> None:
