@@ -98,6 +98,22 @@ def test_a_small_collection_is_written_in_one_process(returns, tmp_path, monkeyp
     assert writers == [os.getpid()]
 
 
+def test_a_collection_holding_too_much_memory_is_written_in_one_process(returns, tmp_path, monkeypatch):
+    writers = []
+    real = report.write_html
+
+    def html(collection, path):
+        writers.append(os.getpid())
+        return real(collection, path)
+
+    monkeypatch.setattr(report, "write_html", html)
+    monkeypatch.setattr(apart, "APART_FROM", 1)
+    monkeypatch.setattr(apart, "MEMORY_APART", 0)
+    assert collect_into(returns, tmp_path).exit_code == 0
+    assert writers == [os.getpid()]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(NAMES)
+
+
 def _full(_collection, path):
     raise OSError(errno.ENOSPC, "No space left on device", str(path))
 

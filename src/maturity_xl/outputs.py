@@ -354,12 +354,12 @@ def write_reports(collection, output: Path | None, html: Path | None = None, csv
                                                lambda tmp: write_html(collection, tmp)))
         if csv_dir is not None:
             (there if apart else here).append((stage_folder(csv_dir), csvs))
-        if apart:
-            outputs_apart.prepare(collection)
+        if apart and outputs_apart.prepare(collection):
             outputs_apart.fill_apart(here, there, fill)
-            filled = [staged for staged, _ in [*here, *there]]
         else:
-            filled = [_filled(s, w) for s, w in here]
+            for staged, write in [*here, *there]:
+                _filled(staged, write)
+        filled = [staged for staged, _ in [*here, *there]]
         done = Written()
         for staged in filled:
             paths, note = commit(staged)

@@ -20,9 +20,10 @@ What outputs.write_reports promises holds here too:
 Memory: a page of the frames stays shared until either process writes to it, and CPython writes an object's
 reference count whenever it reads the object, so each text both sides read (rationale and evidence: the workbook's
 Text sheet and ratings.csv) ends up in both. The cycle collector, which writes to every object it walks, is kept
-off the inherited objects by gc.freeze() before the fork. Below APART_FROM responses, without fork (Windows), with
-one core, or inside a daemonic process (a pool's worker may not start one), the reports are written one after
-another in this process.
+off the inherited objects by gc.freeze() before the fork, but the copies the two make still grow with what the
+frames hold: so when this process holds more than MEMORY_APART once they are built (returns in their own words, each
+text distinct), below APART_FROM responses, without fork (Windows), with one core, or inside a daemonic process (a
+pool's worker may not start one), the reports are written one after another in this process.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ from .errors import MaturityXLError
 from .heap import give_back
 
 APART_FROM = 500  # responses that count: below this, forking costs more than the second core saves
+# This process's own memory (anonymous, resident) once the frames are built, above which the reports are written
+# one after another: the two processes end up copying much of what they share (10,000 returns with the bench's
+# stock answers: 200 MB held, 65-85 MB copied; 10,000 in their own words: 415 MB held, 330 MB copied, since each
+# distinct text read on both sides is copied), so a collection holding more would go well past issue 11's 500 MB.
+MEMORY_APART = 256 << 20
 
 Job = tuple  # (outputs.Staged, the writer that fills it)
 
@@ -65,9 +71,10 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def prepare(collection) -> None:
+def prepare(collection) -> bool:
     """Build, here, everything both sides read: every frame the reports write and the tables the workbook and the
-    page share (frameworks, area scores, heatmaps), so the child inherits them rather than building them twice."""
+    page share (frameworks, area scores, heatmaps), so the child inherits them rather than building them twice.
+    Returns whether this process is small enough, then, to fork (MEMORY_APART)."""
     from .report import CSV_FRAMES
     from .report.tables import framework_infos, heatmap
 
@@ -78,6 +85,19 @@ def prepare(collection) -> None:
     for info in framework_infos(collection, frames):
         heatmap(frames, info)
     give_back()
+    held = _held()
+    return held is None or held <= MEMORY_APART
+
+
+def _held() -> int | None:
+    """This process's anonymous resident memory in bytes (what a forked child could end up copying), or None where
+    /proc does not say (not Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            resident, shared = (int(n) for n in fh.read().split()[1:3])
+    except (OSError, ValueError):
+        return None
+    return (resident - shared) * os.sysconf("SC_PAGE_SIZE")
 
 
 def fill_apart(here: Sequence[Job], there: Sequence[Job], fill: Callable) -> None:
