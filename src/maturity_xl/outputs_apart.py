@@ -180,7 +180,10 @@ def _child(sender, there: Sequence[Job], fill: Callable, parent: int) -> None:
 
     try:
         for staged, write in there:
-            fill(staged, write)
+            try:
+                fill(staged, write)
+            finally:
+                give_back()  # what the page was made with, before the CSVs' peak comes on top of it
         message: tuple[str, object] = ("done", [staged.names for staged, _ in there])
     except OutputError as exc:
         message = ("output", str(exc))
