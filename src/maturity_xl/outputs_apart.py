@@ -32,6 +32,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 
@@ -61,7 +62,9 @@ def wanted(collection) -> bool:
         return False
     if multiprocessing.current_process().daemon:
         return False
-    return _cores() > 1
+    # A fork copies only the calling thread: a lock another thread held then (logging's, an import's) would stay
+    # held in the child for ever. `collect` has shut its pool's threads down by now; anything else, no fork.
+    return threading.active_count() == 1 and _cores() > 1
 
 
 def _cores() -> int:
