@@ -114,6 +114,29 @@ def test_a_collection_holding_too_much_memory_is_written_in_one_process(returns,
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(NAMES)
 
 
+def test_no_fork_while_another_thread_runs(returns, tmp_path, monkeypatch):
+    import threading
+
+    writers = []
+    real = report.write_html
+
+    def html(collection, path):
+        writers.append(os.getpid())
+        return real(collection, path)
+
+    monkeypatch.setattr(report, "write_html", html)
+    monkeypatch.setattr(apart, "APART_FROM", 1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert collect_into(returns, tmp_path).exit_code == 0
+    finally:
+        stop.set()
+        other.join()
+    assert writers == [os.getpid()]
+
+
 def _full(_collection, path):
     raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
