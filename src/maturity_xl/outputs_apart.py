@@ -32,6 +32,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -59,6 +60,8 @@ def wanted(collection) -> bool:
     if type(collection) is not Collection:
         return False
     if len(collection.heads) < APART_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if sys.platform == "darwin":  # macOS's own libraries are not safe to use in a forked child
         return False
     if multiprocessing.current_process().daemon:
         return False
