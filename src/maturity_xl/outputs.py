@@ -6,6 +6,9 @@
 - A report that is open in Excel or LibreOffice (their lock files sit beside it) or cannot be replaced is not
   lost: it is written beside the real one as `report (2).xlsx`, and the message names both.
 - The CSV set is written into a temporary folder and swapped in whole, so it is never half old and half new.
+- A large collection's HTML page and CSVs are written by a forked child while this process writes report.xlsx
+  (outputs_apart.py); the child puts nothing in place, its failure is raised here as the same error, and it is
+  killed, its temporary files removed, when this process stops.
 """
 
 from __future__ import annotations
@@ -158,14 +161,17 @@ class Staged:
     final: Path | None = None  # a file: the target, or a free name beside it when the target is open elsewhere
     note: str = ""
     names: list[str] = field(default_factory=list)  # a folder: the files written into it
+    scratch: Path | None = None  # a file written in a folder of its own (by a forked child): removed with it
 
     @property
     def folder(self) -> bool:
         return self.final is None
 
 
-def stage_file(target: Path, what: str = "the report") -> Staged:
-    """A temporary name beside `target` (or beside the free name it goes to, if `target` is open elsewhere)."""
+def stage_file(target: Path, what: str = "the report", alone: bool = False) -> Staged:
+    """A temporary name beside `target` (or beside the free name it goes to, if `target` is open elsewhere); with
+    `alone`, inside a temporary folder of its own there, so that whatever its writer leaves beside it (a process
+    killed while writing: its own temporary file) is removed with the folder."""
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -176,7 +182,13 @@ def stage_file(target: Path, what: str = "the report") -> Staged:
     if reason:
         final = free_name(target)
         note = f"{target} was not replaced because {reason}: close it; this report is in {final}"
-    return Staged(target, what, final.with_name(f".{final.name}.{secrets.token_hex(4)}.part"), final, note)
+    if not alone:
+        return Staged(target, what, final.with_name(f".{final.name}.{secrets.token_hex(4)}.part"), final, note)
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent))
+    except OSError as exc:
+        raise _explain(exc, target, what) from None
+    return Staged(target, what, scratch / final.name, final, note, scratch=scratch)
 
 
 def stage_folder(folder: Path, what: str = "the CSV files") -> Staged:
@@ -230,6 +242,8 @@ def commit(staged: Staged) -> tuple[list[Path], str]:
 def discard(staged: Staged) -> None:
     """Remove what is left of the temporary file or folder (nothing, once committed)."""
     _remove(staged.temporary)
+    if staged.scratch is not None:
+        _remove(staged.scratch)
 
 
 def write_file(target: Path, write: Callable[[Path], None], what: str = "the report") -> tuple[Path, str]:
@@ -320,29 +334,40 @@ def write_reports(collection, output: Path | None, html: Path | None = None, csv
 
     Each goes to a temporary file or folder first, and all of them are put in place only once every one is
     complete, so a failure in any leaves every report as it was. `more_csvs(collection, folder)` adds files to
-    the CSV set.
+    the CSV set. For a large collection the page and the CSVs are written by a forked child while this process
+    writes the workbook (outputs_apart.py); the files are the same, byte for byte.
     """
+    from . import outputs_apart
     from .report import write_csvs, write_html, write_workbook
 
     def csvs(folder: Path) -> list[Path]:
         return write_csvs(collection, folder) + (more_csvs(collection, folder) if more_csvs else [])
 
-    jobs: list[tuple[Staged, Callable[[Path], object]]] = []
+    apart = output is not None and (html, csv_dir) != (None, None) and outputs_apart.wanted(collection)
+    here: list[tuple[Staged, Callable[[Path], object]]] = []
+    there: list[tuple[Staged, Callable[[Path], object]]] = []
     try:
         if output is not None:
-            jobs.append((stage_file(output, "the report"), lambda tmp: write_workbook(collection, tmp)))
+            here.append((stage_file(output, "the report"), lambda tmp: write_workbook(collection, tmp)))
         if html is not None:
-            jobs.append((stage_file(html, "the HTML report"), lambda tmp: write_html(collection, tmp)))
+            (there if apart else here).append((stage_file(html, "the HTML report", alone=apart),
+                                               lambda tmp: write_html(collection, tmp)))
         if csv_dir is not None:
-            jobs.append((stage_folder(csv_dir), csvs))
+            (there if apart else here).append((stage_folder(csv_dir), csvs))
+        if apart and outputs_apart.prepare(collection):
+            outputs_apart.fill_apart(here, there, fill)
+        else:
+            for staged, write in [*here, *there]:
+                _filled(staged, write)
+        filled = [staged for staged, _ in [*here, *there]]
         done = Written()
-        for staged in [_filled(s, w) for s, w in jobs]:
+        for staged in filled:
             paths, note = commit(staged)
             done.files += paths
             done.notes += [note] if note else []
         return done
     finally:
-        for staged, _ in jobs:
+        for staged, _ in [*here, *there]:
             discard(staged)
 
 

@@ -1,0 +1,220 @@
+"""The HTML page and the CSV set written in a forked child while this process writes report.xlsx.
+
+Writing a collection's reports holds the interpreter's lock throughout, so in one process they follow one another
+on one core while the other waits (report.xlsx's deflate thread uses a little of it). A child forked once the
+frames are built sees them without copying or pickling them, writes the page and the CSVs into the temporary file
+and folder this process staged for them, and sends back only the CSV files' names, or its failure.
+
+What outputs.write_reports promises holds here too:
+
+- The child never puts anything in place: this process commits every report, in the same order as one process
+  would, and only once both sides are done, so a failure on either side leaves every report as it was.
+- A failure in the child (the disk full, permission denied, an exception) is raised here as the same OutputError,
+  or the same exception, the writer would have raised in this process; a child that dies without a word (killed,
+  out of memory) is an OutputError naming its exit code. Either way nothing is committed.
+- The child is killed whenever this side stops (its own failure, Ctrl-C, SIGTERM raised as SystemExit by
+  outputs.terminating_cleanly), and dies with this process however that dies (PR_SET_PDEATHSIG on Linux). It writes
+  only inside what was staged for it (the page in a folder of its own, so the writer's own temporary file beside it
+  goes too), which this side removes once the child is reaped: no temporary file or folder is left behind.
+
+Memory: a page of the frames stays shared until either process writes to it, and CPython writes an object's
+reference count whenever it reads the object, so each text both sides read (rationale and evidence: the workbook's
+Text sheet and ratings.csv) ends up in both. The cycle collector, which writes to every object it walks, is kept
+off the inherited objects by gc.freeze() before the fork, but the copies the two make still grow with what the
+frames hold: so when this process holds more than MEMORY_APART once they are built (returns in their own words, each
+text distinct), below APART_FROM responses, without fork (Windows), with one core, or inside a daemonic process (a
+pool's worker may not start one), the reports are written one after another in this process.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+
+from .errors import MaturityXLError
+from .heap import give_back
+
+APART_FROM = 500  # responses that count: below this, forking costs more than the second core saves
+# This process's own memory (anonymous, resident) once the frames are built, above which the reports are written
+# one after another: the two processes end up copying much of what they share (10,000 returns with the bench's
+# stock answers: 200 MB held, 65-85 MB copied; 10,000 in their own words: 415 MB held, 330 MB copied, since each
+# distinct text read on both sides is copied), so a collection holding more would go well past issue 11's 500 MB.
+MEMORY_APART = 256 << 20
+
+Job = tuple  # (outputs.Staged, the writer that fills it)
+
+
+def wanted(collection) -> bool:
+    """Whether to write the page and the CSVs of `collection` in a forked child: a collection big enough, fork,
+    two cores, and not a daemonic process. Only `collect`'s own Collection: a store's round (a subclass) is
+    written in one process, since its frames may read the store, whose SQLite connection must not be used across
+    a fork."""
+    from .collect import Collection
+
+    if type(collection) is not Collection:
+        return False
+    if len(collection.heads) < APART_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if sys.platform == "darwin":  # macOS's own libraries are not safe to use in a forked child
+        return False
+    if multiprocessing.current_process().daemon:
+        return False
+    # A fork copies only the calling thread: a lock another thread held then (logging's, an import's) would stay
+    # held in the child for ever. `collect` has shut its pool's threads down by now; anything else, no fork.
+    return threading.active_count() == 1 and _cores() > 1
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def prepare(collection) -> bool:
+    """Build, here, everything both sides read: every frame the reports write and the tables the workbook and the
+    page share (frameworks, area scores, heatmaps), so the child inherits them rather than building them twice.
+    Returns whether this process is small enough, then, to fork (MEMORY_APART)."""
+    from .report import CSV_FRAMES
+    from .report.tables import framework_infos, heatmap
+
+    frames = collection.frames()
+    for name in CSV_FRAMES:
+        if name != "chase":
+            getattr(frames, name)
+    for info in framework_infos(collection, frames):
+        heatmap(frames, info)
+    give_back()
+    held = _held()
+    return held is None or held <= MEMORY_APART
+
+
+def _held() -> int | None:
+    """This process's anonymous resident memory in bytes (what a forked child could end up copying), or None where
+    /proc does not say (not Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            resident, shared = (int(n) for n in fh.read().split()[1:3])
+    except (OSError, ValueError):
+        return None
+    return (resident - shared) * os.sysconf("SC_PAGE_SIZE")
+
+
+def fill_apart(here: Sequence[Job], there: Sequence[Job], fill: Callable) -> None:
+    """`fill(staged, write)` for each job of `here` in this process and of `there` in a forked child, at once.
+
+    Returns once both sides have filled every job (a folder's Staged gets the names of the files the child wrote).
+    Raises the first failure, this side's before the child's (the order one process would meet them in), with
+    the child killed and reaped before the exception leaves: the caller then discards every staged output.
+    """
+    context = multiprocessing.get_context("fork")
+    ours = gc.get_freeze_count() == 0
+    gc.freeze()  # the objects that exist now are left out of the collector's walks, in both processes
+    reader, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sender, there, fill, os.getpid()), name="maturity-xl reports",
+                            daemon=True)
+    try:
+        try:
+            child.start()  # before the workbook's deflate thread starts: fork copies only the calling thread
+        except OSError:  # no process to be had (EAGAIN, ENOMEM): everything here, one after another
+            for staged, write in [*here, *there]:
+                try:
+                    fill(staged, write)
+                finally:
+                    give_back()
+            return
+        sender.close()
+        for staged, write in here:
+            try:
+                fill(staged, write)
+            finally:
+                give_back()
+        message = _receive(reader, child)
+        child.join()
+        if child.exitcode != 0:
+            raise _stopped(child.exitcode)
+        kind, value = message
+        if kind == "done":
+            for (staged, _), names in zip(there, value, strict=True):
+                staged.names = names
+            return
+        if kind == "output":
+            from .outputs import OutputError
+
+            raise OutputError(value) from None
+        raise value
+    finally:
+        if child.is_alive():
+            child.kill()
+        if child.pid is not None:
+            child.join()
+        reader.close()
+        sender.close()
+        if ours:
+            gc.unfreeze()
+
+
+def _receive(reader, child) -> tuple[str, object]:
+    try:
+        return reader.recv()
+    except EOFError:  # the child ended without a word: killed, or out of memory
+        child.join()
+        raise _stopped(child.exitcode) from None
+
+
+def _stopped(code: int | None) -> MaturityXLError:
+    from .outputs import OutputError
+
+    how = f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with exit code {code}"
+    return OutputError(f"the process writing the HTML report and the CSV files {how} before it finished: no report "
+                       f"was replaced (any previous ones are unchanged); if memory is short, close other programs "
+                       f"and run again")
+
+
+def _child(sender, there: Sequence[Job], fill: Callable, parent: int) -> None:
+    """The child: fill each job, then send ("done", each job's names), or the failure. It puts nothing in place."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which unwinds the parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills this child
+    from .outputs import OutputError
+
+    try:
+        for staged, write in there:
+            try:
+                fill(staged, write)
+            finally:
+                give_back()  # what the page was made with, before the CSVs' peak comes on top of it
+        message: tuple[str, object] = ("done", [staged.names for staged, _ in there])
+    except OutputError as exc:
+        message = ("output", str(exc))
+    except Exception as exc:  # a bug: raised in the parent as it is, with this side's traceback as a note
+        exc.add_note("in the process writing the HTML report and the CSV files:\n" + traceback.format_exc())
+        message = ("error", exc)
+    try:
+        sender.send(message)
+    except Exception as exc:  # an exception that does not pickle goes as its text
+        sender.send(("error", MaturityXLError(f"{type(message[1]).__name__}: {message[1]} ({exc})")))
+    finally:
+        sender.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: killed when the parent dies, however it dies (SIGKILL included), never left writing on its own."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: the parent kills this child on its way out
+        pass
+
+
+__all__ = ["APART_FROM", "fill_apart", "prepare", "wanted"]
