@@ -88,8 +88,12 @@ def _written(collection: Collection, folder) -> dict[str, bytes]:
     return parts
 
 
-def test_the_reports_read_no_free_text_into_the_frames(inbox, tmp_path):
+@pytest.mark.parametrize("apart", [False, True], ids=["one-process", "page-and-csvs-apart"])
+def test_the_reports_read_no_free_text_into_the_frames(inbox, tmp_path, monkeypatch, apart):
     # A graded framework among them: its provider plans are in every report.
+    from maturity_xl import outputs_apart
+
+    monkeypatch.setattr(outputs_apart, "APART_FROM", 1 if apart else 10**9)  # what this process builds first too
     collection = collect([inbox / "progress-for-providers-0.xlsx", inbox / "coventry-warwickshire-0.xlsx"],
                          today=TODAY, workers=1)
     frames = collection.frames()

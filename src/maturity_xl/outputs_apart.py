@@ -86,8 +86,8 @@ def prepare(collection) -> bool:
 
     frames = collection.frames()
     for name in CSV_FRAMES:
-        if name != "chase":
-            getattr(frames, name)
+        if name != "chase":  # the ratings without their free texts: the writers read those from the spill file
+            getattr(frames, "lean_ratings" if name == "ratings" else name)
     for info in framework_infos(collection, frames):
         heatmap(frames, info)
     give_back()
