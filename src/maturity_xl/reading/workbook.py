@@ -30,6 +30,25 @@ def _indexed(data: bytes, stop_row: int | None) -> Index | None:
     return index  # type: ignore[return-value]
 
 
+# The references (b"C5") of the tuples of positions the parser asks for in every return (a map's cells: the same
+# tuple object each time), kept by the tuple's identity with the tuple itself, so no other object can take its id
+# while it is kept: a tuple of 500 positions is not hashed, and no position is looked up, once a return.
+_REFS: dict[int, tuple[tuple, tuple[bytes, ...]]] = {}
+
+
+def _refs(positions) -> tuple[bytes, ...] | list[bytes]:
+    if positions.__class__ is not tuple:
+        return [REF_BYTES[pos] for pos in positions]
+    kept = _REFS.get(id(positions))
+    if kept is not None and kept[0] is positions:
+        return kept[1]
+    refs = tuple(REF_BYTES[pos] for pos in positions)
+    if len(_REFS) >= 64:
+        _REFS.clear()
+    _REFS[id(positions)] = (positions, refs)
+    return refs
+
+
 @dataclass(slots=True)
 class SheetInfo:
     name: str
@@ -114,11 +133,10 @@ class Workbook:
         strings = None
         shared = self.shared_strings
         shared_cells = self._shared_cells
-        refs = REF_BYTES
         find = index.get
         known = known_cell
-        for pos in positions:
-            piece = find(refs[pos])
+        for pos, ref in zip(positions, _refs(positions)):
+            piece = find(ref)
             if piece is None:
                 continue
             cell = known(piece) or decode_cell(piece, shared)
