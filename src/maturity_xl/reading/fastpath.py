@@ -19,6 +19,7 @@ the cells asked for were decoded.
 from __future__ import annotations
 
 import re
+from operator import getitem
 
 from .cells import MAX_CELLS, Cell, excel_unescape, kind_name, too_many_cells, typed
 from .errors import ReadError
@@ -222,8 +223,6 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
 _CELL_START = re.compile(rb'<c(?: r="([A-Z]{1,3}+[1-9][0-9]{0,6}+)"|)')
 # A cell with a namespace prefix: any prefix XML allows (as _P), not only ASCII words, which once let <é:c> by.
 _PREFIXED_CELL = re.compile(rb"<[^\s<>/:=\"']++:c[\s/>]")
-Index = dict[bytes, bytes]  # b"C5" -> the cell's XML after its reference, up to the next cell's start tag; never
-# changed once made: the metadata sheet's is kept (memo.INDEXES) and shared by every return of a programme
 
 
 def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
@@ -254,24 +253,106 @@ def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
         return None  # a comment, CDATA or processing instruction could hold what looks like a cell: expat
     if data.find(b":c", start, end) >= 0 and _PREFIXED_CELL.search(data, start, end):
         return None  # a cell written with a prefix (<x:c>) in a part that writes <sheetData> without: expat
-    # [text before the first cell, ref, its XML, ref, its XML, ...], split at every "<c". Every element inside
-    # <sheetData> whose name starts with "c" is a cell, except the rich-text properties of an inline string
-    # (<color>, <charset>, <condense>): with no "<" in an attribute value (XML allows none) and no markup, every
-    # "<c" is a start tag, and each must be a cell's with its reference in Excel's own form (not "c5" or "C05",
-    # which expat would read as C5), or its ref is None and the part is refused below: so no cell is missed, and
-    # none is read at another's place.
-    parts = _CELL_START.split(data[start:end])
-    written = len(parts) // 2
+    # Every element inside <sheetData> whose name starts with "c" is a cell, except the rich-text properties of
+    # an inline string (<color>, <charset>, <condense>): with no "<" in an attribute value (XML allows none) and no
+    # markup, every "<c" is a start tag, and each must be a cell's with its reference in Excel's own form (not
+    # "c5" or "C05", which expat would read as C5), or the part is refused: so no cell is missed, and none is read
+    # at another's place. The part is split at each '<c r="' (bytes.split, in C); every "<c" must be one of those
+    # (counted), and each piece must start with its reference and the closing quote, as a layout learnt from an
+    # earlier return says (below), or else as _CELL_START finds by splitting at every "<c".
+    body = data[start:end]
+    pieces = body.split(b'<c r="')
+    written = len(pieces) - 1
     # Each cell closes, with </c> or at the end of its start tag (before the next cell or the row's end), as
     # expat would insist: a cell left open is refused by expat even when it is not one asked for.
     closed = data.count(b"</c>", start, end) + data.count(b'"/><c r="', start, end) + \
         data.count(b'"/></row>', start, end)
-    if closed != written:
+    if closed != written or data.count(b"<c", start, end) != written:
+        return None  # (a "<c" not followed by ' r="' is not a cell's start tag in Excel's form: expat)
+    cells = pieces[1:]
+    for layout in _LAYOUTS.get(written, ()):
+        if tuple(map(getitem, cells, layout.heads)) == layout.refs:
+            return Index(layout.at, pieces)
+    parts = _CELL_START.split(body)  # [text before the first cell, ref, its XML, ref, its XML, ...]
+    refs = parts[1::2]
+    if None in refs:
+        return None  # a reference not in Excel's form: expat
+    layout = _Layout(refs)
+    if tuple(map(getitem, cells, layout.heads)) != layout.refs:  # (cannot be: the same "<c" split twice)
         return None
-    pairs = iter(parts)
-    next(pairs)  # what comes before the first cell
-    index = dict(zip(pairs, pairs))
-    return None if None in index else index  # a "<c" not a cell's start tag in Excel's form: expat
+    _learn(layout)
+    return Index(layout.at, pieces)
+
+
+class Index:
+    """A sheet's cells by reference (b"C5"), each still undecoded: `get(ref)` is the cell's XML from its
+    reference on (b'C5" s="1"><v>2</v></c>', up to the next cell's start tag); the XML after the reference's
+    closing quote starts at len(ref) + 1. The last of two cells with one reference counts, as expat reads them.
+    Never changed once made: the metadata sheet's is kept (memo.INDEXES) and shared by every return of a
+    programme."""
+
+    __slots__ = ("at", "pieces")
+
+    def __init__(self, at: dict[bytes, int], pieces: list[bytes]):
+        self.at, self.pieces = at, pieces  # each reference's piece (shared with its layout); the pieces
+
+    def get(self, ref: bytes) -> bytes | None:
+        at = self.at.get(ref)
+        return None if at is None else self.pieces[at]
+
+    def __iter__(self):
+        return iter(self.at)
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self.at
+
+    def as_dict(self) -> dict[bytes, bytes]:
+        """{reference: the cell's XML after the reference's closing quote}."""
+        return {ref: self.pieces[at][len(ref) + 1:] for ref, at in self.at.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Index):
+            other = other.as_dict()
+        return self.as_dict() == other if isinstance(other, dict) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Layout:
+    """The references of a sheet's cells in the order they are written, each in Excel's form (as _CELL_START
+    found them): `refs` with the closing quote, `heads` the slices a piece of the split at '<c r="' must start
+    with, `at` each reference's piece (the last of two)."""
+
+    __slots__ = ("refs", "heads", "at")
+
+    def __init__(self, refs: list[bytes]):
+        self.refs = tuple(ref + b'"' for ref in refs)
+        self.heads = tuple(_HEADS.get(len(ref)) or _HEADS.setdefault(len(ref), slice(0, len(ref)))
+                           for ref in self.refs)
+        self.at = {ref: i for i, ref in enumerate(refs, 1)}
+
+
+# The layouts of sheets indexed before: the cells of a template's sheet are written with the same references in
+# the same order in every return made from it, so the references _CELL_START's split finds (the regular
+# expression engine matching each reference, a thousand instructions a cell) are checked as one tuple of slices
+# instead. A layout is used only when every piece starts with the reference it gives, exactly. Bounded: layouts
+# of at most LAYOUT_CELLS cells, at most LAYOUTS of them, all dropped when full.
+LAYOUT_CELLS = 4096
+LAYOUTS = 8
+_LAYOUTS: dict[int, tuple[_Layout, ...]] = {}
+_HEADS: dict[int, slice] = {}
+
+
+def _learn(layout: _Layout) -> None:
+    count = len(layout.refs)
+    if count > LAYOUT_CELLS:
+        return
+    if sum(map(len, _LAYOUTS.values())) >= LAYOUTS:
+        _LAYOUTS.clear()
+    _LAYOUTS[count] = (layout, *_LAYOUTS.get(count, ())[:3])
 
 
 def _has(data: bytes, tag: bytes, start: int, end: int) -> bool:
@@ -295,7 +376,10 @@ _CELL = re.compile(rb'(?: s="[0-9]++"|)(?: t="([A-Za-z]++)"|)(?: s="[0-9]++"|)\s
 
 # Cells taken apart before, by their exact XML (never a hash of it, so no return can alias another's cell): the
 # cells of a template (headers, ids, blanks, formulas with their cached values, ratings, and answers kept as
-# shared strings, which are an index here) are the same bytes in every return made from it. Only short cells are
+# shared strings, which are an index here) are the same bytes in every return made from it. Each is kept by its
+# XML from its reference on (an Index's piece) and by its XML after the reference (the same rating or date on
+# another row; looked for when the first is not found); the two never collide, as only the first starts with a
+# letter. Only short cells are
 # kept, and only so many, so a hostile return cannot grow the memo; when it is full it starts again.
 MEMO_CELL = 128  # bytes of a cell's XML (with its row's tags when it ends one), not of free text
 MEMO_CELLS = 8192
@@ -303,10 +387,11 @@ _CELLS: dict[bytes, Cell | bytes] = {}
 known_cell = _CELLS.get
 
 
-def decode_cell(piece: bytes, shared) -> Cell | bytes | None:
-    """A cell from its XML after its reference (an Index entry): a Cell; a shared string's index as written (the
-    caller reads it from the workbook's own table); None when the cell's shape is left to expat."""
-    m = _CELL.match(piece)
+def decode_cell(piece: bytes, shared, at: int = 0) -> Cell | bytes | None:
+    """A cell from its XML after its reference (from `at` in `piece`: an Index entry is the cell's XML from its
+    reference on): a Cell; a shared string's index as written (the caller reads it from the workbook's own table);
+    None when the cell's shape is left to expat. Kept in the memo by all of `piece`."""
+    m = _CELL.match(piece, at)
     if m is None:
         return None
     kind, value, other, inline, formula, cached = m.groups()
@@ -335,6 +420,8 @@ def decode_cell(piece: bytes, shared) -> Cell | bytes | None:
         if len(_CELLS) >= MEMO_CELLS:
             _CELLS.clear()
         _CELLS[piece] = cell
+        if at:  # and by its XML after the reference, for the same cell on another row (a rating, a date)
+            _CELLS[piece[at:]] = cell
     return cell
 
 

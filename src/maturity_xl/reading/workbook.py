@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .cells import REF_BYTES, REF_POS, Cell
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
-from .fastpath import Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
+from .fastpath import MEMO_CELL, Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
 from .memo import INDEX_CELLS, INDEXES, MAX_INFLATED, SHEETS
 from .props import read_custom_properties
 from .xmlsafe import xml_part, xml_part_memo
@@ -133,13 +133,19 @@ class Workbook:
         strings = None
         shared = self.shared_strings
         shared_cells = self._shared_cells
-        find = index.get
+        find = index.at.get
+        pieces = index.pieces
         known = known_cell
         for pos, ref in zip(positions, _refs(positions)):
-            piece = find(ref)
-            if piece is None:
+            at = find(ref)
+            if at is None:
                 continue
-            cell = known(piece) or decode_cell(piece, shared)
+            piece = pieces[at]
+            cell = known(piece)
+            if cell is None:  # perhaps the same cell on another row, unless too long to be kept
+                after = len(ref) + 1
+                if len(piece) - after > MEMO_CELL or (cell := known(piece[after:])) is None:
+                    cell = decode_cell(piece, shared, after)
             if cell.__class__ is bytes:  # a shared string's index: one Cell per entry, as the map repeats a few
                 value = cell
                 cell = shared_cells.get(value)  # type: ignore[call-overload]
