@@ -1,4 +1,4 @@
-"""The sheet index's layouts (fastpath._LAYOUTS): a sheet whose cells are written with the references of a sheet
+"""The sheet index's layouts (layouts._LAYOUTS): a sheet whose cells are written with the references of a sheet
 indexed before is split by bytes.split and checked against them; anything else (another order, a duplicate, a
 reference not in Excel's form, a "<c" that is not a cell's start tag) is indexed, or refused, as the full split
 does, and reads as expat reads it."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from maturity_xl.reading import fastpath
+from maturity_xl.reading import fastpath, layouts
 from maturity_xl.reading.expat import parse_sheet
 from maturity_xl.reading.fastpath import decode_cell, index_sheet
 from workbook_helpers import one_sheet_workbook
@@ -29,7 +29,7 @@ TEMPLATE = ('<row r="1"><c r="A1" t="inlineStr"><is><t>{a}</t></is></c><c r="B1"
 
 @pytest.fixture(autouse=True)
 def no_layouts(monkeypatch):
-    monkeypatch.setattr(fastpath, "_LAYOUTS", {})
+    monkeypatch.setattr(layouts, "_LAYOUTS", {})
 
 
 def test_a_second_return_of_a_layout_is_indexed_by_it_and_reads_as_expat_does(monkeypatch):
@@ -37,7 +37,7 @@ def test_a_second_return_of_a_layout_is_indexed_by_it_and_reads_as_expat_does(mo
     assert index_sheet(first).as_dict() == {b"A1": b' t="inlineStr"><is><t>one</t></is></c>',
                                             b"B1": b'><v>1</v></c></row><row r="2">', b"A2": b' s="1"/>',
                                             b"B2": b"><v>2</v></c></row>"}
-    assert list(fastpath._LAYOUTS) == [4]
+    assert list(layouts._LAYOUTS) == [4]
     split = []
     monkeypatch.setattr(fastpath, "_CELL_START", type("Spy", (), {"split": lambda _self, body: split.append(body)})())
     second = sheet(TEMPLATE.format(a="two &amp; three", b=5, c=""))
@@ -84,9 +84,9 @@ def test_a_cell_is_kept_by_its_xml_and_by_its_xml_after_the_reference(monkeypatc
 
 
 def test_layouts_are_bounded(monkeypatch):
-    monkeypatch.setattr(fastpath, "LAYOUTS", 3)
-    monkeypatch.setattr(fastpath, "LAYOUT_CELLS", 5)
+    monkeypatch.setattr(layouts, "LAYOUTS", 3)
+    monkeypatch.setattr(layouts, "LAYOUT_CELLS", 5)
     for n in range(1, 12):
         index_sheet(sheet("".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, n + 1))))
-        assert sum(map(len, fastpath._LAYOUTS.values())) <= 3
-        assert all(count <= 5 for count in fastpath._LAYOUTS)
+        assert sum(map(len, layouts._LAYOUTS.values())) <= 3
+        assert all(count <= 5 for count in layouts._LAYOUTS)
