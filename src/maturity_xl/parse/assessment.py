@@ -16,7 +16,7 @@ from ..response import Rating
 from .columns import in_place, locate
 from .metadata import ANSWER_FIELDS, Entry, Map
 from .source import Cell, Workbook
-from .values import BLANK, Problems, get, text
+from .values import BLANK, MAX_TEXT, Problems, get, text
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -105,8 +105,13 @@ def read_ratings(wb: Workbook, sheet: str, m: Map, scale: Scale, texts: dict[str
         if read.severity:
             problems.add(read.severity, "rating-text" if read.severity == "warning" else "rating-invalid",
                          read.message, sheet, cell(row, rating_col))
-        rationale = string(get_cell((row, rationale_col), BLANK).value, sheet, (row, rationale_col))
-        evidence = string(get_cell((row, evidence_col), BLANK).value, sheet, (row, evidence_col))
+        # Problems.string's first case written out (text within Excel's limit: stripped), a call less an answer
+        raw = get_cell((row, rationale_col), BLANK).value
+        rationale = raw.strip() if raw.__class__ is str and len(raw) <= MAX_TEXT else \
+            string(raw, sheet, (row, rationale_col))
+        raw = get_cell((row, evidence_col), BLANK).value
+        evidence = raw.strip() if raw.__class__ is str and len(raw) <= MAX_TEXT else \
+            string(raw, sheet, (row, evidence_col))
         target = None if grid.target_col is None else \
             _target(scale, get_cell((row, grid.target_col), BLANK).value, read.value, sheet, (row, grid.target_col),
                     problems)

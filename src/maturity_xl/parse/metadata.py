@@ -115,8 +115,9 @@ class Map:
         return self.header_rows.get(role, DEFAULT_HEADER_ROW)
 
     @cached_property
-    def assessment_wanted(self) -> list[tuple[int, int]]:
-        """The Assessment cells a return is read from: each answer cell, the id and text beside it, the headers."""
+    def assessment_wanted(self) -> tuple[tuple[int, int], ...]:
+        """The Assessment cells a return is read from: each answer cell, the id and text beside it, the headers.
+        A tuple, the same object for every return read with this map (Workbook.lookup keeps its references)."""
         id_col, text_col = self.assessment["statement_id"].col, self.assessment["statement_text"].col
         target = self.target_col
         wanted: list[tuple[int, int]] = []
@@ -125,7 +126,7 @@ class Map:
                 wanted += [(row, col), (row, id_col), (row, text_col)]
             if target is not None and entry.rating_row is not None:
                 wanted.append((entry.rating_row, target))
-        return list(dict.fromkeys(wanted + _header_cells(self.assessment.values(), self.header_row("assessment"))))
+        return tuple(dict.fromkeys(wanted + _header_cells(self.assessment.values(), self.header_row("assessment"))))
 
     @property
     def target_col(self) -> int | None:
@@ -134,11 +135,12 @@ class Map:
         return None if ref is None else ref.col
 
     @cached_property
-    def plan_wanted(self) -> list[tuple[int, int]]:
-        """The Action plan cells a return is read from: each action row's id and inputs, the headers."""
+    def plan_wanted(self) -> tuple[tuple[int, int], ...]:
+        """The Action plan cells a return is read from: each action row's id and inputs, the headers (a tuple, as
+        assessment_wanted)."""
         cols = [self.plan_id.col, *(col for _cid, col, _kind in self.action_columns)]
         wanted = [(e.action_row, col) for e in self.entries if e.action_row is not None for col in cols]
-        return wanted + _header_cells((self.plan_id, *self.actions), self.header_row("actions"))
+        return tuple(wanted + _header_cells((self.plan_id, *self.actions), self.header_row("actions")))
 
     @cached_property
     def action_columns(self) -> list[tuple[str, int, str]]:
@@ -189,9 +191,9 @@ def head_values(rows: list[list]) -> dict[str, object]:
     return {text(row[0]): row[1] if len(row) > 1 else None for row in rows}
 
 
-def head_cells() -> list[tuple[int, int]]:
+def head_cells() -> tuple[tuple[int, int], ...]:
     """The cells of the head as layout.py writes it: the marker, the keys in order, and the blank row after."""
-    return [(r, c) for r in range(len(METADATA_KEYS) + 2) for c in (0, 1)]
+    return tuple((r, c) for r in range(len(METADATA_KEYS) + 2) for c in (0, 1))
 
 
 def decode(found: dict[str, list[list]]) -> Map:

@@ -44,6 +44,8 @@ class Problems:
 
     def date(self, raw: object, sheet: str, ref: str | tuple[int, int]) -> date | None:
         """A date answer: an Excel date number, or text in a common form (with a warning)."""
+        if raw.__class__ is float and 1 <= raw < 2_958_466:  # the usual answer, first (as below)
+            return date.fromordinal(_EPOCH_DAY + int(raw))  # type: ignore[call-overload]
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .cells import REF_BYTES, REF_POS, Cell
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
-from .fastpath import Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
+from .fastpath import MEMO_CELL, Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
 from .memo import INDEX_CELLS, INDEXES, MAX_INFLATED, SHEETS
 from .props import read_custom_properties
 from .xmlsafe import xml_part, xml_part_memo
@@ -28,6 +28,25 @@ def _indexed(data: bytes, stop_row: int | None) -> Index | None:
         if index is not None and len(index) <= INDEX_CELLS:
             INDEXES.put(key, index)
     return index  # type: ignore[return-value]
+
+
+# The references (b"C5") of the tuples of positions the parser asks for in every return (a map's cells: the same
+# tuple object each time), kept by the tuple's identity with the tuple itself, so no other object can take its id
+# while it is kept: a tuple of 500 positions is not hashed, and no position is looked up, once a return.
+_REFS: dict[int, tuple[tuple, tuple[bytes, ...]]] = {}
+
+
+def _refs(positions) -> tuple[bytes, ...] | list[bytes]:
+    if positions.__class__ is not tuple:
+        return [REF_BYTES[pos] for pos in positions]
+    kept = _REFS.get(id(positions))
+    if kept is not None and kept[0] is positions:
+        return kept[1]
+    refs = tuple(REF_BYTES[pos] for pos in positions)
+    if len(_REFS) >= 64:
+        _REFS.clear()
+    _REFS[id(positions)] = (positions, refs)
+    return refs
 
 
 @dataclass(slots=True)
@@ -114,14 +133,19 @@ class Workbook:
         strings = None
         shared = self.shared_strings
         shared_cells = self._shared_cells
-        refs = REF_BYTES
-        find = index.get
+        find = index.at.get
+        pieces = index.pieces
         known = known_cell
-        for pos in positions:
-            piece = find(refs[pos])
-            if piece is None:
+        for pos, ref in zip(positions, _refs(positions)):
+            at = find(ref)
+            if at is None:
                 continue
-            cell = known(piece) or decode_cell(piece, shared)
+            piece = pieces[at]
+            cell = known(piece)
+            if cell is None:  # perhaps the same cell on another row, unless too long to be kept
+                after = len(ref) + 1
+                if len(piece) - after > MEMO_CELL or (cell := known(piece[after:])) is None:
+                    cell = decode_cell(piece, shared, after)
             if cell.__class__ is bytes:  # a shared string's index: one Cell per entry, as the map repeats a few
                 value = cell
                 cell = shared_cells.get(value)  # type: ignore[call-overload]
