@@ -18,12 +18,12 @@ What outputs.write_reports promises holds here too:
   goes too), which this side removes once the child is reaped: no temporary file or folder is left behind.
 
 Memory: a page of the frames stays shared until either process writes to it, and CPython writes an object's
-reference count whenever it reads the object, so each text both sides read (rationale and evidence: the workbook's
-Text sheet and ratings.csv) ends up in both. The cycle collector, which writes to every object it walks, is kept
-off the inherited objects by gc.freeze() before the fork, but the copies the two make still grow with what the
-frames hold: so when this process holds more than MEMORY_APART once they are built (returns in their own words, each
-text distinct), below APART_FROM responses, without fork (Windows), with one core, or inside a daemonic process (a
-pool's worker may not start one), the reports are written one after another in this process.
+reference count whenever it reads the object, so what both sides read ends up in both. The ratings' free texts are
+not in the frames (each side reads them back from the spill file: texts.RatingTexts), and the cycle collector,
+which writes to every object it walks, is kept off the inherited objects by gc.freeze() before the fork; the
+copies still grow with what the frames hold (the actions' texts). So when this process holds more than
+MEMORY_APART once they are built, below APART_FROM responses, without fork (Windows), with one core, or inside a
+daemonic process (a pool's worker may not start one), the reports are written one after another in this process.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from .heap import give_back
 
 APART_FROM = 500  # responses that count: below this, forking costs more than the second core saves
 # This process's own memory (anonymous, resident) once the frames are built, above which the reports are written
-# one after another: the two processes end up copying much of what they share (10,000 returns with the bench's
-# stock answers: 200 MB held, 65-85 MB copied; 10,000 in their own words: 415 MB held, 330 MB copied, since each
-# distinct text read on both sides is copied), so a collection holding more would go well past issue 11's 500 MB.
+# one after another: the two processes end up copying part of what they share (measured with the ratings' texts
+# still in the frames: 10,000 returns of stock answers 200 MB held, 65-85 MB copied; in their own words 415 MB
+# held, 330 MB copied). Without those texts, 10,000 returns in their own words fork and peak at 395 MB in all.
 MEMORY_APART = 256 << 20
 
 Job = tuple  # (outputs.Staged, the writer that fills it)
