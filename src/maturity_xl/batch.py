@@ -309,24 +309,27 @@ def generate_batch(framework: Framework, services: Iterable[Service], out_dir: P
             progress(1)
     ours = {(framework.id, row.service.id) for row in rows}
     kept = [r for r in earlier if (r.get("framework_id", ""), r.get("service_id", "")) not in ours]
-    tmp = out_dir / f".manifest.csv.{os.getpid()}.part"
+    lines = [[old.get(f) or "" for f in MANIFEST_FIELDS] for old in kept]
+    lines += [[row.service.id, row.service.name, row.service.contact, row.file, framework.id, framework.version,
+               framework.fingerprint, generated_at.isoformat()] for row in rows]
+    _write_manifest(manifest, lines)
+    return manifest
+
+
+def _write_manifest(manifest: Path, lines: list[list[str]]) -> None:
+    """manifest.csv, whole or not at all: written beside it, then renamed over it (a link itself, never the file
+    it points to). Defused, as every CSV the tool writes (a name such as =HYPERLINK(...) must not run when the
+    team opens it), so that reading it back (manifest.py, _earlier_rows) gives the text again."""
+    tmp = manifest.with_name(f".manifest.csv.{os.getpid()}.part")
     try:
         with open(tmp, "x", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(MANIFEST_FIELDS)
-            # Defused, as every CSV the tool writes (a name such as =HYPERLINK(...) must not run when the team
-            # opens the manifest), so that reading it back (manifest.py, _earlier_rows) gives the text again.
-            for old in kept:
-                writer.writerow([defused_for_reading_back(old.get(f) or "") for f in MANIFEST_FIELDS])
-            for row in rows:
-                writer.writerow([defused_for_reading_back(v) for v in (
-                    row.service.id, row.service.name, row.service.contact, row.file, framework.id,
-                    framework.version, framework.fingerprint, generated_at.isoformat())])
-        os.replace(tmp, manifest)  # replaces a link itself, never the file it points to
+            writer.writerows([defused_for_reading_back(v) for v in line] for line in lines)
+        os.replace(tmp, manifest)
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
-    return manifest
 
 
 def _personalised(framework: Framework, services: list[Service], *, password: str | None, generated_at: datetime,
