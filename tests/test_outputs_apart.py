@@ -53,26 +53,34 @@ def collect_into(returns: Path, out: Path):
                   out / "csv", "--today", "2026-12-01")
 
 
+@pytest.fixture
+def html_writers(monkeypatch) -> list[int]:
+    """The processes report.write_html ran in: a page written by the forked copy is appended to the copy's list
+    only, so this one stays empty."""
+    writers: list[int] = []
+    real = report.write_html
+
+    def html(collection, path):
+        writers.append(os.getpid())
+        return real(collection, path)
+
+    monkeypatch.setattr(report, "write_html", html)
+    return writers
+
+
 def _state(folder: Path) -> dict[str, bytes]:
     """Every file under `folder`, hidden ones too (a temporary file left behind is a difference)."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_the_reports_written_apart_are_the_ones_written_in_one_process(returns, tmp_path, monkeypatch):
+def test_the_reports_written_apart_are_the_ones_written_in_one_process(returns, tmp_path, monkeypatch, html_writers):
     monkeypatch.setattr(apart, "APART_FROM", 10**9)
     assert collect_into(returns, tmp_path / "one").exit_code == 0
+    assert html_writers == [os.getpid()]
     monkeypatch.setattr(apart, "APART_FROM", 1)
-    writers = []
-    real = report.write_html
-
-    def html(collection, path):
-        writers.append(os.getpid())  # appended in the child's copy of the list only
-        return real(collection, path)
-
-    monkeypatch.setattr(report, "write_html", html)
     result = collect_into(returns, tmp_path / "two")
     assert result.exit_code == 0, result.output
-    assert not writers  # the page was written by another process
+    assert html_writers == [os.getpid()]  # the second page was written by another process
     one, two = tmp_path / "one", tmp_path / "two"
     assert sorted(p.name for p in two.iterdir()) == sorted(NAMES)  # no temporary file or folder left
     assert (two / "report.html").read_bytes() == (one / "report.html").read_bytes()
@@ -84,47 +92,23 @@ def test_the_reports_written_apart_are_the_ones_written_in_one_process(returns, 
     assert (two / "report.xlsx").read_bytes() == (one / "report.xlsx").read_bytes()
 
 
-def test_a_small_collection_is_written_in_one_process(returns, tmp_path, monkeypatch):
-    writers = []
-    real = report.write_html
-
-    def html(collection, path):
-        writers.append(os.getpid())
-        return real(collection, path)
-
-    monkeypatch.setattr(report, "write_html", html)
+def test_a_small_collection_is_written_in_one_process(returns, tmp_path, monkeypatch, html_writers):
     assert apart.APART_FROM > 6
     assert collect_into(returns, tmp_path).exit_code == 0
-    assert writers == [os.getpid()]
+    assert html_writers == [os.getpid()]
 
 
-def test_a_collection_holding_too_much_memory_is_written_in_one_process(returns, tmp_path, monkeypatch):
-    writers = []
-    real = report.write_html
-
-    def html(collection, path):
-        writers.append(os.getpid())
-        return real(collection, path)
-
-    monkeypatch.setattr(report, "write_html", html)
+def test_a_collection_holding_too_much_memory_is_written_in_one_process(returns, tmp_path, monkeypatch, html_writers):
     monkeypatch.setattr(apart, "APART_FROM", 1)
     monkeypatch.setattr(apart, "MEMORY_APART", 0)
     assert collect_into(returns, tmp_path).exit_code == 0
-    assert writers == [os.getpid()]
+    assert html_writers == [os.getpid()]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(NAMES)
 
 
-def test_no_fork_while_another_thread_runs(returns, tmp_path, monkeypatch):
+def test_no_fork_while_another_thread_runs(returns, tmp_path, monkeypatch, html_writers):
     import threading
 
-    writers = []
-    real = report.write_html
-
-    def html(collection, path):
-        writers.append(os.getpid())
-        return real(collection, path)
-
-    monkeypatch.setattr(report, "write_html", html)
     monkeypatch.setattr(apart, "APART_FROM", 1)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
@@ -134,7 +118,7 @@ def test_no_fork_while_another_thread_runs(returns, tmp_path, monkeypatch):
     finally:
         stop.set()
         other.join()
-    assert writers == [os.getpid()]
+    assert html_writers == [os.getpid()]
 
 
 def _full(_collection, path):
