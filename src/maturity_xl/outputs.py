@@ -355,7 +355,7 @@ def write_reports(collection, output: Path | None, html: Path | None = None, csv
         if csv_dir is not None:
             (there if apart else here).append((stage_folder(csv_dir), csvs))
         if apart and outputs_apart.prepare(collection):
-            outputs_apart.fill_apart(here, there, fill)
+            outputs_apart.fill_apart(here, there, _filled)  # each side gives back after each report
         else:
             for staged, write in [*here, *there]:
                 _filled(staged, write)

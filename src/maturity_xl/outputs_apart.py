@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 
 from .errors import MaturityXLError
 from .heap import give_back
+from .stopping import die_with_parent
 
 APART_FROM = 500  # responses that count: below this, forking costs more than the second core saves
 # This process's own memory (anonymous, resident) once the frames are built, above which the reports are written
@@ -124,17 +125,11 @@ def fill_apart(here: Sequence[Job], there: Sequence[Job], fill: Callable) -> Non
             child.start()  # before the workbook's deflate thread starts: fork copies only the calling thread
         except OSError:  # no process to be had (EAGAIN, ENOMEM): everything here, one after another
             for staged, write in [*here, *there]:
-                try:
-                    fill(staged, write)
-                finally:
-                    give_back()
+                fill(staged, write)
             return
         sender.close()
         for staged, write in here:
-            try:
-                fill(staged, write)
-            finally:
-                give_back()
+            fill(staged, write)
         message = _receive(reader, child)
         child.join()
         if child.exitcode != 0:
@@ -179,17 +174,14 @@ def _stopped(code: int | None) -> MaturityXLError:
 
 def _child(sender, there: Sequence[Job], fill: Callable, parent: int) -> None:
     """The child: fill each job, then send ("done", each job's names), or the failure. It puts nothing in place."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which unwinds the parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills this child
     from .outputs import OutputError
 
     try:
         for staged, write in there:
-            try:
-                fill(staged, write)
-            finally:
-                give_back()  # what the page was made with, before the CSVs' peak comes on top of it
+            fill(staged, write)
         message: tuple[str, object] = ("done", [staged.names for staged, _ in there])
     except OutputError as exc:
         message = ("output", str(exc))
@@ -202,19 +194,6 @@ def _child(sender, there: Sequence[Job], fill: Callable, parent: int) -> None:
         sender.send(("error", MaturityXLError(f"{type(message[1]).__name__}: {message[1]} ({exc})")))
     finally:
         sender.close()
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: killed when the parent dies, however it dies (SIGKILL included), never left writing on its own."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-    except (OSError, AttributeError):  # not Linux: the parent kills this child on its way out
-        pass
 
 
 __all__ = ["APART_FROM", "fill_apart", "prepare", "wanted"]

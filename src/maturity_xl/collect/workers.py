@@ -13,6 +13,7 @@ from ..catalogue import message
 from ..parse import Registry, parse
 from ..reading import ReadError
 from ..response import Problem, Response
+from ..stopping import die_with_parent
 from . import sources
 from .sources import Source
 from .spill import packed
@@ -52,7 +53,7 @@ _worker_registry: Registry | None = None
 _worker_password: str | None = None
 
 
-def _worker_init(registry: Registry, limits: Limits, password: str | None = None) -> None:
+def _worker_init(registry: Registry, limits: Limits, password: str | None, parent: int) -> None:
     global _worker_registry, _worker_password
     _worker_registry, _worker_password = registry, password
     import signal
@@ -61,7 +62,7 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None = None
     # stopped by SIGTERM when the pool is shut down just ends, without a traceback.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the collecting process's to handle
-    _die_with_parent()
+    die_with_parent(parent)
     try:
         import resource
 
@@ -72,21 +73,6 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None = None
 
 # sha256, response (a head if accepted), its answers' pickle (spill.packed), failure, statements rated, statements
 Result = tuple[str, Response | None, bytes, Problem | None, int, int]
-
-
-def _die_with_parent() -> None:
-    """Linux: a worker is killed when the collecting process dies, however it dies (SIGKILL included), instead
-    of waiting for ever on a queue no one reads."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
-    except (OSError, AttributeError):  # not Linux: an interrupted collection still shuts its pool down below
-        pass
 
 
 def _packed(result: tuple[str, Response | None, Problem | None]) -> Result:
@@ -152,7 +138,7 @@ def parse_all(sources: list[Source], registry: Registry, workers: int, limits: L
         pending = sources[done:]
         try:
             pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                       initargs=(registry, limits, password))
+                                       initargs=(registry, limits, password, os.getpid()))
             try:
                 # Small chunks: the reading ends when the last chunk does, with one core idle meanwhile (up to 0.3 s
                 # at 1,000 returns with chunks of 64); a chunk costs the pool well under a millisecond.
@@ -200,7 +186,7 @@ def _isolated(source: Source, registry: Registry, limits: Limits, context,
 
     try:
         with ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init,
-                                 initargs=(registry, limits, password)) as pool:
+                                 initargs=(registry, limits, password, os.getpid())) as pool:
             return pool.submit(_worker_parse, (source, limits.seconds)).result()
     except BrokenProcessPool:
         return "", None, b"", _failed("reader-crashed"), 0, 0
