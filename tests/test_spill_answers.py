@@ -11,19 +11,16 @@ from datetime import date
 import pandas.testing as pdt
 import pytest
 
-from conftest import FRAMEWORKS, PINNED
-from maturity_xl.batch import Template
+from conftest import FRAMEWORKS
 from maturity_xl.collect import Collection, SpilledResponses, collect
 from maturity_xl.collect.collection import LogEntry
 from maturity_xl.collect.spill import packed
 from maturity_xl.collect.workers import _packed
 from maturity_xl.frames import Frames
-from maturity_xl.generate import Service
 from maturity_xl.parse import parse
 from maturity_xl.response import Action, Problem, Rating, Response, answers_of, with_answers
 from maturity_xl.settle import BLANK
-from maturity_xl.simulate import filled_workbook, random_answers
-from maturity_xl.spec import load_framework
+from workbook_helpers import returns_of_every_framework
 
 TODAY = date(2026, 11, 22)
 
@@ -37,13 +34,7 @@ def inbox(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("spill")
     rng = random.Random(11)
-    for fid in FRAMEWORKS:
-        fw = load_framework(fid)
-        template = Template(fw, generated_at=PINNED)
-        for i, completion in enumerate((1.0, 0.9, 0.5, 0.05)):
-            blank = template.personalise(Service(f"{fid[:3]}-{i}", f"Service {i} of {fid}"))
-            answers = random_answers(fw, rng, completion=completion, completed_on=date(2026, 10, 1 + i))
-            (folder / f"{fid}-{i}.xlsx").write_bytes(filled_workbook(fw, blank, answers))
+    returns_of_every_framework(folder, rng, (1.0, 0.9, 0.5, 0.05))
     for case in (corpus.case_free_text_injection, corpus.case_ratings_pasted_text, corpus.case_rows_sorted,
                  corpus.case_excel_escapes):
         made = case()

@@ -16,7 +16,7 @@ import openpyxl
 import pandas.testing as pdt
 import pytest
 
-from conftest import FRAMEWORKS, PINNED
+from conftest import PINNED
 from maturity_xl.batch import Template
 from maturity_xl.collect import Collection, SpilledResponses, collect
 from maturity_xl.collect.spill import has_text, packed
@@ -30,6 +30,7 @@ from maturity_xl.response import Rating, Response
 from maturity_xl.simulate import filled_workbook, random_answers
 from maturity_xl.spec import load_framework
 from maturity_xl.texts import _has_text
+from workbook_helpers import returns_of_every_framework
 
 TODAY = date(2026, 11, 22)
 # Formula prefixes behind every kind of invisible character, Excel's own escapes, markup, quoting, line breaks and
@@ -48,14 +49,7 @@ def inbox(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("texts")
     rng = random.Random(5)
-    for fid in FRAMEWORKS:
-        fw = load_framework(fid)
-        template = Template(fw, generated_at=PINNED)
-        for i, completion in enumerate((1.0, 0.8, 0.3, 0.1)):
-            blank = template.personalise(Service(f"{fid[:3]}-{i}", f"Service {i} of {fid}"))
-            answers = random_answers(fw, rng, completion=completion, completed_on=date(2026, 10, 1 + i),
-                                     own_words=True)
-            (folder / f"{fid}-{i}.xlsx").write_bytes(filled_workbook(fw, blank, answers))
+    returns_of_every_framework(folder, rng, (1.0, 0.8, 0.3, 0.1), own_words=True)
     fw = load_framework("coventry-warwickshire")
     blank = Template(fw, generated_at=PINNED).personalise(Service("hostile", "Hostile texts"))
     answers = random_answers(fw, rng, completion=1.0, completed_on=date(2026, 10, 9))

@@ -94,3 +94,23 @@ def one_sheet_workbook(sheet: bytes, strings: bytes = b"") -> Workbook:
     return Workbook(zipfile.ZipFile(io.BytesIO(buf.getvalue())),
                     {"S": SheetInfo("S", "xl/worksheets/sheet1.xml", "visible")},
                     shared_strings_path="xl/sharedStrings.xml" if strings else None)
+
+
+def returns_of_every_framework(folder: Path, rng, completions: tuple[float, ...], **options) -> None:
+    """A filled return of every bundled framework for each of `completions` in `folder` (`{framework}-{i}.xlsx`,
+    service `{framework[:3]}-{i}`, completed on 1 October 2026 + i days); `options` go to random_answers."""
+    from datetime import date
+
+    from conftest import FRAMEWORKS, PINNED
+    from maturity_xl.batch import Template
+    from maturity_xl.generate import Service
+    from maturity_xl.simulate import filled_workbook, random_answers
+    from maturity_xl.spec import load_framework
+
+    for fid in FRAMEWORKS:
+        fw = load_framework(fid)
+        template = Template(fw, generated_at=PINNED)
+        for i, completion in enumerate(completions):
+            blank = template.personalise(Service(f"{fid[:3]}-{i}", f"Service {i} of {fid}"))
+            answers = random_answers(fw, rng, completion=completion, completed_on=date(2026, 10, 1 + i), **options)
+            (folder / f"{fid}-{i}.xlsx").write_bytes(filled_workbook(fw, blank, answers))
