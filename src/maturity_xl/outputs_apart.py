@@ -11,9 +11,8 @@ What outputs.write_reports promises holds here too:
   would, and only once both sides are done, so a failure on either side leaves every report as it was.
 - A failure in the child (the disk full, permission denied, an exception) is raised here as the same OutputError,
   or the same exception, the writer would have raised in this process; a child that dies without a word (killed,
-  out of memory) is an OutputError naming its exit code. Either way nothing is committed.
-- The child is killed whenever this side stops (its own failure, Ctrl-C, SIGTERM raised as SystemExit by
-  outputs.terminating_cleanly), and dies with this process however that dies (PR_SET_PDEATHSIG on Linux). It writes
+  out of memory) is an OutputError naming its exit code. Either way nothing is committed (forked.Child).
+- The child is killed whenever this side stops, and dies with this process however that dies. It writes
   only inside what was staged for it (the page in a folder of its own, so the writer's own temporary file beside it
   goes too), which this side removes once the child is reaped: no temporary file or folder is left behind.
 
@@ -29,17 +28,11 @@ daemonic process (a pool's worker may not start one), the reports are written on
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
-import signal
-import sys
-import threading
-import traceback
 from collections.abc import Callable, Sequence
 
-from .errors import MaturityXLError
+from . import forked
 from .heap import give_back
-from .stopping import die_with_parent
 
 APART_FROM = 500  # responses that count: below this, forking costs more than the second core saves
 # This process's own memory (anonymous, resident) once the frames are built, above which the reports are written
@@ -52,30 +45,15 @@ Job = tuple  # (outputs.Staged, the writer that fills it)
 
 
 def wanted(collection) -> bool:
-    """Whether to write the page and the CSVs of `collection` in a forked child: a collection big enough, fork,
-    two cores, and not a daemonic process. Only `collect`'s own Collection: a store's round (a subclass) is
-    written in one process, since its frames may read the store, whose SQLite connection must not be used across
-    a fork."""
+    """Whether to write the page and the CSVs of `collection` in a forked child: a collection big enough, and a
+    fork to be had (forked.possible). Only `collect`'s own Collection: a store's round (a subclass) is written in
+    one process, since its frames may read the store, whose SQLite connection must not be used across a fork."""
     from .collect import Collection
 
     if type(collection) is not Collection:
         return False
-    if len(collection.heads) < APART_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    if sys.platform == "darwin":  # macOS's own libraries are not safe to use in a forked child
-        return False
-    if multiprocessing.current_process().daemon:
-        return False
-    # A fork copies only the calling thread: a lock another thread held then (logging's, an import's) would stay
-    # held in the child for ever. `collect` has shut its pool's threads down by now; anything else, no fork.
-    return threading.active_count() == 1 and _cores() > 1
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    # `collect` has shut its pool's threads down by now: another thread running is someone else's, and no fork.
+    return len(collection.heads) >= APART_FROM and forked.possible()
 
 
 def prepare(collection) -> bool:
@@ -114,86 +92,31 @@ def fill_apart(here: Sequence[Job], there: Sequence[Job], fill: Callable) -> Non
     Raises the first failure, this side's before the child's (the order one process would meet them in), with
     the child killed and reaped before the exception leaves: the caller then discards every staged output.
     """
-    context = multiprocessing.get_context("fork")
+    def child_side() -> list:
+        for staged, write in there:
+            fill(staged, write)
+        return [staged.names for staged, _ in there]
+
     ours = gc.get_freeze_count() == 0
     gc.freeze()  # the objects that exist now are left out of the collector's walks, in both processes
-    reader, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, there, fill, os.getpid()), name="maturity-xl reports",
-                            daemon=True)
     try:
         try:
-            child.start()  # before the workbook's deflate thread starts: fork copies only the calling thread
+            # before the workbook's deflate thread starts: fork copies only the calling thread
+            child = forked.Child(child_side, "writing the HTML report and the CSV files")
         except OSError:  # no process to be had (EAGAIN, ENOMEM): everything here, one after another
             for staged, write in [*here, *there]:
                 fill(staged, write)
             return
-        sender.close()
-        for staged, write in here:
-            fill(staged, write)
-        message = _receive(reader, child)
-        child.join()
-        if child.exitcode != 0:
-            raise _stopped(child.exitcode)
-        kind, value = message
-        if kind == "done":
-            for (staged, _), names in zip(there, value, strict=True):
+        try:
+            for staged, write in here:
+                fill(staged, write)
+            for (staged, _), names in zip(there, child.result(), strict=True):
                 staged.names = names
-            return
-        if kind == "output":
-            from .outputs import OutputError
-
-            raise OutputError(value) from None
-        raise value
+        finally:
+            child.stop()
     finally:
-        if child.is_alive():
-            child.kill()
-        if child.pid is not None:
-            child.join()
-        reader.close()
-        sender.close()
         if ours:
             gc.unfreeze()
-
-
-def _receive(reader, child) -> tuple[str, object]:
-    try:
-        return reader.recv()
-    except EOFError:  # the child ended without a word: killed, or out of memory
-        child.join()
-        raise _stopped(child.exitcode) from None
-
-
-def _stopped(code: int | None) -> MaturityXLError:
-    from .outputs import OutputError
-
-    how = f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with exit code {code}"
-    return OutputError(f"the process writing the HTML report and the CSV files {how} before it finished: no report "
-                       f"was replaced (any previous ones are unchanged); if memory is short, close other programs "
-                       f"and run again")
-
-
-def _child(sender, there: Sequence[Job], fill: Callable, parent: int) -> None:
-    """The child: fill each job, then send ("done", each job's names), or the failure. It puts nothing in place."""
-    die_with_parent(parent)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which unwinds the parent
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills this child
-    from .outputs import OutputError
-
-    try:
-        for staged, write in there:
-            fill(staged, write)
-        message: tuple[str, object] = ("done", [staged.names for staged, _ in there])
-    except OutputError as exc:
-        message = ("output", str(exc))
-    except Exception as exc:  # a bug: raised in the parent as it is, with this side's traceback as a note
-        exc.add_note("in the process writing the HTML report and the CSV files:\n" + traceback.format_exc())
-        message = ("error", exc)
-    try:
-        sender.send(message)
-    except Exception as exc:  # an exception that does not pickle goes as its text
-        sender.send(("error", MaturityXLError(f"{type(message[1]).__name__}: {message[1]} ({exc})")))
-    finally:
-        sender.close()
 
 
 __all__ = ["APART_FROM", "fill_apart", "prepare", "wanted"]
