@@ -16,7 +16,7 @@ zlib at level 1 when it is zipped, as XlsxWriter does it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -39,7 +39,8 @@ def fast_deflate(level: int = 2, workbook=None) -> Iterator[None]:
 
     XlsxWriter has no option for either: its module's ZipFile is swapped for one that deflates so and takes the
     sheets' deflated bytes, and each sheet's writer (`_set_xml_writer`) is pointed at a `_Part`; both are put
-    back afterwards."""
+    back afterwards. With a workbook, its formats are numbered first (assembly.settle_formats), and a forked child
+    may assemble some of its detail sheets (assembly.py): the same bytes either way."""
     import xlsxwriter.workbook as module
 
     original = module.ZipFile
@@ -50,11 +51,16 @@ def fast_deflate(level: int = 2, workbook=None) -> Iterator[None]:
         finally:
             module.ZipFile = original
         return
+    from .assembly import Assembly, settle_formats
+
+    if workbook is not None:
+        settle_formats(workbook)  # before any sheet is assembled, here or in a child (assembly.py)
     parts: dict[str, _Part] = {}
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deflate") if workbook is not None else None
     sheets = [ws for ws in (workbook.worksheets() if workbook is not None else []) if not ws.is_chartsheet]
+    assembly = Assembly(workbook) if workbook is not None else None
     for ws in sheets:
-        ws._set_xml_writer = partial(_stream_to, ws, parts, worker, level)
+        ws._set_xml_writer = partial(_stream_to, ws, parts, worker, level, assembly)
     module.ZipFile = partial(_FastZipFile, level=level, parts=parts)
     try:
         yield
@@ -62,35 +68,61 @@ def fast_deflate(level: int = 2, workbook=None) -> Iterator[None]:
         module.ZipFile = original
         for ws in sheets:
             del ws._set_xml_writer  # the class's own again
-        if worker is not None:
-            for part in parts.values():
-                part.abandon()
-            worker.shutdown(wait=True)
+            ws.__dict__.pop("_assemble_xml_file", None)
+        try:
+            if assembly is not None:
+                assembly.stop()
+        finally:
+            if worker is not None:
+                for part in parts.values():
+                    part.abandon()
+                worker.shutdown(wait=True)
 
 
-def _stream_to(ws, parts: dict[str, _Part], worker: ThreadPoolExecutor, level: int, filename) -> None:
+def _stream_to(ws, parts: dict[str, _Part], worker: ThreadPoolExecutor, level: int, assembly, filename) -> None:
     """A sheet's XML writer: a `_Part` deflating what it is given, kept under the temporary file's name (which
-    XlsxWriter has made, and later zips by name and removes)."""
-    part = _Part(worker, level)
+    XlsxWriter has made, and later zips by name and removes). At the first sheet, the child that assembles some
+    of the detail sheets is forked (assembly.py: before this thread starts, as a fork copies only the calling
+    one); a sheet the child takes is not assembled here, and the zip takes the child's bytes for it."""
+    if assembly is not None and not parts:
+        assembly.begin(lambda keep: _Part(_now, level, keep))
+    if assembly is not None and not assembly.take(ws):
+        parts[str(filename)] = assembly.part(ws)
+        ws._assemble_xml_file = _nothing
+        return
+    part = _Part(worker.submit, level)
     parts[str(filename)] = part
     ws.internal_fh = False  # so XlsxWriter does not close it: the zip collects it
     ws.fh = part
+
+
+def _nothing() -> None:
+    pass
+
+
+def _now(fn: Callable, *args) -> Future:
+    """Run `fn` at once, as a thread would later: the child's sheets are deflated as they are made."""
+    done: Future = Future()
+    done.set_result(fn(*args))
+    return done
 
 
 class _Part(StringIO):
     """A file-like sink for one sheet's XML: text gathered a megabyte at a time, encoded, and deflated in order
     by the one worker thread, with the CRC and size the zip's entry needs."""
 
-    def __init__(self, worker: ThreadPoolExecutor, level: int):
+    def __init__(self, submit: Callable[..., Future], level: int, keep: Callable[[bytes], object] | None = None):
         super().__init__()
-        self._worker = worker
+        self._submit = submit  # the thread's, or _now
         self._text: list[str] = []
         self._held = 0
         self._jobs: deque[Future] = deque()
         self._deflate = _ng.compressobj(level, _ng.DEFLATED, -15)
         self.crc = 0
         self.size = 0
+        self.length = 0  # of the deflated bytes
         self.deflated: list[bytes] = []
+        self._keep = keep or self.deflated.append  # or written into the child's file (assembly.py)
 
     def write(self, text: str) -> int:
         self._text.append(text)
@@ -104,14 +136,16 @@ class _Part(StringIO):
         self._text, self._held = [], 0
         while len(self._jobs) >= WAITING:  # the thread is behind: wait, rather than hold more XML
             self._jobs.popleft().result()
-        self._jobs.append(self._worker.submit(self._squeeze, data, last))
+        self._jobs.append(self._submit(self._squeeze, data, last))
 
     def _squeeze(self, data: bytes, last: bool) -> None:
         self.crc = _ng.crc32(data, self.crc)
         self.size += len(data)
-        self.deflated.append(self._deflate.compress(data))
+        self._keep(piece := self._deflate.compress(data))
+        self.length += len(piece)
         if last:
-            self.deflated.append(self._deflate.flush())
+            self._keep(piece := self._deflate.flush())
+            self.length += len(piece)
 
     def finish(self) -> list[bytes]:
         """The whole part deflated (waiting for the thread; a failure in it is raised here)."""
