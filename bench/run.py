@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from endtoend import end_to_end, run_tree  # noqa: E402
+from endtoend import compiled, end_to_end, run_tree  # noqa: E402
 
 from maturity_xl.batch import Template, generate_batch  # noqa: E402
 from maturity_xl.generate import Service, generate_bytes  # noqa: E402
@@ -487,6 +487,8 @@ def main() -> None:
     fw = load_framework(args.framework)
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
           file=sys.stderr)
+    for src in (ROOT / "src", *([args.against.resolve()] if args.against else [])):
+        compiled(src)  # as `pip install` leaves an installed package: the commands timed do not compile it
     with tempfile.TemporaryDirectory(prefix="mxl-bench-") as tmp:
         work = Path(tmp)
         if args.e2e:
