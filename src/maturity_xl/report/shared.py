@@ -25,16 +25,10 @@ class Shared:
     __slots__ = ("codes", "tails", "odd", "omitted", "texts")
 
     def __init__(self, values: Sequence[object], style: str, table) -> None:
-        # The distinct values by a dict (in C; faster than pandas.factorize, as csvsafe.text_codes found): each
-        # row's first row with its value, then each first row's number among the distinct values.
-        first: dict = {}
-        rows = np.fromiter(map(first.setdefault, values, range(len(values))), np.intp, len(values))
-        # Held for every row until the workbook is closed: 2 bytes a row where they fit (ids of 10,000 services).
-        number = np.zeros(len(values), np.int16 if len(first) <= np.iinfo(np.int16).max else np.int32)
+        codes, distinct = _numbered(values)
         tails, texts, odd, omitted, shared = [], [], [], [], []
         blank = f"{style}/>"
-        for k, (u, row) in enumerate(first.items()):
-            number[row] = k
+        for k, u in enumerate(distinct):
             kind = type(u)
             if kind is str and 0 < len(u) <= EXCEL_MAX_TEXT and not looks_rich(u):
                 tails.append(f'{style} t="s"><v>{table._get_shared_string_index(u)}</v></c>')
@@ -47,7 +41,9 @@ class Shared:
                 tails.append("")
                 odd.append(k)
             texts.append(u if kind is str else "")
-        self.codes, self.tails, self.texts = number[rows], tails, texts
+        # Held for every row until the workbook is closed: 2 bytes a row where they fit (ids of 10,000 services).
+        self.codes = codes.astype(np.int16 if len(distinct) <= np.iinfo(np.int16).max else np.int32)
+        self.tails, self.texts = tails, texts
         self.odd, self.omitted = np.array(odd, dtype=np.int32), np.array(omitted, dtype=np.int32)
         # Each use counted, as write_string counts them (each distinct text was counted once above).
         table.count += int(np.isin(self.codes, shared).sum()) - len(shared)
@@ -66,3 +62,20 @@ class Shared:
                 tails[i] = _cell_tail(values[i], style, date_style)
         made, whole = _tails_or_whole(letter, numbers, tails)
         return made, whole, (_Texts(list(map(self.texts.__getitem__, codes))) if wrapped else None)
+
+
+def _numbered(values: Sequence[object]) -> tuple[np.ndarray, list]:
+    """Each row's number among the distinct values, and the distinct values, in the order they first appear.
+    Values equal to one another are one (1, 1.0 and True; every missing value: None, NaN, NA and NaT, which are all
+    written blank): Shared writes the rows of a value that is not text from their own values."""
+    series = getattr(values, "series", None)
+    if isinstance(series, pd.Series):  # a frame's column (chunked.Rows): numbered by pandas, in C
+        column = series if values.positions is None else series.take(values.positions)  # type: ignore[attr-defined]
+        codes, distinct = pd.factorize(column, sort=False, use_na_sentinel=False)
+        return codes, distinct.tolist()
+    # Else by a dict (in C too): each row's first row with its value, then each first row's number.
+    first: dict = {}
+    rows = np.fromiter(map(first.setdefault, values, range(len(values))), np.intp, len(values))
+    number = np.zeros(len(values), np.intp)
+    number[list(first.values())] = np.arange(len(first))
+    return number[rows], list(first)
