@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import MaturityXLError
+from ..frame_rows import RowGatherer
 from ..parse import Registry, default_registry
 from ..response import Response
 from ..settle import (
@@ -71,7 +72,9 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
     seen: dict[str, LogEntry] = {}
     accepted: list[Candidate] = []
     today = today or date.today()
-    store = SpilledResponses()
+    # The frames' rows are gathered as the returns come in, while the workers read the next ones (the reading is
+    # the longer for it by half this process's time, as the cores are shared; afterwards it took all of it).
+    store = SpilledResponses(RowGatherer(registry.get, today))
     to_read: list[Source] = []
     for source in discover(paths) if sources is None else sources:
         reason = ignored(source.name)

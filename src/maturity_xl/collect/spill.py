@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 
 from ..errors import MaturityXLError
+from ..frame_rows import Gathered, RowGatherer
 from ..response import ActionRow, Answers, RatingColumns, Response, answers_of, with_answers
 
 LeanColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int | None, ...], tuple[int | None, ...], bytes]
@@ -54,7 +55,10 @@ class SpilledResponses(Sequence[Response]):
     text) instead of its answers: memory stays flat from hundreds of returns to tens of thousands. Reading it loads
     one response at a time: the frames read each one's first part, once; the Text sheet and ratings.csv its texts."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: RowGatherer | None = None) -> None:
+        """`rows`: gathers the frames' rows of each response as it is added (frame_rows), from the first part of
+        its blob, which is in memory then; the frames take them (`take_gathered`) instead of reading them back."""
+        self._rows = rows
         try:
             self._file = tempfile.TemporaryFile(prefix="maturity-xl-")
         except OSError as exc:
@@ -77,7 +81,16 @@ class SpilledResponses(Sequence[Response]):
             raise _spill_error(exc) from None
         self._spans.append((offset + _HEADER, lean, len(blob) - _HEADER - lean))
         self._added.append(head)
+        if self._rows is not None:
+            columns, actions = pickle.loads(memoryview(blob)[_HEADER:_HEADER + lean])
+            self._rows.add(head, columns, actions)
         return len(self._spans) - 1
+
+    def take_gathered(self) -> Gathered | None:
+        """The frames' rows of the responses that count (after `keep`), as gathered while they were added: handed
+        over once (then, or without a gatherer, None: the frames read them back with `lean_answers`)."""
+        rows, self._rows = self._rows, None
+        return rows.gathered(self._order) if rows is not None else None
 
     def keep(self, numbers: list[int]) -> None:
         """The responses that count, in order (the others were superseded)."""
