@@ -72,3 +72,26 @@ def test_collect_reads_the_sources_it_is_given(folders):
     given = collect(folders, workers=1, sources=listed)
     assert [e.file for e in given.log] == [e.file for e in collect(folders, workers=1).log]
     assert len(given.log) == len(listed)
+
+
+def test_ids_in_the_frameworks_order_are_kept_as_none_and_read_back(folders):
+    """A blob keeps a return's ids as None only when they are its framework's, in its order; either way the
+    spill file gives the ids back (with the registry) and the frames the same rows."""
+    import pickle
+    from dataclasses import replace
+
+    from maturity_xl.collect.spill import SpilledResponses, packed
+    from maturity_xl.frame_rows import layout_of
+
+    collection = collect(folders[:1], workers=1)
+    response = collection.responses[0]
+    layout = layout_of(collection.registry.get(response.framework_id, response.framework_version))
+    shuffled = replace(response, ratings=response.ratings[::-1])
+    store = SpilledResponses(framework=collection.registry.get)
+    for each in (response, shuffled):
+        blob = packed(each, layout)
+        (statement_ids, area_ids, *_rest), _actions = pickle.loads(blob[4:4 + int.from_bytes(blob[:4], "little")])
+        assert (statement_ids is None) == (each is response) and (area_ids is None) == (each is response)
+        store.add(replace(each, ratings=[], actions=[]), blob)
+    store.keep([0, 1])
+    assert list(store) == [response, shuffled]

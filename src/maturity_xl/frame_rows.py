@@ -44,9 +44,19 @@ RUN = 256
 """Responses whose rows are worked out together (a map over all their rows per column, not one per response):
 enough to make the per-response calls rare, few enough that the unshared copies of their ids wait briefly."""
 
-LeanAnswers = tuple[Sequence[str], Sequence[str], Sequence[int | None], Sequence[int | None], bytes]
-"""A response's ratings without their free texts, as spill.LeanColumns: statement ids, area ids, ratings, targets
-chosen, and which ratings have some text (spill.has_text; b"" when that is not known here)."""
+LeanAnswers = tuple[Sequence[str] | None, Sequence[str] | None, Sequence[int | None], Sequence[int | None], bytes]
+"""A response's ratings without their free texts, as spill.LeanColumns: statement ids and area ids (None, None
+when they are the framework's own, in its order: layout_of), ratings, targets chosen, and which ratings have some
+text (spill.has_text; b"" when that is not known here)."""
+
+
+def layout_of(fw: Framework | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The statement ids of `fw` in its order and each one's area id: the order a return's ratings come in when
+    its workbook was not tampered with (a spill file then keeps None for both, and the frames share these)."""
+    if fw is None:
+        return None
+    statements = fw.statements
+    return tuple(s.id for s in statements), tuple(s.area_id for s in statements)
 
 
 class TextPool:
@@ -85,6 +95,8 @@ class Lookups:
     used: set[str]
     ids: dict[str, str]
     """Each area and statement id, to itself: the framework's string, for rows to share."""
+    layout: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    """layout_of the framework: what a response's ids of None stand for."""
 
 
 def lookups_of(fw: Framework | None) -> Lookups:
@@ -98,7 +110,8 @@ def lookups_of(fw: Framework | None) -> Lookups:
         nexts={lv.value: fw.scale.next_value(lv.value) for lv in fw.scale.levels} if fw else {},
         role_ids=[roles.get(role.name) for role in ACTION_ROLES], names={c.id: c.name for c in columns},
         used=set(roles.values()),
-        ids={i: i for i in [*(a.id for a in fw.areas), *(st.id for st in fw.statements)]} if fw else {})
+        ids={i: i for i in [*(a.id for a in fw.areas), *(st.id for st in fw.statements)]} if fw else {},
+        layout=layout_of(fw))
 
 
 @dataclass(slots=True)
@@ -137,7 +150,9 @@ class RowGatherer:
         if key != run.key or len(run.heads) >= RUN:
             self._work_out(run)
             run = self._run = _Run(key, self._framework(*key))
-        run.add(head, statement_ids, area_ids, values, chosen, plan)
+        if statement_ids is None:  # the framework's own, in its order
+            statement_ids, area_ids = self._lookups(run.fw).layout  # type: ignore[misc]
+        run.add(head, statement_ids, area_ids, values, chosen, plan)  # type: ignore[arg-type]
         got = self._columns
         got.sizes.append(len(values))
         got.texted.append(flags)

@@ -74,7 +74,7 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
     today = today or date.today()
     # The frames' rows are gathered as the returns come in, while the workers read the next ones (the reading is
     # the longer for it by half this process's time, as the cores are shared; afterwards it took all of it).
-    store = SpilledResponses(RowGatherer(registry.get, today))
+    store = SpilledResponses(RowGatherer(registry.get, today), registry.get)
     to_read: list[Source] = []
     for source in discover(paths) if sources is None else sources:
         reason = ignored(source.name)
