@@ -8,48 +8,34 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from functools import cached_property
-from itertools import repeat
-from operator import attrgetter, is_not
+from operator import attrgetter
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from .frame_rows import (
+    ACTION_COLUMNS,
+    FREE_TEXTS,
+    LEAN_RATING_COLUMNS,
+    RATING_COLUMNS,
+    Gathered,
+    Lookups,
+    RowGatherer,
+    lookups_of,
+)
 from .heap import give_back
-from .model import ACTION_ROLES, DONE_WORDS, Framework
+from .model import Framework
 from .parse import Registry
-from .response import ActionRow, Response, action_row, answer_columns, score_of
+from .response import ActionRow, Response, action_row, answer_columns
 from .texts import RatingTexts, TextPool
 
-RATING_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "area_id", "area",
-                  "statement_id", "statement", "rating", "level", "target", "target_chosen", "gap", "rationale",
-                  "evidence", "file"]
-FREE_TEXTS = ("rationale", "evidence")
-"""The ratings frame's free text, each rating's own words: nearly all of its memory when services write in their
-own words (a million texts at 10,000 returns). The reports read the frame without them (Frames.lean_ratings) and
-the texts a chunk of rows at a time (Frames.rating_texts); Frames.ratings holds them, when it is asked for."""
-LEAN_RATING_COLUMNS = [name for name in RATING_COLUMNS if name not in FREE_TEXTS]
-_ACTION_HEAD = ["framework_id", "service_id", "service_name", "area_id", "statement_id", "statement"]
-# One column per role of ACTION_ROLES (action, lead, deadline, review_date, status, priority), in its order.
-ACTION_COLUMNS = [*_ACTION_HEAD, *(role.field for role in ACTION_ROLES), "details", "overdue", "ownerless", "file"]
 RESPONSE_COLUMNS = ["framework_id", "framework_version", "service_id", "service_name", "organisation",
                     "completed_by", "role", "date_completed", "email", "rated", "total", "mean", "status",
                     "warnings", "errors", "file"]
-# Where each column sits in an action row; the roles' columns start at _ROLE_SLOT, in ACTION_ROLES' order.
-_AREA_SLOT, _STATEMENT_SLOT, _TEXT_SLOT, _DETAILS_SLOT, _OVERDUE_SLOT, _OWNERLESS_SLOT, _FILE_SLOT = (
-    ACTION_COLUMNS.index(name) for name in ("area_id", "statement_id", "statement", "details", "overdue", "ownerless",
-                                            "file"))
-_ROLE_SLOT = len(_ACTION_HEAD)
-_ROLE = {role.name: i for i, role in enumerate(ACTION_ROLES)}
-_ACTION_ROLE, _LEAD_ROLE, _DUE_ROLE, _STATUS_ROLE = _ROLE["action"], _ROLE["lead"], _ROLE["due"], _ROLE["status"]
-# The roles that hold dates (anything else typed there is not a date, and is dropped as the cell's validation would
-# have refused it), and those holding the texts typed in a plan (the parser reads every one as text), which are
-# pooled (TextPool) as the details are; dates are not.
-_DATE_ROLES = tuple(i for i, role in enumerate(ACTION_ROLES) if role.kinds == ("date",))
-_TEXT_ROLES = frozenset(i for i, role in enumerate(ACTION_ROLES) if role.kinds != ("date",))
 
 
 class CollectionLike(Protocol):
@@ -82,27 +68,12 @@ class CollectionLike(Protocol):
     def unexpected(self) -> Sequence[Response]: ...
 
 
-@dataclass(slots=True)
-class _Lookups:
-    areas: dict[str, str]
-    texts: dict[str, str]
-    labels: dict[int, str]
-    nexts: dict[int, int]
-    """Each level's next level up: a statement's target when the service chose none (Scale.target_of)."""
-    role_ids: list[str | None]
-    """The id of the column playing each role of ACTION_ROLES, in its order (None: the framework has none)."""
-    names: dict[str, str]
-    used: set[str]
-    ids: dict[str, str]
-    """Each area and statement id, to itself: the framework's string, for rows to share."""
-
-
 class Frames:
     def __init__(self, collection: CollectionLike, log_fields: Sequence[str]):
         """The frames of `collection`, whose log entries hold `log_fields` (Collection.frames() says which)."""
         self.c = collection
         self._log_fields = list(log_fields)
-        self._by_framework: dict[tuple[str, str] | None, _Lookups] = {}
+        self._by_framework: dict[tuple[str, str] | None, Lookups] = {}
         self._texts = TextPool()
         self._dates = TextPool()  # the actions' dates: each return's unpickled copies of a few hundred days
 
@@ -112,42 +83,45 @@ class Frames:
     @cached_property
     def _answers(self) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, int, float | None]], RatingTexts]:
         """The ratings frame without its free texts (lean_ratings), the actions frame, each response's overall
-        score and the ratings' free texts (rating_texts), from one pass over the responses (a collection of
-        thousands reads them back from its spill file one at a time, once, without the texts). The frames are
-        gathered column by column: a response's fifty ratings, which come as columns, go in as a few C-level list
-        extends, its actions a column at a time too, and the statement and area texts are the framework's own
-        strings, shared, not copies."""
-        ratings: dict[str, list] = {name: [] for name in LEAN_RATING_COLUMNS}
-        actions: list[list] = [[] for _ in ACTION_COLUMNS]
-        scores: list[tuple[int, int, float | None]] = []
-        sizes: list[int] = []  # each response's ratings
-        texted: list[bytes] = []  # which of them have some text (spill.has_text), from a spill file
+        score and the ratings' free texts (rating_texts), from the rows frame_rows gathered: as `collect` read the
+        returns when it did (its spill file hands them over once), else in one pass over the responses now (a
+        collection of thousands reads them back from its spill file one at a time, once, without the texts)."""
         spill = self._spill()
         held: tuple[list, list] = ([], [])  # the texts of a collection held in memory
-        with _cycle_collector_paused():
-            answers = spill.lean_answers() if spill is not None else self._held_answers(*held)
-            for head, (statement_ids, area_ids, values, chosen, flags), plan in answers:
-                fw = self._framework(head.framework_id, head.framework_version)
-                self._add_ratings(ratings, head, statement_ids, area_ids, values, chosen, fw)
-                sizes.append(len(values))
-                texted.append(flags)
-                if plan:
-                    self._add_plan(actions, head, plan, fw)
-                overall = score_of(values)
-                scores.append((overall.rated, overall.total, overall.mean))
-        rating_frame = typed_ratings(_column_by_column(ratings) if ratings["file"] else
+        taken = getattr(spill, "take_gathered", None)
+        got = (taken() if taken is not None else None) or self._gathered(spill, held)
+        ratings, actions = got.ratings, dict(zip(ACTION_COLUMNS, got.actions))
+        got.ratings, got.actions = {}, []  # the lists let go as their columns are made (64 MB at 10,000 returns)
+        rating_frame = typed_ratings(_column_by_column(_typed_columns(ratings)) if ratings["file"] else
                                      pd.DataFrame(columns=LEAN_RATING_COLUMNS))
-        action_frame = _column_by_column(dict(zip(ACTION_COLUMNS, actions))) if actions[-1] else \
-            pd.DataFrame([], columns=ACTION_COLUMNS)
-        del ratings, actions  # the lists the frames were made from (64 MB at 10,000 returns): their pages given back
+        action_frame = _column_by_column(actions) if actions["file"] else pd.DataFrame([], columns=ACTION_COLUMNS)
+        del ratings, actions
         if spill is not None:
-            texts = RatingTexts(np.frombuffer(b"".join(texted), dtype=np.uint8).astype(bool), spill=spill,
-                                starts=np.cumsum([0, *sizes], dtype=np.int64))
+            texts = RatingTexts(np.frombuffer(b"".join(got.texted), dtype=np.uint8).astype(bool), spill=spill,
+                                starts=np.cumsum([0, *got.sizes], dtype=np.int64))
         else:  # as the frame held them, each a column of its own
             texts = RatingTexts.held(*(pd.Series(column, index=rating_frame.index, dtype=None if column else object)
                                        for column in held))
         give_back()
-        return rating_frame, action_frame, scores, texts
+        return rating_frame, action_frame, got.scores, texts
+
+    def _gathered(self, spill: Any, held: tuple[list, list]) -> Gathered:
+        """The rows of every response that counts, read now: from the spill file's first parts (no free text), or
+        from the responses held in memory (their texts added to `held` as they go)."""
+        rows = self._rows()
+        with _cycle_collector_paused():
+            for head, lean, plan in spill.lean_answers() if spill is not None else self._held_answers(*held):
+                rows.add(head, lean, plan)
+            return rows.gathered()
+
+    def _rows(self) -> RowGatherer:
+        """A gatherer of rows sharing this frames' lookups and pooled texts."""
+        return RowGatherer(self._framework, self.c.today, self._lookups, self._texts, self._dates)
+
+    @cached_property
+    def _planner(self) -> RowGatherer:
+        """The gatherer whose add_plans makes `_add_plan`'s rows (it holds no rows of its own)."""
+        return self._rows()
 
     def _spill(self) -> Any:
         """The collection's spill file (collect.SpilledResponses), if its responses are kept in one."""
@@ -198,45 +172,13 @@ class Frames:
     def actions(self) -> pd.DataFrame:
         return self._answers[1]
 
-    def _lookups(self, fw: Framework | None) -> _Lookups:
+    def _lookups(self, fw: Framework | None) -> Lookups:
         """What the rows need of a framework, worked out once per framework rather than once per response."""
         key = (fw.id, fw.version) if fw else None
         found = self._by_framework.get(key)
         if found is None:
-            columns = fw.action_columns if fw else ()
-            roles = fw.role_columns() if fw else {}
-            found = self._by_framework[key] = _Lookups(
-                areas={a.id: a.title for a in fw.areas} if fw else {},
-                texts={s.id: (s.title or s.text) for s in fw.statements} if fw else {},
-                labels={lv.value: fw.scale.label_of(lv.value) for lv in fw.scale.levels} if fw else {},
-                nexts={lv.value: fw.scale.next_value(lv.value) for lv in fw.scale.levels} if fw else {},
-                role_ids=[roles.get(role.name) for role in ACTION_ROLES], names={c.id: c.name for c in columns},
-                used=set(roles.values()),
-                ids={i: i for i in [*(a.id for a in fw.areas), *(st.id for st in fw.statements)]} if fw else {})
+            found = self._by_framework[key] = lookups_of(fw)
         return found
-
-    def _add_ratings(self, columns: dict[str, list], head: Response, statement_ids: Sequence[str],
-                     area_ids: Sequence[str], values: Sequence[int | None], chosen: Sequence[int | None],
-                     fw: Framework | None) -> None:
-        """One response's rows of the ratings frame but their free texts: `head` says whose they are, the other
-        columns (Rating's fields, one tuple each) what they are."""
-        look = self._lookups(fw)
-        n = len(values)
-        # Ids as the framework's own strings (each return's unpickled copies are dropped): 500,000 rows share 50.
-        ids = look.ids.get
-        area_ids = list(map(ids, area_ids, area_ids))
-        statement_ids = list(map(ids, statement_ids, statement_ids))
-        for name, value in (("framework_id", head.framework_id), ("framework_version", head.framework_version),
-                            ("service_id", head.service_id), ("service_name", head.service_name),
-                            ("file", head.file)):
-            columns[name] += repeat(value, n)
-        columns["area_id"] += area_ids
-        columns["area"] += map(look.areas.get, area_ids, area_ids)
-        columns["statement_id"] += statement_ids
-        columns["statement"] += map(look.texts.get, statement_ids, repeat("", n))
-        columns["rating"] += values
-        columns["level"] += map(look.labels.get, values) if fw else repeat(None, n)
-        add_targets(columns, chosen, values, look.nexts)
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[tuple]:
         """The rows of the actions frame of `r` (a Response, or anything with its head's fields and `actions` with
@@ -247,36 +189,8 @@ class Frames:
         return list(zip(*columns))
 
     def _add_plan(self, columns: list[list], head: Response, plan: Sequence[ActionRow], fw: Framework | None) -> None:
-        """One response's rows of the actions frame, a column at a time (`columns` in ACTION_COLUMNS' order): the
-        roles' values in ACTION_ROLES' order, the framework's own columns as `details`, and the flags (overdue: past
-        its due date and its status not done; ownerless: no lead)."""
-        look = self._lookups(fw)
-        used, names, today, n = look.used, look.names, self.c.today, len(plan)
-        statement_ids, area_ids, values = zip(*plan)
-        ids = look.ids.get  # the framework's own strings, not each return's copies
-        statement_ids = list(map(ids, statement_ids, statement_ids))
-        for slot, value in enumerate((head.framework_id, head.service_id, head.service_name)):
-            columns[slot] += repeat(value, n)
-        columns[_AREA_SLOT] += map(ids, area_ids, area_ids)
-        columns[_STATEMENT_SLOT] += statement_ids
-        columns[_TEXT_SLOT] += map(look.texts.get, statement_ids, repeat("", n))
-        # Column ids are text, so a role with no column (None) reads as None.
-        roles = [list(map(dict.get, values, repeat(column))) for column in look.role_ids]
-        for i in _DATE_ROLES:  # anything but a date typed there is dropped, as the cell's validation would have
-            roles[i] = self._dates.share([v if isinstance(v, date) else None for v in roles[i]])
-        statuses = roles[_STATUS_ROLE] = [str(v) if v else None for v in roles[_STATUS_ROLE]]
-        due, actions, leads = roles[_DUE_ROLE], roles[_ACTION_ROLE], roles[_LEAD_ROLE]
-        details = [("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
-                              for k, v in row.items() if k not in used and v not in (None, ""))
-                    if not used.issuperset(row) else "") for row in values]
-        share = self._texts.share  # the texts typed in the plan (the ids, names and flags are shared already)
-        for i, role in enumerate(roles):
-            columns[_ROLE_SLOT + i] += share(role) if i in _TEXT_ROLES else role
-        columns[_DETAILS_SLOT] += share(details)
-        done = [s is not None and s.casefold().strip() in DONE_WORDS for s in statuses]
-        columns[_OVERDUE_SLOT] += [bool(d and d < today and not finished) for d, finished in zip(due, done)]
-        columns[_OWNERLESS_SLOT] += [bool(a) and not lead for a, lead in zip(actions, leads)]
-        columns[_FILE_SLOT] += repeat(head.file, n)
+        """One response's rows of the actions frame (frame_rows.RowGatherer.add_plans)."""
+        self._planner.add_plans(columns, (head,), (len(plan),), plan, fw)
 
     @cached_property
     def responses(self) -> pd.DataFrame:
@@ -360,19 +274,6 @@ class Frames:
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
 
 
-def add_targets(columns: dict[str, list], chosen: Sequence[int | None], ratings: Sequence[int | None],
-                nexts: dict[int, int]) -> None:
-    """A response's targets: the one chosen, else the next level up from the rating (Scale.target_of); and
-    whether it was chosen. The gap is the frame's target less its rating (typed_ratings)."""
-    columns["gap"] += repeat(None, len(chosen))
-    if chosen.count(None) == len(chosen):  # most frameworks ask for none: the next level up, at C speed
-        columns["target"] += map(nexts.get, ratings)
-        columns["target_chosen"] += repeat(False, len(chosen))
-        return
-    columns["target"] += [nexts.get(r) if c is None else c for c, r in zip(chosen, ratings)]  # type: ignore
-    columns["target_chosen"] += map(is_not, chosen, repeat(None))
-
-
 def typed_ratings(frame: pd.DataFrame) -> pd.DataFrame:
     """The ratings frame's column types, whatever it holds (empty too): ratings, targets and gaps as nullable
     integers, target_chosen as bool; and the gap, the target less the rating (NA where either is)."""
@@ -383,8 +284,33 @@ def typed_ratings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _column_by_column(columns: dict[str, list]) -> pd.DataFrame:
-    """A frame from lists of values, each list let go once its column is made (pd.DataFrame(dict) holds every
+def _typed_columns(columns: dict[str, list]) -> dict[str, Any]:
+    """The ratings' columns of numbers and flags as arrays of their type, made by numpy from the lists (pandas
+    would test each value in Python first, then typed_ratings convert them), the rest as they are."""
+    columns["rating"], columns["target"] = _nullable_ints(columns["rating"]), _nullable_ints(columns["target"])
+    chosen = columns["target_chosen"]
+    columns["target_chosen"] = np.fromiter(chosen, dtype=bool, count=len(chosen))
+    columns["gap"] = np.full(len(chosen), None, dtype=object)  # typed_ratings: the target less the rating
+    return columns
+
+
+def _nullable_ints(values: list) -> Any:
+    """Whole numbers or None (ratings, targets) as a nullable integer array (Int64), as pandas would make it from
+    the list (None is NA), by numpy at C speed; anything else is left to pandas."""
+    try:
+        floats = np.array(values, dtype=np.float64)  # None is NaN
+    except (TypeError, ValueError):
+        return pd.array(values, dtype="Int64")
+    missing = np.isnan(floats)
+    floats[missing] = 0
+    ints = floats.astype(np.int64)
+    if not np.array_equal(ints, floats):  # not whole numbers (or too big): pandas says what is wrong
+        return pd.array(values, dtype="Int64")
+    return pd.arrays.IntegerArray(ints, missing)
+
+
+def _column_by_column(columns: dict[str, Any]) -> pd.DataFrame:
+    """A frame from lists (or arrays) of values, each let go once its column is made (pd.DataFrame(dict) holds every
     list and every column at once: 50 MB more at the peak for 500,000 rows)."""
     n = len(next(iter(columns.values())))
     frame = pd.DataFrame(index=pd.RangeIndex(n))

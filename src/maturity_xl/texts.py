@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .frame_rows import TextPool
+
 
 class RatingTexts:
     """The ratings' free texts (FREE_TEXTS), row for row with the ratings frame, and which rows have any
@@ -94,24 +96,4 @@ def _has_text(values: list) -> np.ndarray:
                        count=len(values))
 
 
-class TextPool:
-    """Equal answer texts as one string: each return's unpickled copy is dropped for the first one seen.
-
-    Answers repeat across a programme's returns (a blank, "N/A", "See above", the same policy named as evidence
-    by many statements and services), and 500,000 rating rows hold a million texts. A text that has been seen
-    costs the frame a pointer; one that is unique costs what it did. The pool is bounded (`limit` texts), so a
-    collection of unique texts pays at most that many entries for it (a few MB).
-    """
-
-    __slots__ = ("_pool", "limit")
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self._pool: dict[str, str] = {}
-        self.limit = limit
-
-    def share(self, texts: list) -> list:
-        """`texts` with each one already seen replaced by the pooled string (C-level maps, no call a text)."""
-        pool = self._pool
-        if len(pool) < self.limit:
-            return list(map(pool.setdefault, texts, texts))
-        return list(map(pool.get, texts, texts))
+__all__ = ["RatingTexts", "TextPool"]

@@ -83,12 +83,18 @@ def main(ctx: click.Context) -> None:
 
 
 def _count_inputs(paths: tuple[Path, ...]) -> int:
-    """How many files the paths hold; a missing path or an empty folder stops the run before any report is
-    replaced (a run that read nothing must not look like one that read everything)."""
+    """How many files the paths hold (see _listed_inputs)."""
+    return len(_listed_inputs(paths))
+
+
+def _listed_inputs(paths: tuple[Path, ...]) -> list:
+    """Every file the paths hold, as collect.discover lists them (collect(sources=...) reads them without listing
+    the folders again); a missing path or an empty folder stops the run before any report is replaced (a run that
+    read nothing must not look like one that read everything)."""
     from ..collect import discover
     from ..safeio import describe_os_error
 
-    total = 0
+    listed: list = []
     for path in paths:
         try:
             os.lstat(path)
@@ -97,12 +103,12 @@ def _count_inputs(paths: tuple[Path, ...]) -> int:
                       else describe_os_error(exc, "the path"))
             raise click.ClickException(f"{_short(path)}: {reason}; nothing was collected and no report was written") \
                 from None
-        found = sum(1 for _ in discover([path]))
-        if found == 0:
+        found = list(discover([path]))
+        if not found:
             raise click.ClickException(f"{_short(path)}: the folder is empty, there are no returns in it; nothing "
                                        f"was collected and no report was written")
-        total += found
-    return total
+        listed += found
+    return listed
 
 
 def _short(path: Path) -> str:

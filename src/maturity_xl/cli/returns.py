@@ -15,6 +15,7 @@ from .common import (
     _count_inputs,
     _epilog,
     _key,
+    _listed_inputs,
     _password,
     _progress,
     main,
@@ -136,12 +137,12 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
         if expected:
             read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
         key = _key(key_file)
-        total = _count_inputs(paths)
-        bar = _progress(total, "collecting")
+        listed = _listed_inputs(paths)  # listed once: collect reads these rather than listing the folders again
+        bar = _progress(len(listed), "collecting")
         with terminating_cleanly():  # a SIGTERM from here on removes the temporary files on its way out
             collection = collect(paths, expected=list(expected) or None, today=today.date() if today else None,
                                  progress=bar.update if bar else None, key=key, password=open_password,
-                                 meanwhile=_load_writers)
+                                 meanwhile=_load_writers, sources=listed)
             if bar:
                 bar.close()
                 bar = None

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import MaturityXLError
+from ..frame_rows import RowGatherer
 from ..parse import Registry, default_registry
 from ..response import Response
 from ..settle import (
@@ -51,8 +52,11 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
             registry: Registry | None = None, today: date | None = None,
             progress: Callable[[int], None] | None = None, workers: int | None = None,
             limits: Limits | None = None, key: bytes | None = None, password: str | None = None,
-            meanwhile: Callable[[], None] | None = None) -> Collection:
+            meanwhile: Callable[[], None] | None = None, sources: Iterable[Source] | None = None) -> Collection:
     """Read every return under `paths` into a Collection; never modifies an input file.
+
+    `sources`: what discover(paths) gave, when the caller has listed them already (the CLI, to size its progress
+    bar and refuse an empty folder): the folders are not listed a second time.
 
     `meanwhile` is called once, when the first return has been read and the workers are reading the rest: work
     the caller needs afterwards (the CLI imports the report writers, over a second of pandas and XlsxWriter) then
@@ -67,9 +71,12 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
     log: list[LogEntry] = []
     seen: dict[str, LogEntry] = {}
     accepted: list[Candidate] = []
-    store = SpilledResponses()
+    today = today or date.today()
+    # The frames' rows are gathered as the returns come in, while the workers read the next ones (the reading is
+    # the longer for it by half this process's time, as the cores are shared; afterwards it took all of it).
+    store = SpilledResponses(RowGatherer(registry.get, today), registry.get)
     to_read: list[Source] = []
-    for source in discover(paths):
+    for source in discover(paths) if sources is None else sources:
         reason = ignored(source.name)
         if reason:
             log.append(LogEntry(source.name, IGNORED, reason, size=max(source.size, 0)))
@@ -77,7 +84,6 @@ def collect(paths: Iterable[str | Path], *, expected: Iterable[str | Path] | Non
                 progress(1)
         else:
             to_read.append(source)
-    today = today or date.today()
     results = parse_all(to_read, registry, workers, limits, progress, password)
     with _settled_as_we_go() as tick, _terminate_raises():
         try:

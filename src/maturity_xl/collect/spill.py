@@ -14,23 +14,32 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import MaturityXLError
+from ..frame_rows import Gathered, RowGatherer, layout_of
+from ..model import Framework
 from ..response import ActionRow, Answers, RatingColumns, Response, answers_of, with_answers
 
-LeanColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int | None, ...], tuple[int | None, ...], bytes]
-"""A response's ratings without their free texts: statement ids, area ids, ratings, targets, and one byte a rating,
-1 when its rationale or evidence holds some text (has_text), else 0."""
+LeanColumns = tuple[tuple[str, ...] | None, tuple[str, ...] | None, tuple[int | None, ...], tuple[int | None, ...],
+                    bytes]
+"""A response's ratings without their free texts: statement ids, area ids (both None when they are its
+framework's, in its order: frame_rows.layout_of), ratings, targets, and one byte a rating, 1 when its rationale or
+evidence holds some text (has_text), else 0."""
 Texts = tuple[tuple[str, ...], tuple[str, ...]]
 """A response's free texts: each rating's rationale, and each one's evidence, in its ratings' order."""
 _HEADER = 4  # bytes: the length of a blob's first part (its Lean pickle), little-endian
 
 
-def packed(response: Response) -> bytes:
+def packed(response: Response, layout: tuple[tuple[str, ...], tuple[str, ...]] | None = None) -> bytes:
     """What the spill file keeps of `response` (its answers), as SpilledResponses.add takes it: the length of the
-    first part, then the answers without their texts ((LeanColumns, actions) pickled), then the texts (Texts)."""
+    first part, then the answers without their texts ((LeanColumns, actions) pickled), then the texts (Texts).
+
+    `layout`: frame_rows.layout_of its framework; when its ratings come in that order, as they do from a workbook
+    no one tampered with, their ids are kept as None (a hundred strings fewer to pickle, send and unpickle)."""
     (statement_ids, area_ids, ratings, rationales, evidence, targets), actions = answers_of(response)
+    if layout is not None and layout == (statement_ids, area_ids):
+        statement_ids = area_ids = None  # type: ignore[assignment]
     lean = pickle.dumps(((statement_ids, area_ids, ratings, targets, has_text(rationales, evidence)), actions),
                         protocol=pickle.HIGHEST_PROTOCOL)
     texts = pickle.dumps((rationales, evidence), protocol=pickle.HIGHEST_PROTOCOL)
@@ -54,7 +63,12 @@ class SpilledResponses(Sequence[Response]):
     text) instead of its answers: memory stays flat from hundreds of returns to tens of thousands. Reading it loads
     one response at a time: the frames read each one's first part, once; the Text sheet and ratings.csv its texts."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: RowGatherer | None = None,
+                 framework: Callable[[str, str], Framework | None] | None = None) -> None:
+        """`rows`: gathers the frames' rows of each response as it is added (frame_rows), from the first part of
+        its blob, which is in memory then; the frames take them (`take_gathered`) instead of reading them back.
+        `framework(id, version)`: the registry's, for the ids a blob keeps as None (`packed`)."""
+        self._rows, self._framework = rows, framework
         try:
             self._file = tempfile.TemporaryFile(prefix="maturity-xl-")
         except OSError as exc:
@@ -77,7 +91,16 @@ class SpilledResponses(Sequence[Response]):
             raise _spill_error(exc) from None
         self._spans.append((offset + _HEADER, lean, len(blob) - _HEADER - lean))
         self._added.append(head)
+        if self._rows is not None:
+            columns, actions = pickle.loads(memoryview(blob)[_HEADER:_HEADER + lean])
+            self._rows.add(head, columns, actions)
         return len(self._spans) - 1
+
+    def take_gathered(self) -> Gathered | None:
+        """The frames' rows of the responses that count (after `keep`), as gathered while they were added: handed
+        over once (then, or without a gatherer, None: the frames read them back with `lean_answers`)."""
+        rows, self._rows = self._rows, None
+        return rows.gathered(self._order) if rows is not None else None
 
     def keep(self, numbers: list[int]) -> None:
         """The responses that count, in order (the others were superseded)."""
@@ -141,6 +164,10 @@ class SpilledResponses(Sequence[Response]):
         lean = self._spans[number][1]
         (statement_ids, area_ids, ratings, targets, _texted), actions = pickle.loads(both[:lean])
         rationales, evidence = pickle.loads(both[lean:])
+        if statement_ids is None:  # its framework's, in its order
+            head = self._added[number]
+            assert self._framework is not None, "a blob packed with a layout needs the registry to read it"
+            statement_ids, area_ids = layout_of(self._framework(head.framework_id, head.framework_version))
         return (statement_ids, area_ids, ratings, rationales, evidence, targets), actions
 
     def _read(self, number: int, lean: bool = True, texts: bool = True) -> memoryview:

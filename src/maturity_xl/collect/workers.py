@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from ..catalogue import message
+from ..frame_rows import layout_of
 from ..parse import Registry, parse
 from ..reading import ReadError
 from ..response import Problem, Response
@@ -75,18 +76,34 @@ def _worker_init(registry: Registry, limits: Limits, password: str | None, paren
 Result = tuple[str, Response | None, bytes, Problem | None, int, int]
 
 
-def _packed(result: tuple[str, Response | None, Problem | None]) -> Result:
+def _packed(result: tuple[str, Response | None, Problem | None], registry: Registry | None = None) -> Result:
     """An accepted response as its head and its answers' pickle (spill.packed): the collecting process keeps the
-    head and writes the pickle to its spill file as it is, without unpickling the answers."""
+    head and writes the pickle to its spill file as it is, without unpickling the answers. With the `registry`
+    (the collecting process's: it reads the ids back with it), ids in its framework's order are kept as None."""
     digest, response, failure = result
     if response is None or response.rejected:
         return digest, response, b"", failure, 0, 0
     rated = sum(r.rating is not None for r in response.ratings)
     try:
-        blob = packed(response)
+        layout = _layout(registry, response.framework_id, response.framework_version) if registry else None
+        blob = packed(response, layout)
     except MemoryError:
         return "", None, b"", _failed("out-of-memory"), 0, 0
     return digest, replace(response, ratings=[], actions=[]), blob, failure, rated, len(response.ratings)
+
+
+_layouts: dict[int, tuple[object, tuple[tuple[str, ...], tuple[str, ...]] | None]] = {}
+
+
+def _layout(registry: Registry, fid: str, version: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """frame_rows.layout_of the framework, worked out once per framework (kept with it, so its id names it)."""
+    fw = registry.get(fid, version)
+    found = _layouts.get(id(fw))
+    if found is None or found[0] is not fw:
+        if len(_layouts) > 64:  # many registries in one process (tests): forget the old frameworks
+            _layouts.clear()
+        found = _layouts[id(fw)] = (fw, layout_of(fw))
+    return found[1]
 
 
 def _worker_parse(job: tuple[Source, int]) -> Result:
@@ -100,7 +117,7 @@ def _worker_parse(job: tuple[Source, int]) -> Result:
     signal.alarm(seconds)
     try:
         assert _worker_registry is not None
-        return _packed(_guarded(source, _worker_registry, _worker_password))
+        return _packed(_guarded(source, _worker_registry, _worker_password), _worker_registry)
     except TimeoutError:
         return "", None, b"", _failed("too-slow", seconds=seconds), 0, 0
     finally:
@@ -124,7 +141,7 @@ def parse_all(sources: list[Source], registry: Registry, workers: int, limits: L
     """Parse sources in order, on worker processes when there are enough files to be worth it."""
     if workers <= 1 or len(sources) < 8:
         for source in sources:
-            yield _packed(_guarded(source, registry, password))
+            yield _packed(_guarded(source, registry, password), registry)
             if progress:
                 progress(1)
         return
