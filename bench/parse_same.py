@@ -64,7 +64,8 @@ EDITS = [(b'</c>', b''), (b'</row>', b'<!-- a note --></row>'), (b'<c r="', b'<x
          (b'"/>', b'"></c>'), (b'</row>', b'<?pi here?></row>'), (b'</c>', b'</c><c>'), (b'</v>', b'&amp;</v>'),
          (b'</c>', b'</c></c>'), (b'"/>', b'"/><c r="ZZ9"/>'), (b'<v>', b'<v>x'), (b'</t>', b'&#1;</t>'),
          (b'<row r="', b'<row r="0'), (b's="6"/>', b's="6" t="inlineStr"><is><t>pasted</t></is></c>'),
-         (b'"/>', b'" />'), (b'</c>', b'</c >'), (b'<is>', b'<is><r><rPr><color rgb="FF0000"/></rPr>'), (b'<f>', b'<f>:c ')]
+         (b'"/>', b'" />'), (b'</c>', b'</c >'), (b'<is>', b'<is><r><rPr><color rgb="FF0000"/></rPr>'),
+         (b'<f>', b'<f>:c ')]
 goods = sorted(good.glob("*.xlsx"))
 for i in range(240):
     source = goods[i % len(goods)].read_bytes()
