@@ -59,27 +59,38 @@ def _changed_pass(pieces: list[bytes], at: list[int], layout: layouts._Layout, l
     heads, refs = layout.heads_at, layout.refs_at  # (piece 0, before any cell, has none: an empty head)
     if list(map(getitem, changed, [heads[i] for i in at])) != [refs[i] for i in at]:
         return False
-    # Joined by NULs, which no pattern holds, so none matches across two pieces; and a NUL after each piece
-    # that a cell follows, so '"/>\x00' counts those that end with a cell's end, once no piece holds a NUL.
-    joined = b"\x00".join(changed) + (b"\x00" if at[-1] < last else b"")
-    if joined.count(b"\x00") != len(at) - (at[-1] == last) or has(joined, b"<!", 0, len(joined)) or \
-            has(joined, b"<?", 0, len(joined)) or joined.find(b"<c") >= 0 or joined.find(b":c") >= 0:
+    # Joined as in the sheet, by the split's own '<c r="' (and one after the last, when a cell follows it): each
+    # check counts in `joined` what it counts in these pieces of the sheet, each separator a cell's start.
+    joined = _CELL_TAG.join(changed)
+    if at[-1] < last:
+        joined += _CELL_TAG
+    cells = len(at) - (at[-1] == last)
+    if joined.count(b"<c") != cells or has(joined, b"<!", 0, len(joined)) or has(joined, b"<?", 0, len(joined)) or \
+            joined.find(b":c") >= 0:
         return False
-    ends = joined.count(b"</c>") + joined.count(b'"/></row>') + joined.count(b'"/>\x00')
+    ends = joined.count(b"</c>") + joined.count(b'"/><c r="') + joined.count(b'"/></row>')
     return ends == len(at) - (at[0] == 0)
+
+
+_CELL_TAG = b'<c r="'
 
 
 def each_passes(pieces: list[bytes]) -> bool:
     """Whether each of a sheet's pieces passes passes's checks alone: no "<c" (every one started a cell), no
     "<!", "<?" or ":c", and one cell end in each cell's piece (none in the first)."""
     last = len(pieces) - 1
-    for i, piece in enumerate(pieces):
-        if piece.find(b"<c") >= 0 or piece.find(b"<!") >= 0 or piece.find(b"<?") >= 0 or piece.find(b":c") >= 0:
-            return False
-        ends = piece.count(b"</c>") + piece.count(b'"/></row>') + (i < last and piece.endswith(b'"/>'))
-        if ends != (i > 0):
-            return False
-    return True
+    if not pieces or not _piece_passes(pieces[0], last > 0, 0):
+        return False
+    return all(_piece_passes(piece, i < last) for i, piece in enumerate(pieces[1:], 1))
+
+
+def _piece_passes(piece: bytes, followed: bool, ends: int = 1) -> bool:
+    """Whether one piece passes passes's checks alone, with `ends` cell ends in it (a cell's: one), and `followed`
+    by another cell's start tag (so that a self-closed end counts)."""
+    if piece.find(b"<c") >= 0 or piece.find(b"<!") >= 0 or piece.find(b"<?") >= 0 or piece.find(b":c") >= 0:
+        return False
+    found = piece.count(b"</c>") + piece.count(b'"/></row>') + (followed and piece.endswith(b'"/>'))
+    return found == ends
 
 
 # The ends of parts from their "</sheetData>" on, as sheets indexed before have them (the same in every return of
