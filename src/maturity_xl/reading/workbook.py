@@ -60,10 +60,11 @@ def _wanted(at: dict[bytes, int], positions) -> tuple | list:
             found.append((pos, piece, len(ref) + 1))
     if positions.__class__ is not tuple:
         return found
+    kept = (at, positions, tuple(found))
     if len(_WANTED) >= 64:
         _WANTED.clear()
-    _WANTED[(id(at), id(positions))] = (at, positions, tuple(found))
-    return _WANTED[(id(at), id(positions))][2]
+    _WANTED[(id(at), id(positions))] = kept
+    return kept[2]
 
 
 @dataclass(slots=True)
