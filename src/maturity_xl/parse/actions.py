@@ -54,6 +54,8 @@ class _Rows:
 
     def row_of(self, sid: str, row: int) -> int | None:
         id_cell = self.cells.get((row, self.id_col))
+        if id_cell is not None and id_cell.value == sid:  # the usual case, first (an id is stripped text)
+            return row
         shown = text(id_cell.value) if id_cell is not None else ""
         if not shown or shown == sid:
             return row

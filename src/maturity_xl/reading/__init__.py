@@ -16,6 +16,9 @@ advice for the sender; nothing else escapes (tests/test_fuzz.py mutates real ret
     package.py    from the package's relationships to the workbook part, its sheets by name, the shared strings
     workbook.py   an opened return: sheets read on demand, by the fast path or by expat
     fastpath.py   sheets indexed and cells decoded with compiled patterns, in the shapes applications write
+    sheetdata.py  the checks of a sheet's data before it is indexed: of the whole, or of what differs from a
+                  template's sheet seen before; and where the sheet data ends
+    layouts.py    the index of a sheet, and the layouts (and reference sheets) of template sheets seen before
     expat.py      expat's readers of a sheet and of the shared strings, for every other shape
     props.py      the custom document properties (the signature), by one pattern or by expat
     cells.py      a Cell, its value from its type and text (both paths share it), cell references

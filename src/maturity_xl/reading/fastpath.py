@@ -24,6 +24,7 @@ from . import layouts
 from .cells import MAX_CELLS, Cell, excel_unescape, kind_name, too_many_cells, typed
 from .errors import ReadError
 from .layouts import Index
+from .sheetdata import REFERENCE_BYTES, by_reference, each_passes, has, passes, sheet_data_end
 from .xmlsafe import PROLOG
 
 # A namespace prefix (any name XML allows, not only ASCII), attributes (a value may hold ">"), and a space
@@ -165,7 +166,7 @@ def scan_shared_strings(data: bytes) -> LazyStrings | list[str] | None:
     if not data:
         return []
     after = PROLOG.match(data).end()
-    if _has(data, b"<!", after, len(data)) or _has(data, b"<?", after, len(data)):
+    if has(data, b"<!", after, len(data)) or has(data, b"<?", after, len(data)):
         return None  # a comment, CDATA or processing instruction could hold what looks like an entry: expat
     chunks = data.split(b"<si>")
     before = chunks.pop(0)
@@ -222,8 +223,6 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
 # instructions an Assessment sheet); the repeats are possessive, which the engine runs in fewer steps. Each
 # cell's XML is taken apart only when it is asked for (the parser wants about half of them), by _CELL below.
 _CELL_START = re.compile(rb'<c(?: r="([A-Z]{1,3}+[1-9][0-9]{0,6}+)"|)')
-# A cell with a namespace prefix: any prefix XML allows (as _P), not only ASCII words, which once let <é:c> by.
-_PREFIXED_CELL = re.compile(rb"<[^\s<>/:=\"']++:c[\s/>]")
 
 
 def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
@@ -240,7 +239,7 @@ def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
         return None
     # Cells live only inside <sheetData>; what follows it (one data validation with its prompt per input cell,
     # merged cells, conditional formats) is up to two thirds of an Assessment or Action plan part, never scanned.
-    end = data.rfind(b"</sheetData>")
+    end = sheet_data_end(data)
     if end < start:
         end = len(data)
     if stop_row is not None:
@@ -250,10 +249,6 @@ def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
     # Each cell's start tag takes at least two bytes: only a part this long could hold too many.
     if end - start > 2 * MAX_CELLS and data.count(b"<c", start, end) > MAX_CELLS:
         raise too_many_cells()
-    if _has(data, b"<!", start, end) or _has(data, b"<?", start, end):
-        return None  # a comment, CDATA or processing instruction could hold what looks like a cell: expat
-    if data.find(b":c", start, end) >= 0 and _PREFIXED_CELL.search(data, start, end):
-        return None  # a cell written with a prefix (<x:c>) in a part that writes <sheetData> without: expat
     # Every element inside <sheetData> whose name starts with "c" is a cell, except the rich-text properties of
     # an inline string (<color>, <charset>, <condense>): with no "<" in an attribute value (XML allows none) and no
     # markup, every "<c" is a start tag, and each must be a cell's with its reference in Excel's own form (not
@@ -263,27 +258,26 @@ def index_sheet(data: bytes, stop_row: int | None = None) -> Index | None:
     # earlier return says (below), or else as _CELL_START finds by splitting at every "<c".
     body = data[start:end]
     pieces = body.split(b'<c r="')
-    written = len(pieces) - 1
-    # Each cell closes, with </c> or at the end of its start tag (before the next cell or the row's end), as
-    # expat would insist: a cell left open is refused by expat even when it is not one asked for.
-    closed = data.count(b"</c>", start, end) + data.count(b'"/><c r="', start, end) + \
-        data.count(b'"/></row>', start, end)
-    if closed != written or data.count(b"<c", start, end) != written:
-        return None  # (a "<c" not followed by ' r="' is not a cell's start tag in Excel's form: expat)
-    index = layouts.by_layout(pieces)
-    if index is not None:
-        return index
-    parts = _CELL_START.split(body)  # [text before the first cell, ref, its XML, ref, its XML, ...]
-    refs = parts[1::2]
-    if None in refs:
-        return None  # a reference not in Excel's form: expat
-    return layouts.learnt(refs, pieces)
-
-
-def _has(data: bytes, tag: bytes, start: int, end: int) -> bool:
-    """Whether `tag` ("<!", "<?") is in data[start:end]: first its second byte alone, which memchr finds at
-    memory speed and most sheets never hold, then the pair (a quarter of a sheet's index, before)."""
-    return data.find(tag[1:], start, end) >= 0 and data.find(tag, start, end) >= 0
+    keep = stop_row is None and len(body) <= REFERENCE_BYTES
+    if keep:  # most of a template's sheet is the same bytes in every return: only what differs is checked
+        index = by_reference(pieces)
+        if index is not None:
+            return index
+    if not passes(data, start, end, len(pieces) - 1):
+        return None
+    found = layouts.by_layout(pieces)
+    if found is None:
+        parts = _CELL_START.split(body)  # [text before the first cell, ref, its XML, ref, its XML, ...]
+        refs = parts[1::2]
+        if None in refs:
+            return None  # a reference not in Excel's form: expat
+        found = layouts.learnt(refs, pieces)
+        if found is None:
+            return None
+    index, layout = found
+    if keep and layout.reference is None and each_passes(pieces):
+        layout.reference = pieces
+    return index
 
 
 # Text that XML reads as it is written: no markup, entity or character reference, "]]>", carriage return or
@@ -316,6 +310,8 @@ def decode_cell(piece: bytes, shared, at: int = 0) -> Cell | bytes | None:
     """A cell from its XML after its reference (from `at` in `piece`: an Index entry is the cell's XML from its
     reference on): a Cell; a shared string's index as written (the caller reads it from the workbook's own table);
     None when the cell's shape is left to expat. Kept in the memo by all of `piece`."""
+    if len(piece) > MEMO_CELL and (cell := _inline_text(piece, at)) is not None:
+        return cell  # (too long to be kept)
     m = _CELL.match(piece, at)
     if m is None:
         return None
@@ -342,12 +338,37 @@ def decode_cell(piece: bytes, shared, at: int = 0) -> Cell | bytes | None:
     else:
         return decode_other(kind_name(kind), other, shared)
     if len(piece) <= MEMO_CELL:
-        if len(_CELLS) >= MEMO_CELLS:
-            _CELLS.clear()
-        _CELLS[piece] = cell
+        keep_cell(piece, cell)
         if at:  # and by its XML after the reference, for the same cell on another row (a rating, a date)
             _CELLS[piece[at:]] = cell
     return cell
+
+
+def keep_cell(piece: bytes, cell: Cell | bytes) -> None:
+    """Keep `cell` as what `piece` (at most MEMO_CELL bytes) decodes to: found by its XML after the reference,
+    a cell on another row is kept by its own XML too, so the next return finds it by one lookup."""
+    if len(_CELLS) >= MEMO_CELLS:
+        _CELLS.clear()
+    _CELLS[piece] = cell
+
+
+# The start of an inline string in one run, as _CELL matches it (its type inlineStr), up to the text.
+_INLINE_START = re.compile(rb'(?: s="[0-9]++"|) t="inlineStr"(?: s="[0-9]++"|)\s*+><is><t(?: xml:space="preserve"|)>')
+
+
+def _inline_text(piece: bytes, at: int) -> Cell | None:
+    """An inline string in one run (a typed answer), as decode_cell reads it through _CELL, by a short pattern and
+    two searches rather than the pattern stepping through the text (13 K instructions a cell, before); None for
+    any other cell, or text with an entity only expat may judge (decode_cell then reads it as it always has)."""
+    m = _INLINE_START.match(piece, at)
+    if m is None:
+        return None
+    start = m.end()
+    end = piece.find(b"<", start)
+    if end < 0 or not piece.startswith(b"</t></is></c>", end):
+        return None
+    text = _unescape(piece[start:end])
+    return None if text is None else Cell(excel_unescape(text), None, "inlineStr")
 
 
 def decode_other(kind: str, inner: bytes, shared) -> Cell | None:

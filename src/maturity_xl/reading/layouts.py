@@ -10,7 +10,8 @@ every piece starts with the reference (and its closing quote) the layout gives, 
 
 from __future__ import annotations
 
-from operator import getitem
+from itertools import compress
+from operator import getitem, ne
 
 
 class Index:
@@ -53,15 +54,18 @@ class Index:
 class _Layout:
     """The references of a sheet's cells in the order they are written, each in Excel's form (as _CELL_START
     found them): `refs` with the closing quote, `heads` the slices a piece of the split at '<c r="' must start
-    with, `at` each reference's piece (the last of two)."""
+    with, `at` each reference's piece (the last of two); and `reference`, the pieces of one sheet indexed by it
+    whose every piece fastpath checked alone (None until one is kept)."""
 
-    __slots__ = ("refs", "heads", "at")
+    __slots__ = ("refs", "heads", "at", "reference", "refs_at", "heads_at")
 
     def __init__(self, refs: list[bytes]):
         self.refs = tuple(ref + b'"' for ref in refs)
         self.heads = tuple(_HEADS.get(len(ref)) or _HEADS.setdefault(len(ref), slice(0, len(ref)))
                            for ref in self.refs)
         self.at = {ref: i for i, ref in enumerate(refs, 1)}
+        self.reference: list[bytes] | None = None
+        self.refs_at, self.heads_at = (b"", *self.refs), (slice(0, 0), *self.heads)  # by piece, the first none
 
 
 # The layouts of sheets indexed before: the cells of a template's sheet are written with the same references in
@@ -75,19 +79,20 @@ _LAYOUTS: dict[int, tuple[_Layout, ...]] = {}
 _HEADS: dict[int, slice] = {}
 
 
-def by_layout(pieces: list[bytes]) -> Index | None:
+def by_layout(pieces: list[bytes]) -> tuple[Index, _Layout] | None:
     """The index of a sheet split at each '<c r="' into `pieces` (what comes before the first cell, then each
-    cell from its reference on), when a layout kept names each piece's reference exactly; else None."""
+    cell from its reference on), when a layout kept names each piece's reference exactly, and that layout;
+    else None."""
     cells = pieces[1:]
     for layout in _LAYOUTS.get(len(cells), ()):
         if tuple(map(getitem, cells, layout.heads)) == layout.refs:
-            return Index(layout.at, pieces)
+            return Index(layout.at, pieces), layout
     return None
 
 
-def learnt(refs: list[bytes], pieces: list[bytes]) -> Index | None:
+def learnt(refs: list[bytes], pieces: list[bytes]) -> tuple[Index, _Layout] | None:
     """The index of `pieces` by `refs`, the references fastpath's full split found in the same sheet (every one
-    in Excel's form), whose layout is kept for the next return; None if the two splits disagree (they cannot)."""
+    in Excel's form), and its layout, kept for the next return; None if the two splits disagree (they cannot)."""
     layout = _Layout(refs)
     if tuple(map(getitem, pieces[1:], layout.heads)) != layout.refs:
         return None
@@ -96,4 +101,23 @@ def learnt(refs: list[bytes], pieces: list[bytes]) -> Index | None:
         if sum(map(len, _LAYOUTS.values())) >= LAYOUTS:
             _LAYOUTS.clear()
         _LAYOUTS[count] = (layout, *_LAYOUTS.get(count, ())[:3])
-    return Index(layout.at, pieces)
+    return Index(layout.at, pieces), layout
+
+
+def references(count: int) -> list[_Layout]:
+    """The layouts of `count` cells that keep a reference sheet."""
+    return [layout for layout in _LAYOUTS.get(count, ()) if layout.reference is not None]
+
+
+def changed(pieces: list[bytes], reference: list[bytes]) -> list[int]:
+    """The positions where `pieces` differ from `reference` (as many): compared in C, not hashed."""
+    return list(compress(range(len(pieces)), map(ne, pieces, reference)))
+
+
+def spliced(pieces: list[bytes], reference: list[bytes], at: list[int]) -> list[bytes]:
+    """`reference` with the pieces at `at` taken from `pieces`: the others are equal, and the reference's own
+    objects have their hashes cached (the memo of decoded cells finds them without hashing them again)."""
+    out = reference.copy()
+    for i in at:
+        out[i] = pieces[i]
+    return out

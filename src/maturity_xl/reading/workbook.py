@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from .cells import REF_BYTES, REF_POS, Cell
 from .errors import ReadError
 from .expat import parse_shared_strings, parse_sheet
-from .fastpath import MEMO_CELL, Index, LazyStrings, decode_cell, index_sheet, known_cell, scan_shared_strings
+from .fastpath import (
+    MEMO_CELL,
+    Index,
+    LazyStrings,
+    decode_cell,
+    index_sheet,
+    keep_cell,
+    known_cell,
+    scan_shared_strings,
+)
 from .memo import INDEX_CELLS, INDEXES, MAX_INFLATED, SHEETS
 from .props import read_custom_properties
 from .xmlsafe import xml_part, xml_part_memo
@@ -30,23 +39,32 @@ def _indexed(data: bytes, stop_row: int | None) -> Index | None:
     return index  # type: ignore[return-value]
 
 
-# The references (b"C5") of the tuples of positions the parser asks for in every return (a map's cells: the same
-# tuple object each time), kept by the tuple's identity with the tuple itself, so no other object can take its id
-# while it is kept: a tuple of 500 positions is not hashed, and no position is looked up, once a return.
-_REFS: dict[int, tuple[tuple, tuple[bytes, ...]]] = {}
+# Where the positions the parser asks for in every return are in an index of a layout (a map's cells: the same
+# tuple each time, and the layout's own dict of pieces by reference), kept by the identity of both with both
+# themselves, so no other object can take their ids while they are kept: no position is looked up, and no
+# reference made, once a return. Each found position as (position, its piece, where the XML after its
+# reference starts); positions the sheet does not write are left out.
+_WANTED: dict[tuple[int, int], tuple[dict, tuple, tuple]] = {}
 
 
-def _refs(positions) -> tuple[bytes, ...] | list[bytes]:
+def _wanted(at: dict[bytes, int], positions) -> tuple | list:
+    if positions.__class__ is tuple:
+        kept = _WANTED.get((id(at), id(positions)))
+        if kept is not None and kept[0] is at and kept[1] is positions:
+            return kept[2]
+    found = []
+    for pos in positions:
+        ref = REF_BYTES[pos]
+        piece = at.get(ref)
+        if piece is not None:
+            found.append((pos, piece, len(ref) + 1))
     if positions.__class__ is not tuple:
-        return [REF_BYTES[pos] for pos in positions]
-    kept = _REFS.get(id(positions))
-    if kept is not None and kept[0] is positions:
-        return kept[1]
-    refs = tuple(REF_BYTES[pos] for pos in positions)
-    if len(_REFS) >= 64:
-        _REFS.clear()
-    _REFS[id(positions)] = (positions, refs)
-    return refs
+        return found
+    kept = (at, positions, tuple(found))
+    if len(_WANTED) >= 64:
+        _WANTED.clear()
+    _WANTED[(id(at), id(positions))] = kept
+    return kept[2]
 
 
 @dataclass(slots=True)
@@ -133,19 +151,16 @@ class Workbook:
         strings = None
         shared = self.shared_strings
         shared_cells = self._shared_cells
-        find = index.at.get
         pieces = index.pieces
         known = known_cell
-        for pos, ref in zip(positions, _refs(positions)):
-            at = find(ref)
-            if at is None:
-                continue
+        for pos, at, after in _wanted(index.at, positions):
             piece = pieces[at]
             cell = known(piece)
             if cell is None:  # perhaps the same cell on another row, unless too long to be kept
-                after = len(ref) + 1
                 if len(piece) - after > MEMO_CELL or (cell := known(piece[after:])) is None:
                     cell = decode_cell(piece, shared, after)
+                elif len(piece) <= MEMO_CELL:
+                    keep_cell(piece, cell)
             if cell.__class__ is bytes:  # a shared string's index: one Cell per entry, as the map repeats a few
                 value = cell
                 cell = shared_cells.get(value)  # type: ignore[call-overload]
