@@ -10,7 +10,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import maturity_xl.outputs_apart as apart
 import maturity_xl.report as report
 from maturity_xl.cli import main
 from maturity_xl.generate import Service, generate
+from workbook_helpers import stop_run
 
 SRC = str(Path(maturity_xl.__file__).resolve().parents[1])  # subprocesses run the code under test
 NAMES = ["report.html", "report.xlsx", "csv"]
@@ -255,26 +255,12 @@ def test_a_stopped_run_leaves_no_child_and_no_temporary_file(returns, tmp_path, 
                              "--html", str(out / "report.html"), "--csv-dir", str(out / "csv")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
-    try:
-        assert proc.stdout.readline().strip() == "writing"
-        deadline = time.monotonic() + 30
-        while not child_pid.exists() or not child_pid.read_text():
-            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
-            time.sleep(0.05)
-        child = psutil.Process(int(child_pid.read_text()))
-        assert child.ppid() == proc.pid
+    assert proc.stdout.readline().strip() == "writing"
+
+    def staged() -> None:
         assert [p for p in out.iterdir() if p.name.startswith(".")]  # staged, not yet in place
-        if how == "SIGTERM":
-            proc.send_signal(signal.SIGTERM)
-        elif how == "Ctrl-C":
-            os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the whole group
-        else:
-            proc.kill()
-        proc.wait(timeout=30)
-        child.wait(timeout=10)  # raises TimeoutExpired if the child outlives the run
-    finally:
-        proc.kill()
-        proc.wait()
+
+    child = stop_run(proc, child_pid, how, staged)
     assert not psutil.pid_exists(child.pid) or child.status() == psutil.STATUS_ZOMBIE
     assert proc.returncode != 0
     if how != "SIGKILL":  # a process killed outright cannot clean up: its temporary files stay, hidden

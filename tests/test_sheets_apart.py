@@ -27,7 +27,7 @@ from maturity_xl.collect import collect
 from maturity_xl.outputs import OutputError, fill, stage_file
 from maturity_xl.report import write_workbook
 from maturity_xl.report.bulk import Block, Column
-from workbook_helpers import returns_of_every_framework
+from workbook_helpers import returns_of_every_framework, stop_run
 
 SRC = str(Path(maturity_xl.__file__).resolve().parents[1])  # subprocesses run the code under test
 PARENT = os.getpid()
@@ -185,24 +185,7 @@ def test_a_stopped_run_leaves_no_child_and_no_temporary_file(returns, tmp_path, 
     proc = subprocess.Popen([sys.executable, "-c", SLOW, "collect", str(returns), "-o", str(out / "report.xlsx")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not child_pid.exists() or not child_pid.read_text():
-            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
-            time.sleep(0.05)
-        child = psutil.Process(int(child_pid.read_text()))
-        assert child.ppid() == proc.pid
-        if how == "SIGTERM":
-            proc.send_signal(signal.SIGTERM)
-        elif how == "Ctrl-C":
-            os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the whole group
-        else:
-            proc.kill()
-        proc.wait(timeout=30)
-        child.wait(timeout=10)  # raises TimeoutExpired if the child outlives the run
-    finally:
-        proc.kill()
-        proc.wait()
+    child = stop_run(proc, child_pid, how)
     assert not psutil.pid_exists(child.pid) or child.status() == psutil.STATUS_ZOMBIE
     assert proc.returncode != 0
     if how != "SIGKILL":  # a process killed outright cannot clean up: its staged report stays, hidden

@@ -114,3 +114,36 @@ def returns_of_every_framework(folder: Path, rng, completions: tuple[float, ...]
             blank = template.personalise(Service(f"{fid[:3]}-{i}", f"Service {i} of {fid}"))
             answers = random_answers(fw, rng, completion=completion, completed_on=date(2026, 10, 1 + i), **options)
             (folder / f"{fid}-{i}.xlsx").write_bytes(filled_workbook(fw, blank, answers))
+
+
+def stop_run(proc, child_pid: Path, how: str, meanwhile=lambda: None):
+    """Wait until the run `proc` has written the pid of its forked child to `child_pid`, call `meanwhile()`, then
+    stop the run as a user would (SIGTERM; Ctrl-C, which a terminal sends to the whole process group; SIGKILL) and
+    wait for it and for the child, whose psutil.Process is returned (TimeoutExpired if it outlives the run). The
+    run is killed whatever happens."""
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    try:
+        deadline = time.monotonic() + 60
+        while not child_pid.exists() or not child_pid.read_text():
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        child = psutil.Process(int(child_pid.read_text()))
+        assert child.ppid() == proc.pid
+        meanwhile()
+        if how == "SIGTERM":
+            proc.send_signal(signal.SIGTERM)
+        elif how == "Ctrl-C":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.kill()
+        proc.wait(timeout=30)
+        child.wait(timeout=10)
+        return child
+    finally:
+        proc.kill()
+        proc.wait()
