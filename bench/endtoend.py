@@ -163,3 +163,14 @@ def end_to_end(row, src: Path, folder: Path, n: int, work: Path, pandas_sample: 
         ", ".join(f"{k} {p[k] / n * 1000:.2f}" for k in ("imports", "read", "frames", "xlsx", "html", "csv"))
         + " ms a return")
     return {"per": per, "pandas": pandas, "pss_mb": peak_pss, "rss_mb": peak_rss, "phases": p}
+
+
+def alternately(trees: dict[str, tuple[Path, Path]], n: int, work: Path, rounds: int = 3) -> dict[str, list[float]]:
+    """`maturity-xl collect` with every report, each tree's (label: (src, returns folder)) in turn, `rounds` times:
+    seconds a return of each run, by tree. Alternating run by run, a swing of the machine's speed falls on both
+    trees alike, which the best of runs made one tree after the other did not."""
+    seconds: dict[str, list[float]] = {label: [] for label in trees}
+    for _ in range(rounds):
+        for label, (src, folder) in trees.items():
+            seconds[label].append(collect_cli(src, folder, work / f"alt-{n}", sample=False)["seconds"] / n)
+    return seconds

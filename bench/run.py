@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from endtoend import compiled, end_to_end, run_tree  # noqa: E402
+from endtoend import alternately, compiled, end_to_end, run_tree  # noqa: E402
 
 from maturity_xl.batch import Template, generate_batch  # noqa: E402
 from maturity_xl.generate import Service, generate_bytes  # noqa: E402
@@ -219,6 +219,15 @@ def bench_end_to_end(fw, sizes: tuple[int, ...], work: Path, other: Path | None 
             if other:
                 row(f"**{label}**", "")
             end_to_end(row, src, folder, n, work / f"out-{index}", made[label][:100])
+        if other:
+            trees_n = {label: (src, work / f"e2e-{n}-{index}") for index, (label, src) in enumerate(trees.items())}
+            runs = alternately(trees_n, n, work)
+            ours, theirs = (statistics.median(runs[label]) for label in trees)
+            row(f"end to end, {n:,} returns, the two trees run by run alternately",
+                f"{ours * 1000:.2f} ms vs {theirs * 1000:.2f} ms a return (ratio {ours / theirs:.2f})",
+                f"(medians of {len(runs['this checkout'])} each; this checkout "
+                f"{', '.join(f'{s * 1000:.2f}' for s in runs['this checkout'])}; the other "
+                f"{', '.join(f'{s * 1000:.2f}' for s in runs[str(other)])})")
 
 
 def bench_baselines(paths: list[Path], sample: int, ours_per_file: float) -> None:
