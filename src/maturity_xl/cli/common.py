@@ -82,11 +82,6 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(gc.freeze)
 
 
-def _count_inputs(paths: tuple[Path, ...]) -> int:
-    """How many files the paths hold (see _listed_inputs)."""
-    return len(_listed_inputs(paths))
-
-
 def _listed_inputs(paths: tuple[Path, ...]) -> list:
     """Every file the paths hold, as collect.discover lists them (collect(sources=...) reads them without listing
     the folders again); a missing path or an empty folder stops the run before any report is replaced (a run that

@@ -12,7 +12,6 @@ from ..errors import MaturityXLError
 from .common import (
     DEFAULT_OUT,
     OPEN_PASSWORD_ENV,
-    _count_inputs,
     _epilog,
     _key,
     _listed_inputs,
@@ -236,13 +235,12 @@ def feedback_command(paths: tuple[Path, ...], store: Path | None, round_name: st
 
     if bool(paths) == bool(store):
         raise click.UsageError("give the returns (PATHS) or a programme store (--store), one of the two")
-    if paths:
-        _count_inputs(paths)
+    listed = _listed_inputs(paths) if paths else None  # a missing path or an empty folder is said now
     day = today.date() if today else None
     try:
         with ExitStack() as stack:
             collection, previous = (_from_store(stack, store, round_name, day) if store else
-                                    (_collected(paths, expected, day, open_password), None))
+                                    (_collected(paths, expected, day, open_password, listed), None))
             bar = _progress(len(collection.heads), "feedback")
             if bar:
                 stack.callback(bar.close)
@@ -256,10 +254,10 @@ def feedback_command(paths: tuple[Path, ...], store: Path | None, round_name: st
     click.echo(f"wrote {plural(len(collection.heads), 'feedback pack')} ({kinds}) in {out_dir}; manifest: {manifest}")
 
 
-def _collected(paths, expected, day, open_password):
+def _collected(paths, expected, day, open_password, listed):
     from ..collect import collect
 
-    return collect(paths, expected=list(expected) or None, today=day, password=open_password)
+    return collect(paths, expected=list(expected) or None, today=day, password=open_password, sources=listed)
 
 
 def _from_store(stack: ExitStack, path: Path, round_name: str | None, day):

@@ -21,7 +21,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from io import StringIO
+from typing import TYPE_CHECKING
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+if TYPE_CHECKING:
+    from .assembly import Assembly
 
 try:  # zlib-ng: the same deflate format as zlib, made faster (a dependency, as for the reader)
     from zlib_ng import zlib_ng as _ng
@@ -79,14 +83,15 @@ def fast_deflate(level: int = 2, workbook=None) -> Iterator[None]:
                 worker.shutdown(wait=True)
 
 
-def _stream_to(ws, parts: dict[str, _Part], worker: ThreadPoolExecutor, level: int, assembly, filename) -> None:
+def _stream_to(ws, parts: dict[str, _Part], worker: ThreadPoolExecutor, level: int, assembly: Assembly,
+               filename) -> None:
     """A sheet's XML writer: a `_Part` deflating what it is given, kept under the temporary file's name (which
     XlsxWriter has made, and later zips by name and removes). At the first sheet, the child that assembles some
     of the detail sheets is forked (assembly.py: before this thread starts, as a fork copies only the calling
     one); a sheet the child takes is not assembled here, and the zip takes the child's bytes for it."""
-    if assembly is not None and not parts:
+    if not parts:
         assembly.begin(lambda keep: _Part(_now, level, keep))
-    if assembly is not None and not assembly.take(ws):
+    if not assembly.take(ws):
         parts[str(filename)] = assembly.part(ws)
         ws._assemble_xml_file = _nothing
         return
