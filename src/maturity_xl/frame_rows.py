@@ -114,6 +114,22 @@ def lookups_of(fw: Framework | None) -> Lookups:
         layout=layout_of(fw))
 
 
+class KnownLookups:
+    """lookups_of each framework asked for, worked out once and kept (by id and version)."""
+
+    __slots__ = ("_known",)
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str] | None, Lookups] = {}
+
+    def __call__(self, fw: Framework | None) -> Lookups:
+        key = (fw.id, fw.version) if fw else None
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = lookups_of(fw)
+        return found
+
+
 @dataclass(slots=True)
 class Gathered:
     """The rows of the responses that count: the columns of each frame as lists, and per response its overall
@@ -131,12 +147,12 @@ class RowGatherer:
     consecutive responses of one framework), and handed over once (`gathered`), for the responses that count."""
 
     def __init__(self, framework: Callable[[str, str], Framework | None], today: date,
-                 lookups: Callable[[Framework | None], Lookups] | None = None,
+                 lookups: KnownLookups | None = None,
                  texts: TextPool | None = None, dates: TextPool | None = None) -> None:
         """`framework(id, version)`: the registry's; `today`: what an action is overdue against; `lookups`, `texts`
         and `dates`: a frames object's own, to share (else the gatherer keeps its own)."""
-        self._framework, self._today, self._given = framework, today, lookups
-        self._known: dict[tuple[str, str] | None, Lookups] = {}
+        self._framework, self._today = framework, today
+        self._lookups = lookups or KnownLookups()
         self.texts, self.dates = texts or TextPool(), dates or TextPool()
         self._columns = Gathered({name: [] for name in LEAN_RATING_COLUMNS}, [[] for _ in ACTION_COLUMNS], [], [], [])
         self._planned: list[int] = []  # each response's actions
@@ -175,15 +191,6 @@ class RowGatherer:
         return Gathered({name: list(compress(column, rows)) for name, column in got.ratings.items()},
                         [list(compress(column, actions)) for column in got.actions],
                         *(list(compress(column, keep)) for column in (got.scores, got.sizes, got.texted)))
-
-    def _lookups(self, fw: Framework | None) -> Lookups:
-        if self._given is not None:
-            return self._given(fw)
-        key = (fw.id, fw.version) if fw else None
-        found = self._known.get(key)
-        if found is None:
-            found = self._known[key] = lookups_of(fw)
-        return found
 
     def _work_out(self, run: _Run) -> None:
         if run.sizes:

@@ -23,9 +23,8 @@ from .frame_rows import (
     LEAN_RATING_COLUMNS,
     RATING_COLUMNS,
     Gathered,
-    Lookups,
+    KnownLookups,
     RowGatherer,
-    lookups_of,
 )
 from .heap import give_back
 from .model import Framework
@@ -73,7 +72,7 @@ class Frames:
         """The frames of `collection`, whose log entries hold `log_fields` (Collection.frames() says which)."""
         self.c = collection
         self._log_fields = list(log_fields)
-        self._by_framework: dict[tuple[str, str] | None, Lookups] = {}
+        self._lookups = KnownLookups()  # what the rows need of each framework, worked out once
         self._texts = TextPool()
         self._dates = TextPool()  # the actions' dates: each return's unpickled copies of a few hundred days
 
@@ -171,14 +170,6 @@ class Frames:
     @property
     def actions(self) -> pd.DataFrame:
         return self._answers[1]
-
-    def _lookups(self, fw: Framework | None) -> Lookups:
-        """What the rows need of a framework, worked out once per framework rather than once per response."""
-        key = (fw.id, fw.version) if fw else None
-        found = self._by_framework.get(key)
-        if found is None:
-            found = self._by_framework[key] = lookups_of(fw)
-        return found
 
     def _action_rows(self, r: Response, fw: Framework | None) -> list[tuple]:
         """The rows of the actions frame of `r` (a Response, or anything with its head's fields and `actions` with
