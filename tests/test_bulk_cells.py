@@ -71,7 +71,11 @@ def block_xml(first: int, columns: list[Column], default_date: object, chunk: in
     block.rows, block.default_date = len(columns[0].values), default_date
     block.shared = [None] * len(columns)  # text inline (shared strings are read back in test_shared_strings.py)
     out = io.StringIO()
-    block.write(out, chunk)
+    rows, bulk.CHUNK_ROWS = bulk.CHUNK_ROWS, chunk
+    try:
+        block.write(out)
+    finally:
+        bulk.CHUNK_ROWS = rows
     return out.getvalue()
 
 

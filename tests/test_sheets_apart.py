@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import psutil
@@ -93,15 +93,17 @@ def test_below_the_threshold_no_child_is_forked(collection, tmp_path, monkeypatc
 
 
 def _in_the_child(monkeypatch, act) -> None:
-    """`act()` when the child deflates its first piece of a sheet."""
-    real = deflate._Part._squeeze
+    """`act()` when the child ends the deflate stream of its first sheet (after `assembled` has held it up, so
+    this process has counted on it for that sheet: a child that dies sooner lets go of its claims, and this
+    process then assembles the sheet itself)."""
+    real = deflate._Part.finish
 
-    def squeeze(self, data, last):
+    def finish(self):
         if os.getpid() != PARENT:
             act()
-        return real(self, data, last)
+        return real(self)
 
-    monkeypatch.setattr(deflate._Part, "_squeeze", squeeze)
+    monkeypatch.setattr(deflate._Part, "finish", finish)
     monkeypatch.setattr(assembly, "APART_CELLS", 1)
 
 
@@ -138,15 +140,82 @@ def test_a_format_numbered_apart_is_an_error_not_a_wrong_file(tmp_path, monkeypa
     last.write(0, 0, "numbered where it is first used", wb.add_format({"bold": True}))
     real = Block.write
 
-    def slow(self, fh, chunk=4096):
+    def slow(self, fh):
         if os.getpid() == PARENT:
             time.sleep(0.3)
-        return real(self, fh, chunk)
+        return real(self, fh)
 
     monkeypatch.setattr(Block, "write", slow)
     with pytest.raises(RuntimeError, match="a format was numbered while a sheet was assembled apart"):
         with deflate.fast_deflate(workbook=wb):
             wb.close()
+
+
+def _two_sheets(path: Path, held: float, log: Path, monkeypatch) -> None:
+    """A workbook of a big sheet of 5 chunks of rows and a small one after it, written with a child when
+    `held` (this process then takes `held` s over each chunk it makes, so the child, done with the small sheet,
+    takes the big one's from the last backwards); which process made each chunk logged ("pid index")."""
+    monkeypatch.setattr(assembly, "APART_CELLS", 1 if held else 10**12)
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": datetime(2026, 12, 1)})  # else the time it is written, in docProps/core.xml
+    big, small = wb.add_worksheet("big"), wb.add_worksheet("small")
+    dates, bold = wb.add_format({"num_format": "yyyy-mm-dd"}), wb.add_format({"bold": True})
+    big.write(0, 0, "Rows", bold)
+    rows = 4 * 4096 + 100
+    Block(_Sheet(big, dates), 1, [Column(list(range(rows))), Column([f"text {n} & more" for n in range(rows)]),
+                                  Column([date(2026, 1, 1 + n % 28) for n in range(rows)], bold)])
+    big.write(rows + 2, 0, "after the rows", bold)
+    Block(_Sheet(small, dates), 0, [Column(list(range(10)))])
+    real = Block.chunk_xml
+
+    def logged(self, index):
+        if os.getpid() == PARENT and held:
+            time.sleep(held)
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {index}\n")
+        return real(self, index)
+
+    monkeypatch.setattr(Block, "chunk_xml", logged)
+    with deflate.fast_deflate(workbook=wb):
+        wb.close()
+
+
+def test_the_child_takes_chunks_of_the_sheet_this_process_is_on(tmp_path, monkeypatch):
+    """The child, done with the sheets after it, takes the last chunks of rows of the sheet this process is
+    assembling: the same file byte for byte as one process writes (each chunk deflated on its own), each chunk
+    made once, and every row read back in its place by openpyxl."""
+    alone, apart = tmp_path / "alone.log", tmp_path / "apart.log"
+    _two_sheets(tmp_path / "alone.xlsx", 0, alone, monkeypatch)
+    _two_sheets(tmp_path / "apart.xlsx", 0.4, apart, monkeypatch)
+    assert (tmp_path / "apart.xlsx").read_bytes() == (tmp_path / "alone.xlsx").read_bytes()
+    made = [(int(pid), int(index)) for pid, index in (line.split() for line in apart.read_text().splitlines())]
+    parent = sorted(index for pid, index in made if pid == PARENT)
+    child = sorted(index for pid, index in made if pid != PARENT)
+    # this process made the big sheet's first chunks, the child the small sheet's one and the big one's last
+    m = len(parent)
+    assert 1 <= m <= 4 and parent == list(range(m)) and child == [0, *range(m, 5)], made
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "apart.xlsx", read_only=True)["big"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "Rows" and rows[-1][0] == "after the rows"
+    assert [r[0] for r in rows[1:-2]] == list(range(4 * 4096 + 100))
+    assert rows[-3][1] == f"text {4 * 4096 + 99} & more"
+
+
+def test_a_child_that_dies_after_taking_chunks_is_an_error(tmp_path, monkeypatch):
+    """The rows the child made of a sheet assembled here are needed from it: its death is this process's error."""
+    real = assembly.Assembly._child_side
+
+    def dying(self, make_part):
+        real(self, make_part)  # (which returns once this process has passed every sheet)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(assembly.Assembly, "_child_side", dying)
+    log = tmp_path / "made.log"
+    with pytest.raises(OutputError, match="assembling sheets of the report was killed by signal 9"):
+        _two_sheets(tmp_path / "r.xlsx", 0.4, log, monkeypatch)
+    assert sum(int(pid) != PARENT for pid, _ in (line.split() for line in log.read_text().splitlines())) >= 2
 
 
 class _Sheet:

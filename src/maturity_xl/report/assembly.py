@@ -12,7 +12,10 @@ hyperlinks (whose relationships are gathered as it is assembled), exactly the XM
 
 The detail sheets (rows written by bulk.Block) are shared out as they go, with no guess at what each costs: this
 process takes each in the order XlsxWriter writes them; the child takes them from the last backwards until it
-meets one this process has taken. Each claims a sheet by a lock on one byte of the file the child writes into
+meets one this process has taken, and then that sheet's chunks of rows (bulk.CHUNK_ROWS), again from the last
+backwards, while this process claims each as it comes to it (deflate._Part deflates every chunk on its own, so
+its bytes are the same from either process, and puts the child's in their places: a _Splice). Each claims a
+sheet or a chunk by a lock on one byte of the file the child writes into
 (fcntl.lockf: the kernel's, so no sheet is taken twice). A process's locks go when it ends, so the child, done,
 waits until this process has passed every sheet (the end of a pipe closed) before it answers. The child deflates
 each sheet it takes into that file (unnamed, beside the workbook, so nothing is left if either process dies) and
@@ -69,6 +72,15 @@ class Assembly:
         name = workbook.filename
         self.folder = Path(name).parent if isinstance(name, (str, os.PathLike)) else None
         self.sheets = detail_sheets(workbook)
+        # Each sheet's chunks of bulk rows in the order they are written (block, index, and the byte locked to
+        # claim it: after the sheets' bytes and the probe's).
+        self.chunks: list[list[tuple[object, int, int]]] = []
+        byte = len(self.sheets) + 1
+        for ws in self.sheets:
+            blocks = sorted(ws._bulk_blocks, key=lambda b: b.first)
+            self.chunks.append([(block, index, byte + k) for k, (block, index) in
+                                enumerate((b, i) for b in blocks for i in range(b.chunks()))])
+            byte += len(self.chunks[-1])
         self.child: forked.Child | None = None
         self.file = None
         self._answer: dict[int, tuple[int, int, int, int]] | None = None
@@ -100,6 +112,21 @@ class Assembly:
             return True
         return _claim(self.file, self._number(ws))
 
+    def claims(self, ws) -> Callable[[object, int], _Splice | None] | None:
+        """For a sheet this process assembles: `claim(block, index)`, None when this process makes that chunk of
+        rows, else the splice standing for the child's (the child takes a sheet's chunks from the last backwards,
+        once it meets the sheet this process is on); None when the child can take none of them."""
+        if self.child is None or not any(ws is s for s in self.sheets):
+            return None
+        bytes_of = {(id(block), index): byte for block, index, byte in self.chunks[self._number(ws)]}
+        file = self.file
+
+        def claim(block: object, index: int) -> _Splice | None:
+            byte = bytes_of[(id(block), index)]
+            return None if _claim(file, byte) else _Splice(self, byte)
+
+        return claim
+
     def part(self, ws) -> _FromChild:
         """What the zip takes for a sheet the child assembled."""
         return _FromChild(self, self._number(ws))
@@ -111,7 +138,8 @@ class Assembly:
             self._pass()  # the zip comes after every sheet: the child may answer and end
             self._answer = dict(self.child.result())  # type: ignore[call-overload]
         if number not in self._answer:
-            raise RuntimeError(f"sheet {self.sheets[number].name!r} was claimed by neither process")
+            what = f"sheet {self.sheets[number].name!r}" if number < len(self.sheets) else f"chunk {number}"
+            raise RuntimeError(f"{what} was claimed by neither process")
         return self._answer[number]
 
     def stop(self) -> None:
@@ -150,7 +178,16 @@ class Assembly:
         file, numbered = self.file, len(self.workbook.xf_format_indices)
         done, offset = [], 0
         for number in reversed(range(len(self.sheets))):
-            if not _claim(file, number):
+            if not _claim(file, number):  # this process is on this sheet: its chunks of rows from the last
+                for block, index, byte in reversed(self.chunks[number]):
+                    if not _claim(file, byte):
+                        break
+                    sink = make_part(file.write)
+                    sink.write(block.chunk_xml(index))
+                    sink.cut()
+                    (crc, size), = sink.segments
+                    done.append((byte, (offset, sink.length, crc, size)))
+                    offset += sink.length
                 break
             ws = self.sheets[number]
             sink = make_part(file.write)
@@ -180,6 +217,24 @@ class _FromChild:
 
     def abandon(self) -> None:
         pass
+
+
+class _Splice:
+    """A chunk of rows of a sheet this process assembled, which the child deflated (deflate._Part puts it in
+    the sheet's place): its bytes read back from the child's file, with the CRC and size of its XML."""
+
+    __slots__ = ("assembly", "number")
+
+    def __init__(self, assembly: Assembly, number: int):
+        self.assembly, self.number = assembly, number
+
+    def checked(self) -> tuple[int, int]:
+        _offset, _length, crc, size = self.assembly.where(self.number)
+        return crc, size
+
+    def pieces(self) -> Iterator[bytes]:
+        offset, length, _crc, _size = self.assembly.where(self.number)
+        return _read(self.assembly.file.fileno(), offset, length)  # type: ignore[union-attr]
 
 
 def _read(fd: int, offset: int, length: int) -> Iterator[bytes]:

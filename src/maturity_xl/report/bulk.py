@@ -39,7 +39,10 @@ from .sheet import EXCEL_MAX_TEXT, Sheet
 _ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _EPOCH = date(1899, 12, 30).toordinal()
-_BLANKS = {type(None), type(pd.NA), type(pd.NaT)}  # what _cell_tail writes as a blank cell, whatever the format
+_BLANKS = {type(None), type(pd.NA), type(pd.NaT)}
+# Rows of a block made at once: a chunk of a column is checked as a whole (see above), and a chunk is what the two
+# processes that assemble report.xlsx's detail sheets share out within a sheet (assembly.py).
+CHUNK_ROWS = 4096  # what _cell_tail writes as a blank cell, whatever the format
 
 
 def _escaped(text: str) -> str:
@@ -323,27 +326,44 @@ class Block:
     def last(self) -> int:
         return self.first + max(self.rows, 1) - 1
 
-    def write(self, fh, chunk: int = 4096) -> None:
-        """The block's rows as XML into `fh`, `chunk` rows at a time (so the XML of a whole sheet is never held)."""
+    def chunks(self) -> int:
+        """How many chunks of CHUNK_ROWS rows the block is written in."""
+        return -(-self.rows // CHUNK_ROWS)
+
+    def write(self, fh) -> None:
+        """The block's rows as XML into `fh`, a chunk at a time (so the XML of a whole sheet is never held).
+
+        A sink that deflates (deflate._Part) is told where each chunk starts and where the last ends (`rows_here`,
+        `cut`): each chunk is deflated on its own, so its bytes are the same whichever process makes them, and
+        a chunk the other process makes (assembly.py) is left out here (`rows_here` says False)."""
+        here, cut = getattr(fh, "rows_here", None), getattr(fh, "cut", None)
+        for index in range(self.chunks()):
+            if here is None or here(self, index):
+                fh.write(self.chunk_xml(index))
+        if cut is not None:
+            cut()
+
+    def chunk_xml(self, index: int) -> str:
+        """The XML of the block's rows in chunk `index`."""
+        start = index * CHUNK_ROWS
+        stop = min(start + CHUNK_ROWS, self.rows)
         letters = [xl_col_to_name(self.col + j) for j in range(len(self.columns))]
-        for start in range(0, self.rows, chunk):
-            stop = min(start + chunk, self.rows)
-            numbers = [str(n) for n in range(self.first + start + 1, self.first + stop + 1)]
-            cells, slots, texts = [], [], []
-            for letter, c, shared in zip(letters, self.columns, self.shared):
-                if shared is not None:
-                    made, whole, text = shared.cells(letter, numbers, c.values[start:stop], start, stop,
-                                                     _style(c.fmt), _style(c.date_fmt or c.fmt or self.default_date),
-                                                     c.width is not None)
-                else:
-                    made, whole, text = _column_cells(letter, numbers, c.values[start:stop], c, self.default_date,
-                                                      None if c.styles is None else c.styles[start:stop])
-                texts.append(text)
-                if made is not None:
-                    cells.append(made)
-                    slots.append((letter, whole))
-            heights = _heights(self.columns, texts, stop - start)
-            fh.write("".join(map(_row_maker(tuple(slots)), numbers, heights, *cells)))
+        numbers = [str(n) for n in range(self.first + start + 1, self.first + stop + 1)]
+        cells, slots, texts = [], [], []
+        for letter, c, shared in zip(letters, self.columns, self.shared):
+            if shared is not None:
+                made, whole, text = shared.cells(letter, numbers, c.values[start:stop], start, stop,
+                                                 _style(c.fmt), _style(c.date_fmt or c.fmt or self.default_date),
+                                                 c.width is not None)
+            else:
+                made, whole, text = _column_cells(letter, numbers, c.values[start:stop], c, self.default_date,
+                                                  None if c.styles is None else c.styles[start:stop])
+            texts.append(text)
+            if made is not None:
+                cells.append(made)
+                slots.append((letter, whole))
+        heights = _heights(self.columns, texts, stop - start)
+        return "".join(map(_row_maker(tuple(slots)), numbers, heights, *cells))
 
 
 def _install(ws, block: Block) -> None:

@@ -95,7 +95,7 @@ def _stream_to(ws, parts: dict[str, _Part], worker: ThreadPoolExecutor, level: i
         parts[str(filename)] = assembly.part(ws)
         ws._assemble_xml_file = _nothing
         return
-    part = _Part(worker.submit, level)
+    part = _Part(worker.submit, level, claim=assembly.claims(ws))
     parts[str(filename)] = part
     ws.internal_fh = False  # so XlsxWriter does not close it: the zip collects it
     ws.fh = part
@@ -114,47 +114,95 @@ def _now(fn: Callable, *args) -> Future:
 
 class _Part(StringIO):
     """A file-like sink for one sheet's XML: text gathered a megabyte at a time, encoded, and deflated in order
-    by the one worker thread, with the CRC and size the zip's entry needs."""
+    by the one worker thread, with the CRC and size the zip's entry needs.
 
-    def __init__(self, submit: Callable[..., Future], level: int, keep: Callable[[bytes], object] | None = None):
+    The sheet is deflated in segments, cut where each chunk of a bulk block's rows starts and where the block
+    ends (bulk.Block.write calls `rows_here` and `cut`): each segment by a compressor of its own, ended by a sync
+    flush (the last by the stream's end), so a chunk's bytes depend on nothing before it, and the forked child
+    (assembly.py) can deflate a chunk of a sheet this process is writing: the zip takes the child's bytes in its
+    place (a splice), and the entry's CRC is the segments' combined. `claim(block, index)` says whose a chunk is:
+    None when this process makes it, else the splice that stands for it."""
+
+    def __init__(self, submit: Callable[..., Future], level: int, keep: Callable[[bytes], object] | None = None,
+                 claim: Callable[[object, int], object | None] | None = None):
         super().__init__()
         self._submit = submit  # the thread's, or _now
+        self._level = level
+        self._claim = claim
         self._text: list[str] = []
         self._held = 0
         self._jobs: deque[Future] = deque()
-        self._deflate = _ng.compressobj(level, _ng.DEFLATED, -15)
-        self.crc = 0
-        self.size = 0
-        self.length = 0  # of the deflated bytes
-        self.deflated: list[bytes] = []
+        self._deflate = None  # the current segment's compressor, made at its first bytes
+        self._crc = self._size = 0  # of the current segment
+        self.segments: list = []  # in order: (CRC, size) of each segment deflated here, or a splice
+        self.length = 0  # of the deflated bytes made here
+        self.deflated: list = []  # the deflated bytes, and the splices in their places
         self._keep = keep or self.deflated.append  # or written into the child's file (assembly.py)
+
+    @property
+    def crc(self) -> int:
+        crc = 0
+        for segment in self.segments:
+            part_crc, size = segment if segment.__class__ is tuple else segment.checked()
+            crc = _ng.crc32_combine(crc, part_crc, size)
+        return crc
+
+    @property
+    def size(self) -> int:
+        return sum((s if s.__class__ is tuple else s.checked())[1] for s in self.segments)
 
     def write(self, text: str) -> int:
         self._text.append(text)
         self._held += len(text)
         if self._held >= CHUNK:
-            self._send(last=False)
+            self._send(end=None)
         return len(text)
 
-    def _send(self, last: bool) -> None:
+    def cut(self) -> None:
+        """End the segment here (nothing is cut from a segment with no bytes)."""
+        self._send(end=_ng.Z_SYNC_FLUSH)
+
+    def rows_here(self, block: object, index: int) -> bool:
+        """Before chunk `index` of `block`: a new segment; whether this process makes the chunk (else its splice
+        takes its place)."""
+        self.cut()
+        splice = self._claim(block, index) if self._claim is not None else None
+        if splice is None:
+            return True
+        self._jobs.append(self._submit(self._splice, splice))
+        return False
+
+    def _send(self, end: int | None) -> None:
         data = "".join(self._text).encode("utf-8")
         self._text, self._held = [], 0
         while len(self._jobs) >= WAITING:  # the thread is behind: wait, rather than hold more XML
             self._jobs.popleft().result()
-        self._jobs.append(self._submit(self._squeeze, data, last))
+        self._jobs.append(self._submit(self._squeeze, data, end))
 
-    def _squeeze(self, data: bytes, last: bool) -> None:
-        self.crc = _ng.crc32(data, self.crc)
-        self.size += len(data)
-        self._keep(piece := self._deflate.compress(data))
+    def _squeeze(self, data: bytes, end: int | None) -> None:
+        if self._deflate is None and (data or end == _ng.Z_FINISH):  # (the stream ends with a final block)
+            self._deflate = _ng.compressobj(self._level, _ng.DEFLATED, -15)
+        if data:
+            self._crc = _ng.crc32(data, self._crc)
+            self._size += len(data)
+            self._put(self._deflate.compress(data))
+        if end is not None and self._deflate is not None:
+            self._put(self._deflate.flush(end))
+            self.segments.append((self._crc, self._size))
+            self._deflate, self._crc, self._size = None, 0, 0
+
+    def _put(self, piece: bytes) -> None:
+        self._keep(piece)
         self.length += len(piece)
-        if last:
-            self._keep(piece := self._deflate.flush())
-            self.length += len(piece)
 
-    def finish(self) -> list[bytes]:
-        """The whole part deflated (waiting for the thread; a failure in it is raised here)."""
-        self._send(last=True)
+    def _splice(self, splice) -> None:
+        self.segments.append(splice)
+        self.deflated.append(splice)
+
+    def finish(self) -> list:
+        """The whole part deflated (waiting for the thread; a failure in it is raised here), the splices in
+        their places."""
+        self._send(end=_ng.Z_FINISH)
         while self._jobs:
             self._jobs.popleft().result()
         return self.deflated
@@ -199,7 +247,11 @@ class _FastZipFile(ZipFile):
         with self.open(zinfo, "w") as member:
             member._compressor = _Passed()
             for piece in deflated:
-                member.write(piece)
+                if piece.__class__ is bytes:
+                    member.write(piece)
+                else:  # a splice: a chunk of rows the child deflated
+                    for got in piece.pieces():
+                        member.write(got)
             # What the entry records is the XML's CRC and size, not the deflated bytes' it was handed.
             member._crc, member._file_size = part.crc, part.size
         return None
