@@ -10,6 +10,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..collect import DUPLICATE, IGNORED, REJECTED, SUPERSEDED, Collection
@@ -248,15 +249,27 @@ def area_means(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
 
 
 def level_distribution(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
-    """Per area, how many ratings fell at each level (all services together), and how many were left blank."""
+    """Per area, how many ratings fell at each level (all services together), and how many were left blank.
+
+    Counted by one bincount over (area, level) pairs rather than a comparison of every rating per area and per
+    level (30 passes over the ratings for a framework of 5 areas and 6 levels); a rating off the scale, or in an
+    area the framework does not list, counts nowhere."""
     ratings = frames.lean_ratings[frames.lean_ratings.framework_id == info.id]
-    rows = []
-    for aid, title in info.areas:
-        area = ratings[ratings.area_id == aid]
-        counts = [int((area.rating == value).sum()) for value, _ in info.levels]
-        rows.append([aid, title, *counts, int(area.rating.isna().sum())])
-    levels = [f"level_{v}" for v, _ in info.levels]
-    return pd.DataFrame(rows, columns=["area_id", "area", *levels, "not_rated"])
+    codes, uniques = pd.factorize(ratings["area_id"], sort=False)
+    position = {aid: k for k, (aid, _title) in enumerate(info.areas)}
+    area_of = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)[codes]  # (-1: none)
+    values = ratings["rating"].to_numpy(dtype="float64", na_value=np.nan)
+    levels = len(info.levels)
+    level_of = np.full(len(values), -1, dtype=np.int64)
+    for k, (value, _label) in enumerate(info.levels):
+        level_of[values == value] = k
+    level_of[np.isnan(values)] = levels  # the last column: not rated
+    kept = (area_of >= 0) & (level_of >= 0)
+    counts = np.bincount(area_of[kept] * (levels + 1) + level_of[kept],
+                         minlength=len(info.areas) * (levels + 1)).reshape(len(info.areas), levels + 1)
+    rows = [[aid, title, *map(int, counts[k])] for k, (aid, title) in enumerate(info.areas)]
+    names = [f"level_{v}" for v, _ in info.levels]
+    return pd.DataFrame(rows, columns=["area_id", "area", *names, "not_rated"])
 
 
 def statement_table(frames: Frames, info: FrameworkInfo) -> pd.DataFrame:
