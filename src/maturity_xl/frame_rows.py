@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_not
+from operator import add, attrgetter, is_not
 
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .response import ActionRow, Response, score_of
@@ -140,6 +140,87 @@ class Gathered:
     scores: list[tuple[int, int, float | None]]
     sizes: list[int]
     texted: list[bytes]
+    keys: GroupKeys | None = None
+    """Each rating row's groups (GroupKeys), or None where a key was not text (the frames then group by pandas)."""
+
+
+@dataclass(slots=True)
+class GroupKeys:
+    """Each rating row's group, as a number, for the two ways the frames group the ratings: by statement
+    (STATEMENT_KEYS: Frames.statement_stats) and by service and area (AREA_KEYS: Frames.area_scores). Two rows
+    have the same number when their key columns hold equal values, as pandas would group them; worked out as the
+    rows are gathered (while the workers read, and once per framework's layout), so the frames need not hash
+    five text columns of every rating again to group them (most of their time, on one core, after the reading)."""
+
+    statements: list[int]
+    areas: list[int]
+
+
+STATEMENT_KEYS = ["framework_id", "area_id", "area", "statement_id", "statement"]
+AREA_KEYS = ["framework_id", "service_id", "service_name", "area_id", "area"]
+_SERVICES = 1 << 32  # an area key is its service's number times this, plus its area's (fewer than 2**32 of each)
+
+
+class _Keyer:
+    """GroupKeys of rating rows, run after run: a number per distinct key, kept across runs and frameworks."""
+
+    __slots__ = ("statements", "areas", "services", "by_run", "keys", "ok")
+
+    def __init__(self) -> None:
+        self.statements: dict[tuple, int] = {}  # (framework id, area id, area, statement id, statement) -> number
+        self.areas: dict[tuple, int] = {}  # (area id, area) -> number
+        self.services: dict[tuple, int] = {}  # (framework id, service id, service name) -> number
+        # Per framework (id, version): (area id, statement id) -> (statement number, area number), for its rows.
+        self.by_run: dict[tuple, dict[tuple, tuple[int, int]]] = {}
+        self.keys: GroupKeys | None = GroupKeys([], [])
+        self.ok = True
+
+    def add(self, key: tuple[str, str] | None, look: Lookups, heads: Sequence[Response], sizes: Sequence[int],
+            area_ids: Sequence[str], statement_ids: Sequence[str]) -> None:
+        if self.keys is None:
+            return
+        memo = self.by_run.setdefault(key, {})  # type: ignore[arg-type]
+        pairs = list(zip(area_ids, statement_ids))
+        found = list(map(memo.get, pairs))
+        if None in found:
+            fid = key[0] if key else None
+            for i, pair in enumerate(pairs):
+                if found[i] is None:
+                    found[i] = memo.get(pair) or self._numbers(memo, pair, fid, look)
+                    if found[i] is None:
+                        self.keys = None
+                        return
+        services = []
+        for head in heads:
+            who = (head.framework_id, head.service_id, head.service_name)
+            if type(who[1]) is not str or type(who[2]) is not str or type(who[0]) is not str:
+                self.keys = None
+                return
+            number = self.services.get(who)
+            if number is None:
+                number = self.services[who] = len(self.services)
+            services.append(number * _SERVICES)
+        keys = self.keys
+        keys.statements += (pair[0] for pair in found)
+        keys.areas += map(add, repeated(services, sizes), (pair[1] for pair in found))
+
+    def _numbers(self, memo: dict, pair: tuple, fid: str | None, look: Lookups) -> tuple[int, int] | None:
+        """The (statement number, area number) of a row of area id and statement id `pair`, as add_ratings
+        names its area and statement; None when a key is not text."""
+        area_id, statement_id = pair
+        area, statement = look.areas.get(area_id, area_id), look.texts.get(statement_id, "")
+        whole = (fid, area_id, area, statement_id, statement)
+        if any(type(part) is not str for part in whole):
+            return None
+        number = self.statements.get(whole)
+        if number is None:
+            number = self.statements[whole] = len(self.statements)
+        place = (area_id, area)
+        area_number = self.areas.get(place)
+        if area_number is None:
+            area_number = self.areas[place] = len(self.areas)
+        memo[pair] = (number, area_number)
+        return number, area_number
 
 
 class RowGatherer:
@@ -157,6 +238,7 @@ class RowGatherer:
         self._columns = Gathered({name: [] for name in LEAN_RATING_COLUMNS}, [[] for _ in ACTION_COLUMNS], [], [], [])
         self._planned: list[int] = []  # each response's actions
         self._run = _Run(None, None)
+        self._keyer = _Keyer()
 
     def add(self, head: Response, lean: LeanAnswers, plan: Sequence[ActionRow]) -> None:
         """One response: `head` says whose the rows are, `lean` and `plan` what they are."""
@@ -182,20 +264,24 @@ class RowGatherer:
         self._work_out(self._run)
         self._run = _Run(None, None)
         got = self._columns
+        got.keys = self._keyer.keys
         if kept is None or len(kept) == len(got.sizes):
             return got
         keep = [False] * len(got.sizes)
         for number in kept:
             keep[number] = True
         rows, actions = _rows_kept(keep, got.sizes), _rows_kept(keep, self._planned)
+        keys = got.keys and GroupKeys(list(compress(got.keys.statements, rows)), list(compress(got.keys.areas, rows)))
         return Gathered({name: list(compress(column, rows)) for name, column in got.ratings.items()},
                         [list(compress(column, actions)) for column in got.actions],
-                        *(list(compress(column, keep)) for column in (got.scores, got.sizes, got.texted)))
+                        *(list(compress(column, keep)) for column in (got.scores, got.sizes, got.texted)), keys)
 
     def _work_out(self, run: _Run) -> None:
         if run.sizes:
-            add_ratings(self._columns.ratings, self._lookups(run.fw), run.heads, run.sizes, run.statement_ids,
-                        run.area_ids, run.values, run.chosen, run.fw is not None)
+            look = self._lookups(run.fw)
+            add_ratings(self._columns.ratings, look, run.heads, run.sizes, run.statement_ids, run.area_ids,
+                        run.values, run.chosen, run.fw is not None)
+            self._keyer.add(run.key, look, run.heads, run.sizes, run.area_ids, run.statement_ids)
         if run.plan:
             self.add_plans(self._columns.actions, run.planners, run.planned, run.plan, run.fw)
 
