@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, compress, repeat
-from operator import add, attrgetter, is_not
+from operator import and_, attrgetter, is_not, itemgetter, not_
 
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .response import ActionRow, Response, score_of
@@ -40,9 +40,14 @@ _ACTION_ROLE, _LEAD_ROLE, _DUE_ROLE, _STATUS_ROLE = _ROLE["action"], _ROLE["lead
 # pooled (TextPool) as the details are; dates are not.
 _DATE_ROLES = tuple(i for i, role in enumerate(ACTION_ROLES) if role.kinds == ("date",))
 _TEXT_ROLES = frozenset(i for i, role in enumerate(ACTION_ROLES) if role.kinds != ("date",))
-RUN = 256
+_FIELD = (itemgetter(0), itemgetter(1), itemgetter(2))  # an action row's statement id, area id and values
+_DATES = frozenset((date, type(None)))  # the types a date role's values may all be, to be kept as they are
+_TEXTS = frozenset((str, type(None)))
+RUN = 64
 """Responses whose rows are worked out together (a map over all their rows per column, not one per response):
-enough to make the per-response calls rare, few enough that the unshared copies of their ids wait briefly."""
+enough to make the per-response calls rare (a run costs some 40 µs besides its rows), few enough that the
+unshared copies of their ids wait briefly, and that the last run, worked out once the reading is done (with the
+other core idle), is short: 256 left up to a quarter of 1,000 returns' rows to then."""
 
 LeanAnswers = tuple[Sequence[str] | None, Sequence[str] | None, Sequence[int | None], Sequence[int | None], bytes]
 """A response's ratings without their free texts, as spill.LeanColumns: statement ids and area ids (None, None
@@ -149,78 +154,85 @@ class GroupKeys:
     """Each rating row's group, as a number, for the two ways the frames group the ratings: by statement
     (STATEMENT_KEYS: Frames.statement_stats) and by service and area (AREA_KEYS: Frames.area_scores). Two rows
     have the same number when their key columns hold equal values, as pandas would group them; worked out as the
-    rows are gathered (while the workers read, and once per framework's layout), so the frames need not hash
-    five text columns of every rating again to group them (most of their time, on one core, after the reading)."""
+    rows are gathered (while the workers read, once per framework's layout), so the frames need not hash five
+    text columns of every rating again to group them (most of their time, on one core, after the reading)."""
 
     statements: list[int]
+    """Each row's statement: its (framework id, area id, area, statement id, statement), numbered."""
     areas: list[int]
+    """Each row's (area id, area), numbered."""
+    services: list[int]
+    """Each response's (framework id, service id, service name), numbered: with `areas`, a row's AREA_KEYS."""
+    sizes: list[int] = field(default_factory=list)
+    """Each response's rows (Gathered.sizes)."""
 
 
 STATEMENT_KEYS = ["framework_id", "area_id", "area", "statement_id", "statement"]
 AREA_KEYS = ["framework_id", "service_id", "service_name", "area_id", "area"]
-_SERVICES = 1 << 32  # an area key is its service's number times this, plus its area's (fewer than 2**32 of each)
 
 
 class _Keyer:
-    """GroupKeys of rating rows, run after run: a number per distinct key, kept across runs and frameworks."""
+    """GroupKeys of responses' rating rows, added one response after another: a number per distinct key, the
+    same across responses, runs and frameworks."""
 
-    __slots__ = ("statements", "areas", "services", "by_run", "keys", "ok")
+    __slots__ = ("statements", "areas", "services", "pairs", "layouts", "keys")
 
     def __init__(self) -> None:
         self.statements: dict[tuple, int] = {}  # (framework id, area id, area, statement id, statement) -> number
         self.areas: dict[tuple, int] = {}  # (area id, area) -> number
         self.services: dict[tuple, int] = {}  # (framework id, service id, service name) -> number
-        # Per framework (id, version): (area id, statement id) -> (statement number, area number), for its rows.
-        self.by_run: dict[tuple, dict[tuple, tuple[int, int]]] = {}
-        self.keys: GroupKeys | None = GroupKeys([], [])
-        self.ok = True
+        # Per framework (id, version): (area id, statement id) -> (statement number, area number).
+        self.pairs: dict[tuple | None, dict[tuple, tuple[int, int]]] = {}
+        # Per framework (id, version): the numbers of the rows of a response in its layout (layout_of).
+        self.layouts: dict[tuple | None, tuple[tuple[int, ...], tuple[int, ...]] | None] = {}
+        self.keys: GroupKeys | None = GroupKeys([], [], [])
 
-    def add(self, key: tuple[str, str] | None, look: Lookups, heads: Sequence[Response], sizes: Sequence[int],
-            area_ids: Sequence[str], statement_ids: Sequence[str]) -> None:
-        if self.keys is None:
-            return
-        memo = self.by_run.setdefault(key, {})  # type: ignore[arg-type]
-        pairs = list(zip(area_ids, statement_ids))
-        found = list(map(memo.get, pairs))
-        if None in found:
-            fid = key[0] if key else None
-            for i, pair in enumerate(pairs):
-                if found[i] is None:
-                    found[i] = memo.get(pair) or self._numbers(memo, pair, fid, look)
-                    if found[i] is None:
-                        self.keys = None
-                        return
-        services = []
-        for head in heads:
-            who = (head.framework_id, head.service_id, head.service_name)
-            if type(who[1]) is not str or type(who[2]) is not str or type(who[0]) is not str:
-                self.keys = None
-                return
-            number = self.services.get(who)
-            if number is None:
-                number = self.services[who] = len(self.services)
-            services.append(number * _SERVICES)
+    def add(self, head: Response, key: tuple[str, str] | None, look: Lookups, statement_ids: Sequence[str],
+            area_ids: Sequence[str], rows: int, layout: bool) -> None:
+        """One response's rows (`rows` of them, of these ids; `layout`: in its framework's layout)."""
         keys = self.keys
-        keys.statements += (pair[0] for pair in found)
-        keys.areas += map(add, repeated(services, sizes), (pair[1] for pair in found))
-
-    def _numbers(self, memo: dict, pair: tuple, fid: str | None, look: Lookups) -> tuple[int, int] | None:
-        """The (statement number, area number) of a row of area id and statement id `pair`, as add_ratings
-        names its area and statement; None when a key is not text."""
-        area_id, statement_id = pair
-        area, statement = look.areas.get(area_id, area_id), look.texts.get(statement_id, "")
-        whole = (fid, area_id, area, statement_id, statement)
-        if any(type(part) is not str for part in whole):
-            return None
-        number = self.statements.get(whole)
+        if keys is None:
+            return
+        who = (head.framework_id, head.service_id, head.service_name)
+        if type(who[0]) is not str or type(who[1]) is not str or type(who[2]) is not str:
+            self.keys = None  # pandas leaves a row whose key is missing out of every group: group with pandas
+            return
+        number = self.services.get(who)
         if number is None:
-            number = self.statements[whole] = len(self.statements)
-        place = (area_id, area)
-        area_number = self.areas.get(place)
-        if area_number is None:
-            area_number = self.areas[place] = len(self.areas)
-        memo[pair] = (number, area_number)
-        return number, area_number
+            number = self.services[who] = len(self.services)
+        if layout:
+            found = self.layouts.get(key, False)
+            if found is False:
+                found = self.layouts[key] = self._numbered(key, look, area_ids, statement_ids)
+        else:
+            found = self._numbered(key, look, area_ids, statement_ids)
+        if found is None or len(found[0]) != rows:
+            self.keys = None
+            return
+        keys.services.append(number)
+        keys.statements += found[0]
+        keys.areas += found[1]
+
+    def _numbered(self, key: tuple[str, str] | None, look: Lookups, area_ids: Sequence[str],
+                  statement_ids: Sequence[str]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The (statement numbers, area numbers) of rows of these ids, their area and statement named as
+        add_ratings names them; None when a key is not text."""
+        memo = self.pairs.setdefault(key, {})
+        fid = key[0] if key else None
+        statements, areas = [], []
+        for pair in zip(area_ids, statement_ids):
+            found = memo.get(pair)
+            if found is None:
+                area_id, statement_id = pair
+                area, statement = look.areas.get(area_id, area_id), look.texts.get(statement_id, "")
+                whole = (fid, area_id, area, statement_id, statement)
+                if any(type(part) is not str for part in whole):
+                    return None
+                found = memo[pair] = (self.statements.setdefault(whole, len(self.statements)),
+                                      self.areas.setdefault((area_id, area), len(self.areas)))
+            statements.append(found[0])
+            areas.append(found[1])
+        return tuple(statements), tuple(areas)
 
 
 class RowGatherer:
@@ -248,9 +260,14 @@ class RowGatherer:
         if key != run.key or len(run.heads) >= RUN:
             self._work_out(run)
             run = self._run = _Run(key, self._framework(*key))
-        if statement_ids is None:  # the framework's own, in its order
-            statement_ids, area_ids = self._lookups(run.fw).layout  # type: ignore[misc]
+        look = self._lookups(run.fw)
+        layout = statement_ids is None
+        if layout:  # the framework's own, in its order
+            statement_ids, area_ids = look.layout  # type: ignore[misc]
+        elif look.layout is not None:
+            layout = look.layout == (tuple(statement_ids), tuple(area_ids))
         run.add(head, statement_ids, area_ids, values, chosen, plan)  # type: ignore[arg-type]
+        self._keyer.add(head, key, look, statement_ids, area_ids, len(values), layout)  # type: ignore[arg-type]
         got = self._columns
         got.sizes.append(len(values))
         got.texted.append(flags)
@@ -265,23 +282,26 @@ class RowGatherer:
         self._run = _Run(None, None)
         got = self._columns
         got.keys = self._keyer.keys
+        if got.keys is not None:
+            got.keys.sizes = got.sizes
         if kept is None or len(kept) == len(got.sizes):
             return got
         keep = [False] * len(got.sizes)
         for number in kept:
             keep[number] = True
         rows, actions = _rows_kept(keep, got.sizes), _rows_kept(keep, self._planned)
-        keys = got.keys and GroupKeys(list(compress(got.keys.statements, rows)), list(compress(got.keys.areas, rows)))
-        return Gathered({name: list(compress(column, rows)) for name, column in got.ratings.items()},
-                        [list(compress(column, actions)) for column in got.actions],
-                        *(list(compress(column, keep)) for column in (got.scores, got.sizes, got.texted)), keys)
+        kept_rows = Gathered({name: list(compress(column, rows)) for name, column in got.ratings.items()},
+                             [list(compress(column, actions)) for column in got.actions],
+                             *(list(compress(column, keep)) for column in (got.scores, got.sizes, got.texted)))
+        if got.keys is not None:
+            kept_rows.keys = GroupKeys(list(compress(got.keys.statements, rows)), list(compress(got.keys.areas, rows)),
+                                       list(compress(got.keys.services, keep)), kept_rows.sizes)
+        return kept_rows
 
     def _work_out(self, run: _Run) -> None:
         if run.sizes:
-            look = self._lookups(run.fw)
-            add_ratings(self._columns.ratings, look, run.heads, run.sizes, run.statement_ids, run.area_ids,
-                        run.values, run.chosen, run.fw is not None)
-            self._keyer.add(run.key, look, run.heads, run.sizes, run.area_ids, run.statement_ids)
+            add_ratings(self._columns.ratings, self._lookups(run.fw), run.heads, run.sizes, run.statement_ids,
+                        run.area_ids, run.values, run.chosen, run.fw is not None)
         if run.plan:
             self.add_plans(self._columns.actions, run.planners, run.planned, run.plan, run.fw)
 
@@ -293,7 +313,8 @@ class RowGatherer:
         ownerless: no lead)."""
         look = self._lookups(fw)
         used, names, today = look.used, look.names, self._today
-        statement_ids, area_ids, values = zip(*plan)
+        # A map per field, not zip(*plan): unpacking thousands of rows as arguments cost a quarter of the whole.
+        statement_ids, area_ids, values = (list(map(_FIELD[i], plan)) for i in range(3))
         ids = look.ids.get  # the framework's own strings, not each return's copies
         statement_ids = list(map(ids, statement_ids, statement_ids))
         n = len(statement_ids)
@@ -305,20 +326,29 @@ class RowGatherer:
         # Column ids are text, so a role with no column (None) reads as None.
         roles = [list(map(dict.get, values, repeat(column))) if column is not None else [None] * n
                  for column in look.role_ids]
+        # The checks below are made once per distinct value's type or value (C-level maps), not once a row.
         for i in _DATE_ROLES:  # anything but a date typed there is dropped, as the cell's validation would have
-            roles[i] = self.dates.share([v if isinstance(v, date) else None for v in roles[i]])
-        statuses = roles[_STATUS_ROLE] = [str(v) if v else None for v in roles[_STATUS_ROLE]]
+            if not _DATES.issuperset(map(type, roles[i])):
+                roles[i] = [v if isinstance(v, date) else None for v in roles[i]]
+            roles[i] = self.dates.share(roles[i])
+        status = roles[_STATUS_ROLE]
+        statuses = roles[_STATUS_ROLE] = ([v or None for v in status] if _TEXTS.issuperset(map(type, status)) else
+                                          [str(v) if v else None for v in status])
         due, actions, leads = roles[_DUE_ROLE], roles[_ACTION_ROLE], roles[_LEAD_ROLE]
-        details = [("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
-                              for k, v in row.items() if k not in used and v not in (None, ""))
-                    if not used.issuperset(row) else "") for row in values]
+        covered = list(map(used.issuperset, values))  # every value in a role's column: no details
+        details = [""] * n if all(covered) else [
+            ("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
+                       for k, v in row.items() if k not in used and v not in (None, ""))
+             if not whole else "") for row, whole in zip(values, covered)]
         share = self.texts.share  # the texts typed in the plan (the ids, names and flags are shared already)
         for i, role in enumerate(roles):
             columns[_ROLE_SLOT + i] += share(role) if i in _TEXT_ROLES else role
         columns[_DETAILS_SLOT] += share(details)
-        done = [s is not None and s.casefold().strip() in DONE_WORDS for s in statuses]
-        columns[_OVERDUE_SLOT] += [bool(d and d < today and not finished) for d, finished in zip(due, done)]
-        columns[_OWNERLESS_SLOT] += [bool(a) and not lead for a, lead in zip(actions, leads)]
+        finished = {s: s is not None and s.casefold().strip() in DONE_WORDS for s in set(statuses)}
+        late = {d: bool(d and d < today) for d in set(due)}  # dates or None (above)
+        # Past its due date and not done; an action with no lead: bools, as `a and not b` of bools gives them.
+        columns[_OVERDUE_SLOT] += map(and_, map(late.__getitem__, due), map(not_, map(finished.__getitem__, statuses)))
+        columns[_OWNERLESS_SLOT] += map(and_, map(bool, actions), map(not_, leads))
         columns[_FILE_SLOT] += repeated(map(attrgetter("file"), heads), sizes)
 
 

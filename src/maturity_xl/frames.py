@@ -234,7 +234,12 @@ class Frames:
             return None
         found = self.__dict__.setdefault("_key_arrays", {})
         if which not in found:
-            found[which] = np.array(getattr(keys, which), dtype=np.int64)
+            numbers = np.array(getattr(keys, which), dtype=np.int64)
+            if which == "areas":  # a row's service and area: its response's service number, then its area's
+                services = np.repeat(np.array(keys.services, dtype=np.int64), np.array(keys.sizes, dtype=np.int64))
+                numbers = services * (int(numbers.max(initial=0)) + 1) + numbers if len(services) == len(numbers) \
+                    else np.empty(0, dtype=np.int64)
+            found[which] = numbers
         return found[which] if len(found[which]) == len(frame) else None
 
     def area_scores(self) -> pd.DataFrame:
