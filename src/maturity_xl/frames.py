@@ -19,16 +19,14 @@ import pandas as pd
 
 from .frame_rows import (
     ACTION_COLUMNS,
-    AREA_KEYS,
     FREE_TEXTS,
     LEAN_RATING_COLUMNS,
     RATING_COLUMNS,
     Gathered,
     KnownLookups,
-    STATEMENT_KEYS,
-    GroupKeys,
     RowGatherer,
 )
+from .group_keys import AREA_KEYS, STATEMENT_KEYS, GroupKeys
 from .heap import give_back
 from .model import Framework
 from .parse import Registry
