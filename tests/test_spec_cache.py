@@ -68,6 +68,7 @@ def test_cached_frameworks_are_the_frameworks_read(specs, tmp_path, monkeypatch)
 
 def test_an_edited_spec_is_read_again(specs, tmp_path, monkeypatch):
     files.bundled_frameworks(include_archive=True)
+    (before,) = _cache_files(tmp_path)
     spec = specs / "lincolnshire.yaml"
     text = spec.read_text(encoding="utf-8")
     spec.write_text(text.replace("title: ", "title: Edited ", 1), encoding="utf-8")
@@ -75,7 +76,16 @@ def test_an_edited_spec_is_read_again(specs, tmp_path, monkeypatch):
     got = {f.id: f for f in files.bundled_frameworks()}
     assert asked  # read, not served from the old cache
     assert got["lincolnshire"].title.startswith("Edited ")
-    assert len(_cache_files(tmp_path)) == 1  # the stale one is replaced
+    assert before in _cache_files(tmp_path) and len(_cache_files(tmp_path)) == 2  # a recent one may be in use
+    spec.write_text(text, encoding="utf-8")  # back as it was: the first cache serves again
+    again = files.bundled_frameworks(include_archive=True)
+    assert len(asked) == 6 and again == _fresh()  # no spec read for it
+    hour_ago = before.stat().st_mtime - files._CACHE_KEPT - 1
+    for cache in _cache_files(tmp_path):
+        os.utime(cache, (hour_ago, hour_ago))
+    spec.write_text(text + "\n", encoding="utf-8")
+    files.bundled_frameworks(include_archive=True)
+    assert len(_cache_files(tmp_path)) == 1  # the stale ones are removed when another is written
 
 
 def test_a_cache_file_others_could_write_is_not_trusted(specs, tmp_path, monkeypatch):

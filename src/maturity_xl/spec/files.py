@@ -10,6 +10,7 @@ import re
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -157,6 +158,7 @@ def bundled_frameworks(include_archive: bool = False) -> list[Framework]:
 
 
 _CACHE_FORMAT = b"maturity-xl bundled specs 1"
+_CACHE_KEPT = 3600  # seconds: a cache file of other specs, or other code, is removed once this old
 # What turns a spec's text into a Framework: a change to any of them is a change to what a cache would hold.
 _MAKERS = ("model", "spec.validate", "spec.checker", "spec.files")
 
@@ -264,8 +266,10 @@ def _write_cache(folder: Path, cache: Path, frameworks: list[Framework]) -> None
         except BaseException:
             os.unlink(temporary)
             raise
+        # Another's from over an hour ago is stale; a recent one may be another installation's (or another
+        # checkout's) in use now, which removing would make each read the specs afresh at every start.
         for old in folder.glob("specs-*.pickle"):
-            if old.name != cache.name:
+            if old.name != cache.name and old.stat().st_mtime < time.time() - _CACHE_KEPT:
                 old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError):
         pass
