@@ -95,3 +95,58 @@ def test_ids_in_the_frameworks_order_are_kept_as_none_and_read_back(folders):
         store.add(replace(each, ratings=[], actions=[]), blob)
     store.keep([0, 1])
     assert list(store) == [response, shuffled]
+
+
+def _grouped_by_pandas(frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """statement_stats and area_scores as pandas groups them (the frames' group keys set aside)."""
+    keys = frames._group_keys
+    frames._group_keys = None
+    try:
+        return frames.statement_stats(), frames.area_scores()
+    finally:
+        frames._group_keys = keys
+
+
+@pytest.mark.parametrize("run", [frame_rows.RUN, 2], ids=["runs", "short-runs"])
+def test_groups_gathered_with_the_rows_are_the_groups_pandas_makes(folders, monkeypatch, run):
+    """Frames.statement_stats and area_scores group the ratings by the numbers frame_rows gave each row's keys
+    as it gathered them (GroupKeys): the same frames, to the bit and the type, as grouping the key columns with
+    pandas; of every framework, with returns that do not count dropped, and with one statement's row reordered in
+    one return and one service's name changed (rows of the same statement or service then meet out of order)."""
+    from dataclasses import replace
+
+    monkeypatch.setattr(frame_rows, "RUN", run)
+    collection = collect(folders, workers=1)
+    frames = Frames(collection, LogEntry.__dataclass_fields__)
+    assert frames._keys(frames.lean_ratings, "statements") is not None  # the gathered keys are used
+    fast = frames.statement_stats(), frames.area_scores()
+    slow = _grouped_by_pandas(frames)
+    for got, expected in zip(fast, slow):
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, check_column_type=True)
+        assert list(got.dtypes) == list(expected.dtypes)
+    assert fast[0]["rated"].sum() > 0 and len(fast[1]) > len(fast[0]) / 10
+
+    held = list(collection.responses)
+    held[0] = replace(held[0], ratings=held[0].ratings[::-1])  # its ids are not its framework's order
+    held[1] = replace(held[1], service_name=held[1].service_name + " (renamed)")
+    again = Frames(Collection(held, collection.log, None, collection.registry, collection.today),
+                   LogEntry.__dataclass_fields__)
+    fast = again.statement_stats(), again.area_scores()
+    assert again._group_keys is not None
+    for got, expected in zip(fast, _grouped_by_pandas(again)):
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, check_column_type=True)
+
+
+def test_a_key_that_is_not_text_is_grouped_by_pandas(folders):
+    """A service name that is not text (None: pandas leaves such rows out of its groups) gives the rows no group
+    keys: the frames group them with pandas, as before."""
+    from dataclasses import replace
+
+    collection = collect(folders[:1], workers=1)
+    held = list(collection.responses)
+    held[0] = replace(held[0], service_name=None)
+    frames = Frames(Collection(held, collection.log, None, collection.registry, collection.today),
+                    LogEntry.__dataclass_fields__)
+    scores = frames.area_scores()
+    assert frames._group_keys is None
+    assert held[0].service_id not in set(scores["service_id"])  # pandas dropped its rows, as it always did

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_not
+from operator import and_, attrgetter, is_not, itemgetter, not_
 
+from .group_keys import GroupKeys, Keyer
 from .model import ACTION_ROLES, DONE_WORDS, Framework
 from .response import ActionRow, Response, score_of
 
@@ -40,9 +41,14 @@ _ACTION_ROLE, _LEAD_ROLE, _DUE_ROLE, _STATUS_ROLE = _ROLE["action"], _ROLE["lead
 # pooled (TextPool) as the details are; dates are not.
 _DATE_ROLES = tuple(i for i, role in enumerate(ACTION_ROLES) if role.kinds == ("date",))
 _TEXT_ROLES = frozenset(i for i, role in enumerate(ACTION_ROLES) if role.kinds != ("date",))
-RUN = 256
+_FIELD = (itemgetter(0), itemgetter(1), itemgetter(2))  # an action row's statement id, area id and values
+_DATES = frozenset((date, type(None)))  # the types a date role's values may all be, to be kept as they are
+_TEXTS = frozenset((str, type(None)))
+RUN = 64
 """Responses whose rows are worked out together (a map over all their rows per column, not one per response):
-enough to make the per-response calls rare, few enough that the unshared copies of their ids wait briefly."""
+enough to make the per-response calls rare (a run costs some 40 µs besides its rows), few enough that the
+unshared copies of their ids wait briefly, and that the last run, worked out once the reading is done (with the
+other core idle), is short: 256 left up to a quarter of 1,000 returns' rows to then."""
 
 LeanAnswers = tuple[Sequence[str] | None, Sequence[str] | None, Sequence[int | None], Sequence[int | None], bytes]
 """A response's ratings without their free texts, as spill.LeanColumns: statement ids and area ids (None, None
@@ -140,6 +146,8 @@ class Gathered:
     scores: list[tuple[int, int, float | None]]
     sizes: list[int]
     texted: list[bytes]
+    keys: GroupKeys | None = None
+    """Each rating row's groups (GroupKeys), or None where a key was not text (the frames then group by pandas)."""
 
 
 class RowGatherer:
@@ -157,6 +165,7 @@ class RowGatherer:
         self._columns = Gathered({name: [] for name in LEAN_RATING_COLUMNS}, [[] for _ in ACTION_COLUMNS], [], [], [])
         self._planned: list[int] = []  # each response's actions
         self._run = _Run(None, None)
+        self._keyer = Keyer()
 
     def add(self, head: Response, lean: LeanAnswers, plan: Sequence[ActionRow]) -> None:
         """One response: `head` says whose the rows are, `lean` and `plan` what they are."""
@@ -166,9 +175,14 @@ class RowGatherer:
         if key != run.key or len(run.heads) >= RUN:
             self._work_out(run)
             run = self._run = _Run(key, self._framework(*key))
-        if statement_ids is None:  # the framework's own, in its order
-            statement_ids, area_ids = self._lookups(run.fw).layout  # type: ignore[misc]
+        look = self._lookups(run.fw)
+        layout = statement_ids is None
+        if layout:  # the framework's own, in its order
+            statement_ids, area_ids = look.layout  # type: ignore[misc]
+        elif look.layout is not None:
+            layout = look.layout == (tuple(statement_ids), tuple(area_ids))
         run.add(head, statement_ids, area_ids, values, chosen, plan)  # type: ignore[arg-type]
+        self._keyer.add(head, key, look, statement_ids, area_ids, len(values), layout)  # type: ignore[arg-type]
         got = self._columns
         got.sizes.append(len(values))
         got.texted.append(flags)
@@ -182,15 +196,22 @@ class RowGatherer:
         self._work_out(self._run)
         self._run = _Run(None, None)
         got = self._columns
+        got.keys = self._keyer.keys
+        if got.keys is not None:
+            got.keys.sizes = got.sizes
         if kept is None or len(kept) == len(got.sizes):
             return got
         keep = [False] * len(got.sizes)
         for number in kept:
             keep[number] = True
         rows, actions = _rows_kept(keep, got.sizes), _rows_kept(keep, self._planned)
-        return Gathered({name: list(compress(column, rows)) for name, column in got.ratings.items()},
-                        [list(compress(column, actions)) for column in got.actions],
-                        *(list(compress(column, keep)) for column in (got.scores, got.sizes, got.texted)))
+        kept_rows = Gathered({name: list(compress(column, rows)) for name, column in got.ratings.items()},
+                             [list(compress(column, actions)) for column in got.actions],
+                             *(list(compress(column, keep)) for column in (got.scores, got.sizes, got.texted)))
+        if got.keys is not None:
+            kept_rows.keys = GroupKeys(list(compress(got.keys.statements, rows)), list(compress(got.keys.areas, rows)),
+                                       list(compress(got.keys.services, keep)), kept_rows.sizes)
+        return kept_rows
 
     def _work_out(self, run: _Run) -> None:
         if run.sizes:
@@ -207,7 +228,8 @@ class RowGatherer:
         ownerless: no lead)."""
         look = self._lookups(fw)
         used, names, today = look.used, look.names, self._today
-        statement_ids, area_ids, values = zip(*plan)
+        # A map per field, not zip(*plan): unpacking thousands of rows as arguments cost a quarter of the whole.
+        statement_ids, area_ids, values = (list(map(_FIELD[i], plan)) for i in range(3))
         ids = look.ids.get  # the framework's own strings, not each return's copies
         statement_ids = list(map(ids, statement_ids, statement_ids))
         n = len(statement_ids)
@@ -219,20 +241,29 @@ class RowGatherer:
         # Column ids are text, so a role with no column (None) reads as None.
         roles = [list(map(dict.get, values, repeat(column))) if column is not None else [None] * n
                  for column in look.role_ids]
+        # The checks below are made once per distinct value's type or value (C-level maps), not once a row.
         for i in _DATE_ROLES:  # anything but a date typed there is dropped, as the cell's validation would have
-            roles[i] = self.dates.share([v if isinstance(v, date) else None for v in roles[i]])
-        statuses = roles[_STATUS_ROLE] = [str(v) if v else None for v in roles[_STATUS_ROLE]]
+            if not _DATES.issuperset(map(type, roles[i])):
+                roles[i] = [v if isinstance(v, date) else None for v in roles[i]]
+            roles[i] = self.dates.share(roles[i])
+        status = roles[_STATUS_ROLE]
+        statuses = roles[_STATUS_ROLE] = ([v or None for v in status] if _TEXTS.issuperset(map(type, status)) else
+                                          [str(v) if v else None for v in status])
         due, actions, leads = roles[_DUE_ROLE], roles[_ACTION_ROLE], roles[_LEAD_ROLE]
-        details = [("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
-                              for k, v in row.items() if k not in used and v not in (None, ""))
-                    if not used.issuperset(row) else "") for row in values]
+        covered = list(map(used.issuperset, values))  # every value in a role's column: no details
+        details = [""] * n if all(covered) else [
+            ("; ".join(f"{names.get(k, k)}: {v.isoformat() if isinstance(v, date) else v}"
+                       for k, v in row.items() if k not in used and v not in (None, ""))
+             if not whole else "") for row, whole in zip(values, covered)]
         share = self.texts.share  # the texts typed in the plan (the ids, names and flags are shared already)
         for i, role in enumerate(roles):
             columns[_ROLE_SLOT + i] += share(role) if i in _TEXT_ROLES else role
         columns[_DETAILS_SLOT] += share(details)
-        done = [s is not None and s.casefold().strip() in DONE_WORDS for s in statuses]
-        columns[_OVERDUE_SLOT] += [bool(d and d < today and not finished) for d, finished in zip(due, done)]
-        columns[_OWNERLESS_SLOT] += [bool(a) and not lead for a, lead in zip(actions, leads)]
+        finished = {s: s is not None and s.casefold().strip() in DONE_WORDS for s in set(statuses)}
+        late = {d: bool(d and d < today) for d in set(due)}  # dates or None (above)
+        # Past its due date and not done; an action with no lead: bools, as `a and not b` of bools gives them.
+        columns[_OVERDUE_SLOT] += map(and_, map(late.__getitem__, due), map(not_, map(finished.__getitem__, statuses)))
+        columns[_OWNERLESS_SLOT] += map(and_, map(bool, actions), map(not_, leads))
         columns[_FILE_SLOT] += repeated(map(attrgetter("file"), heads), sizes)
 
 

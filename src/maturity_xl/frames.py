@@ -26,6 +26,7 @@ from .frame_rows import (
     KnownLookups,
     RowGatherer,
 )
+from .group_keys import AREA_KEYS, STATEMENT_KEYS, GroupKeys
 from .heap import give_back
 from .model import Framework
 from .parse import Registry
@@ -89,6 +90,7 @@ class Frames:
         held: tuple[list, list] = ([], [])  # the texts of a collection held in memory
         taken = getattr(spill, "take_gathered", None)
         got = (taken() if taken is not None else None) or self._gathered(spill, held)
+        self._group_keys = got.keys
         ratings, actions = got.ratings, dict(zip(ACTION_COLUMNS, got.actions))
         got.ratings, got.actions = {}, []  # the lists let go as their columns are made (64 MB at 10,000 returns)
         rating_frame = typed_ratings(_column_by_column(_typed_columns(ratings)) if ratings["file"] else
@@ -222,6 +224,22 @@ class Frames:
         return pd.DataFrame([[r.framework_id, r.service_id, r.service_name, r.file] for r in self.c.unexpected],
                             columns=["framework_id", "service_id", "service_name", "file"])
 
+    def _keys(self, frame: pd.DataFrame, which: str) -> np.ndarray | None:
+        """Each row of `frame` (lean_ratings)'s group by STATEMENT_KEYS ("statements") or AREA_KEYS ("areas"),
+        as frame_rows gathered them with the rows (GroupKeys), when it did."""
+        keys: GroupKeys | None = self.__dict__.get("_group_keys")
+        if keys is None or frame is not self.__dict__.get("_answers", (None,))[0] or frame["rating"].dtype != "Int64":
+            return None
+        found = self.__dict__.setdefault("_key_arrays", {})
+        if which not in found:
+            numbers = np.array(getattr(keys, which), dtype=np.int64)
+            if which == "areas":  # a row's service and area: its response's service number, then its area's
+                services = np.repeat(np.array(keys.services, dtype=np.int64), np.array(keys.sizes, dtype=np.int64))
+                numbers = services * (int(numbers.max(initial=0)) + 1) + numbers if len(services) == len(numbers) \
+                    else np.empty(0, dtype=np.int64)
+            found[which] = numbers
+        return found[which] if len(found[which]) == len(frame) else None
+
     def area_scores(self) -> pd.DataFrame:
         """Service x area mean ratings (a service's own profile), one row per framework, service and area, with
         the mean target of the statements rated (`target`: so it compares with the mean rating)."""
@@ -229,6 +247,21 @@ class Frames:
         if frame.empty:
             return pd.DataFrame(columns=["framework_id", "service_id", "service_name", "area_id", "area", "rated",
                                          "total", "mean", "target"])
+        keys = self._keys(frame, "areas")
+        if keys is not None:  # grouped as they were gathered: what pandas gives below, without hashing the keys
+            group, firsts = _groups(keys)
+            out = frame[AREA_KEYS].take(firsts).reset_index(drop=True)
+            ratings = frame["rating"].to_numpy(dtype="float64", na_value=np.nan)
+            has = ~np.isnan(ratings)
+            rated = np.bincount(group[has], minlength=len(firsts))
+            out["rated"] = pd.array(rated, dtype="Int64")  # as pandas counts a nullable column
+            out["total"] = pd.array(np.bincount(group, minlength=len(firsts)), dtype="Int64")
+            out["mean"] = _means(group[has], ratings[has], rated, len(firsts))
+            targets = frame["target"].to_numpy(dtype="float64", na_value=np.nan)
+            aimed = has & ~np.isnan(targets)
+            out["target"] = _means(group[aimed], targets[aimed], np.bincount(group[aimed], minlength=len(firsts)),
+                                   len(firsts))
+            return out
         frame = frame.assign(rated_target=frame["target"].where(frame["rating"].notna()))
         grouped = frame.groupby(["framework_id", "service_id", "service_name", "area_id", "area"], sort=False)
         out = grouped["rating"].agg(rated="count", total="size", mean="mean").reset_index()
@@ -242,17 +275,27 @@ class Frames:
         Statements nobody rated stay in (rated 0, no mean, last); every level of each scale has a column.
         """
         frame = self.lean_ratings
-        cols = ["framework_id", "area_id", "area", "statement_id", "statement"]
+        cols = STATEMENT_KEYS
+        rated = frame["rating"].dropna().to_numpy(dtype="int64")  # the levels used, by numpy, not a row at a time
         levels = sorted({lv.value for fw in self._frameworks() for lv in fw.scale.levels} |
-                        {int(v) for v in frame["rating"].dropna()})
+                        set(map(int, np.unique(rated))))
         if frame.empty:
             return pd.DataFrame(columns=cols + ["rated", "mean"] + [f"level_{v}" for v in levels])
-        grouped = frame.groupby(cols, sort=False)
-        out = grouped["rating"].agg(rated="count", mean="mean").reset_index()
-        # The groups are found once (ngroup, in the same order as the aggregate), and each level counted by a
-        # bincount over them, not by grouping every rating again per level.
-        group = grouped.ngroup().to_numpy()
+        keys = self._keys(frame, "statements")
         ratings = frame["rating"].to_numpy(dtype="float64", na_value=np.nan)
+        if keys is not None:  # grouped as they were gathered: what pandas gives below, without hashing the keys
+            group, firsts = _groups(keys)
+            out = frame[cols].take(firsts).reset_index(drop=True)
+            has = ~np.isnan(ratings)
+            rated = np.bincount(group[has], minlength=len(firsts))
+            out["rated"] = pd.array(rated, dtype="Int64")  # as pandas counts a nullable column
+            out["mean"] = _means(group[has], ratings[has], rated, len(firsts))
+        else:
+            grouped = frame.groupby(cols, sort=False)
+            out = grouped["rating"].agg(rated="count", mean="mean").reset_index()
+            # The groups are found once (ngroup, in the same order as the aggregate), and each level counted by a
+            # bincount over them, not by grouping every rating again per level.
+            group = grouped.ngroup().to_numpy()
         for value in levels:
             hit = (ratings == value) & (group >= 0)
             out[f"level_{value}"] = np.bincount(group[hit].astype(np.int64), minlength=len(out))
@@ -263,6 +306,24 @@ class Frames:
     def _frameworks(self) -> list[Framework]:
         keys = {(r.framework_id, r.framework_version) for r in self.c.heads}
         return [fw for fw in (self.c.registry.get(*k) for k in sorted(keys)) if fw is not None]
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group, numbered in the order the groups first appear (as pandas' groupby(sort=False) numbers
+    them), from its key's number (GroupKeys); and the first row of each group."""
+    _, firsts, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(firsts, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return rank[inverse.reshape(-1)], firsts[order]
+
+
+def _means(group: np.ndarray, values: np.ndarray, counts: np.ndarray, size: int) -> np.ndarray:
+    """Each group's mean of `values` (whole numbers as floats, so their sum is exact in any order: pandas' mean to
+    the bit), NaN where it has none."""
+    sums = np.bincount(group, weights=values, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def typed_ratings(frame: pd.DataFrame) -> pd.DataFrame:

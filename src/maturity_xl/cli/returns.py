@@ -121,7 +121,6 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     replaced only by a complete one.
     """
     from ..collect import collect
-    from ..manifest import read_manifests
     from ..outputs import check_outputs, terminating_cleanly, write_file, write_reports
 
     if chase_csv is not None and not expected:
@@ -133,8 +132,10 @@ def collect_command(paths: tuple[Path, ...], output: Path, html: Path | None, ex
     try:
         check_outputs({"-o": output, "--html": html, "--csv-dir": csv_dir, "--chase": chase_csv}, paths, expected,
                       stores=[store] if store else [])
-        if expected:
-            read_manifests(expected)  # a wrong --expected is said now, not after every return has been read
+        if expected:  # a wrong --expected is said now, not after every return has been read
+            from ..manifest import read_manifests  # only then: 3 ms of csv and its checks before the workers start
+
+            read_manifests(expected)
         key = _key(key_file)
         listed = _listed_inputs(paths)  # listed once: collect reads these rather than listing the folders again
         bar = _progress(len(listed), "collecting")
