@@ -107,6 +107,10 @@ class LazyStrings:
     def __len__(self) -> int:
         return len(self._raw)
 
+    def pieces(self) -> list[bytes] | None:
+        """The table split at each "<si>" (each entry's piece up to the next), when it was read so; else None."""
+        return None if self._closed else self._raw
+
     def __getitem__(self, index: int) -> str:
         text = self._done.get(index)
         if text is None:
