@@ -26,6 +26,7 @@ from .errors import ReadError
 from .layouts import Index
 from .sheetdata import REFERENCE_BYTES, by_reference, each_passes, has, passes, sheet_data_end
 from .xmlsafe import PROLOG
+from .xmltext import unescape
 
 # A namespace prefix (any name XML allows, not only ASCII), attributes (a value may hold ">"), and a space
 # before the ">" of an end tag: all well-formed, all read by expat, so all read here too.
@@ -37,50 +38,6 @@ _T = re.compile(rb"<" + _P + rb"t" + _ATTRS + rb"(?:/>|>([^<]*+)</" + _P + rb"t\
 _RPH = re.compile(rb"<" + _P + rb"rPh\b(?:[^<]++|<(?!/?" + _P + rb"rPh\b))*+</" + _P + rb"rPh\s*+>")
 _SI = re.compile(rb"<" + _P + rb"si" + _ATTRS + rb"(?:/>|>((?:[^<]++|<(?!/?" + _P + rb"si[\s/>]))*+)</" + _P +
                  rb"si\s*+>)")
-_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);")
-_UNKNOWN_ENTITY = re.compile(r"&(?!#x[0-9A-Fa-f]{1,6};|#[0-9]{1,7};|amp;|lt;|gt;|quot;|apos;)")
-# Text XML may not hold: "]]>" literally, U+FFFE and U+FFFF (EF BF BE, EF BF BF in UTF-8) literally or by
-# reference, control characters but tab, line feed and carriage return by reference (in _entity); each looked for
-# behind a one-byte search. (bytes.find throughout, not `in`: `in` first tries its needle as an int, raising and
-# clearing a TypeError each time, about five times the cost of the search.) A control character written literally
-# is not looked for: no application writes one, and looking in every text cost 0.6 M instructions a parse with
-# str.isprintable and 2.4 M with bytes.translate (a known difference from expat, in docs/hostile-returns.md).
-_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-
-
-def _unescape(raw: bytes) -> str | None:
-    """XML text as expat gives it: line ends normalised (a literal CR or CRLF is a line feed; a character
-    reference to CR stays one), character references resolved; None for an entity only a DTD could define."""
-    # Looked for in the text rather than the bytes: `in` on a str is a quarter of the cost of a call of bytes.find
-    # (which parses its arguments each time), and the same test (UTF-8 writes "]]>" as those bytes and U+FFFE,
-    # U+FFFF as EF BF BE, EF BF BF; a part is valid UTF-8, checked whole, and cut only before "<" or after ">").
-    text = raw.decode("utf-8")
-    if "]]>" in text or "\ufffe" in text or "\uffff" in text:
-        raise _not_xml()  # expat refuses such a part; so must we, or the two would read it differently
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "&" in text:
-        if _UNKNOWN_ENTITY.search(text):
-            return None  # an entity we do not know: let expat decide
-        text = _ENTITY.sub(_entity, text)
-    return text
-
-
-def _entity(m: re.Match) -> str:
-    name = m.group(1)
-    if name.startswith("#"):
-        code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
-        if not (0x20 <= code <= 0xD7FF or code in (0x9, 0xA, 0xD) or 0xE000 <= code <= 0xFFFD
-                or 0x10000 <= code <= 0x10FFFF):  # XML's Char: what expat accepts
-            raise _not_xml()
-        return chr(code)
-    return _PREDEFINED[name]
-
-
-def _not_xml() -> ReadError:
-    return ReadError("bad-xml", "a part of the file is damaged: it holds a character that XML does not allow")
-
-
 # Shared-strings entries decoded before, by their exact XML (never a hash of it): a template's statement and help
 # texts are the same bytes in every return made from it. Bounded as the cell memo is, by entry and by count.
 MEMO_ENTRY = 1024
@@ -106,6 +63,10 @@ class LazyStrings:
 
     def __len__(self) -> int:
         return len(self._raw)
+
+    def pieces(self) -> list[bytes] | None:
+        """The table split at each "<si>" (each entry's piece up to the next), when it was read so; else None."""
+        return None if self._closed else self._raw
 
     def __getitem__(self, index: int) -> str:
         text = self._done.get(index)
@@ -151,11 +112,11 @@ class LazyStrings:
 
 def _si_text(inner: bytes) -> str:
     if inner.startswith(b"<t>") and inner.endswith(b"</t>") and inner.find(b"<", 3, len(inner) - 4) < 0:
-        text = _unescape(inner[3:-4])
+        text = unescape(inner[3:-4])
     else:
         if inner.find(b"rPh") >= 0:  # <rPh> or with a prefix
             inner = _RPH.sub(b"", inner)
-        parts = [_unescape(t.group(1) or b"") for t in _T.finditer(inner)]
+        parts = [unescape(t.group(1) or b"") for t in _T.finditer(inner)]
         text = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
     if text is None:
         raise ReadError("bad-xml", "the file's shared strings use an XML entity that workbooks never use")
@@ -191,24 +152,24 @@ def _decode(kind: str, inner: bytes | None, shared) -> Cell | None:
     if inner:
         if inner.startswith(b"<v>") and inner.endswith(b"</v>") and inner.find(b"<", 3, len(inner) - 4) < 0:
             raw = inner[3:-4]
-            text = _unescape(raw)
+            text = unescape(raw)
         else:
             f = _F.search(inner)
             if f is not None:
-                formula = _unescape(f.group(1) or b"")
+                formula = unescape(f.group(1) or b"")
                 if formula is None:
                     return None
             if kind == "inlineStr":
                 parts = []
                 for t in _T.finditer(_RPH.sub(b"", inner)):
-                    piece = _unescape(t.group(1) or b"")
+                    piece = unescape(t.group(1) or b"")
                     if piece is None:
                         return None
                     parts.append(piece)
                 text = "".join(parts)
             else:
                 v = _V.search(inner)
-                text = _unescape(v.group(1)) if v else ""
+                text = unescape(v.group(1)) if v else ""
         if text is None:
             return None
         value = typed(kind, text, shared)
@@ -328,7 +289,7 @@ def decode_cell(piece: bytes, shared, at: int = 0) -> Cell | bytes | None:
         name = kind_name(kind)
         cell = Cell(typed(name, "", None), None, name)
     elif inline is not None and kind == b"inlineStr":
-        text = _unescape(inline)
+        text = unescape(inline)
         if text is None:
             return None  # an entity we do not know: expat decides
         cell = Cell(excel_unescape(text), None, "inlineStr")
@@ -352,23 +313,48 @@ def keep_cell(piece: bytes, cell: Cell | bytes) -> None:
     _CELLS[piece] = cell
 
 
-# The start of an inline string in one run, as _CELL matches it (its type inlineStr), up to the text.
-_INLINE_START = re.compile(rb'(?: s="[0-9]++"|) t="inlineStr"(?: s="[0-9]++"|)\s*+><is><t(?: xml:space="preserve"|)>')
+# The start of an inline string in one run, as _CELL matches it (its type inlineStr), up to the text: what comes
+# between the reference and '><is><t' (its attributes), then '>' or ' xml:space="preserve">'.
+_INLINE_ATTRS = re.compile(rb'(?: s="[0-9]++"|) t="inlineStr"(?: s="[0-9]++"|)\s*+')
+# Attributes _INLINE_ATTRS matched whole, by their exact bytes: a template's few (one a style). Bounded.
+_INLINE_HEADS: set[bytes] = set()
+_PRESERVE = b' xml:space="preserve"'
+_new = object.__new__
 
 
 def _inline_text(piece: bytes, at: int) -> Cell | None:
-    """An inline string in one run (a typed answer), as decode_cell reads it through _CELL, by a short pattern and
-    two searches rather than the pattern stepping through the text (13 K instructions a cell, before); None for
-    any other cell, or text with an entity only expat may judge (decode_cell then reads it as it always has)."""
-    m = _INLINE_START.match(piece, at)
-    if m is None:
+    """An inline string in one run (a typed answer), as decode_cell reads it through _CELL: cut by partitions and
+    its text checked as a str, rather than by a pattern stepping through the text (13 K instructions a cell,
+    before; 8 K for one that matches only plain text); None for any other cell, or text with an entity only
+    expat may judge (decode_cell then reads it as it always has). Each call of a method costs about a thousand
+    instructions here, each `in` of a str a third of that: the calls are few. (The part was checked as UTF-8
+    whole, and is cut only at ASCII bytes: each cut decodes.)"""
+    head, found, rest = piece.partition(b"><is><t")
+    if not found:
         return None
-    start = m.end()
-    end = piece.find(b"<", start)
-    if end < 0 or not piece.startswith(b"</t></is></c>", end):
+    attrs = head[at:]
+    if attrs not in _INLINE_HEADS:
+        if _INLINE_ATTRS.fullmatch(attrs) is None:
+            return None
+        if len(_INLINE_HEADS) >= 64:
+            _INLINE_HEADS.clear()
+        _INLINE_HEADS.add(attrs)
+    space, found, rest = rest.partition(b">")
+    if space and space != _PRESERVE:  # another attribute: the pattern's other shapes
         return None
-    text = _unescape(piece[start:end])
-    return None if text is None else Cell(excel_unescape(text), None, "inlineStr")
+    raw, found, _after = rest.partition(b"</t></is></c>")
+    if not found:
+        return None
+    text = raw.decode("utf-8")
+    if "<" in text:  # markup in the text: the pattern's other shapes
+        return None
+    if "]]>" in text or "\r" in text or "&" in text or not text.isascii() and ("\ufffe" in text or "\uffff" in text):
+        text = unescape(raw)  # (what unescape changes or refuses, written out above: a call less an answer)
+        if text is None:
+            return None
+    cell = _new(Cell)  # Cell(text, None, "inlineStr") without its __init__'s call
+    cell.value, cell.formula, cell.kind = excel_unescape(text) if "_x" in text else text, None, "inlineStr"
+    return cell
 
 
 def decode_other(kind: str, inner: bytes, shared) -> Cell | None:
@@ -388,7 +374,7 @@ def _decode_usual(kind: str, inner: bytes, shared) -> Cell | None:
         head = 7 if inner.startswith(b"<is><t>") else 28 if inner.startswith(b'<is><t xml:space="preserve">') else 0
         if head:
             raw = inner[head:-9]
-            text = _unescape(raw) if raw.find(b"<") < 0 else None
+            text = unescape(raw) if raw.find(b"<") < 0 else None
             return None if text is None else Cell(excel_unescape(text), None, kind)
     elif inner.startswith(b"<f>") and kind != "inlineStr":  # an inline string keeps its text in <is>
         end = inner.find(b"</f>")
@@ -401,7 +387,7 @@ def _decode_usual(kind: str, inner: bytes, shared) -> Cell | None:
             raw = rest[3:-4]
         else:
             return None
-        formula, text = _unescape(inner[3:end]), _unescape(raw)
+        formula, text = unescape(inner[3:end]), unescape(raw)
         if formula is not None and text is not None:
             return Cell(typed(kind, text, shared), formula, kind)
     return None

@@ -14,9 +14,9 @@ over.
 Bounds: a part is memoised only if its stream is at most MAX_PACKED bytes and it inflates to at most MAX_INFLATED
 (what is kept is derived from those bytes), and a memo holds at most `limit` entries, the oldest going first; a
 collection of hostile returns each with different parts only turns the memo over, at the usual cost of reading.
-In all, the memos of reading/ and sniff.py hold at most about 19 MB however hostile the returns, 6 MB of it
-sheetdata.py's reference sheets and ends of parts (a real programme's: a few hundred KB, most of it 'Start here'
-sheets turning over).
+In all, the memos of reading/ and sniff.py hold at most about 21 MB however hostile the returns, 6 MB of it
+sheetdata.py's reference sheets and ends of parts, 2 MB stringtable.py's reference tables (a real programme's: a
+few hundred KB, most of it 'Start here' sheets turning over).
 Values are immutable (bytes, tuples, frozen records) and shared between returns; callers build their own mutable
 objects from them.
 """

@@ -20,6 +20,8 @@ from .fastpath import (
 )
 from .memo import INDEX_CELLS, INDEXES, MAX_INFLATED, SHEETS
 from .props import read_custom_properties
+from .stringtable import by_reference as strings_by_reference
+from .stringtable import keep as keep_strings
 from .xmlsafe import xml_part, xml_part_memo
 
 
@@ -97,7 +99,10 @@ class Workbook:
         if self._shared is None:
             path = self.shared_strings_path
             data = xml_part(self.zf, path, "the shared strings") if path else b""
-            fast = scan_shared_strings(data)
+            fast = strings_by_reference(data)
+            if fast is None:
+                fast = scan_shared_strings(data)
+                keep_strings(data, fast)
             self._shared = fast if fast is not None else parse_shared_strings(data, path or "")
         return self._shared
 

@@ -92,11 +92,85 @@ def open_zip(data: bytes) -> zipfile.ZipFile:
         raise ReadError("too-many-parts", f"the file lists more than {MAX_MEMBERS:,} parts; a workbook has a few "
                                           f"dozen")
     try:
-        return zipfile.ZipFile(io.BytesIO(data))
+        return _ReturnZip(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ReadError("not-a-zip", "the file is not a complete Excel workbook") from None
     except _ZIP_ERRORS:
         raise ReadError("damaged-zip", "the file is damaged: its list of contents cannot be read") from None
+
+
+# ZipInfo's fields as this Python's zipfile has them, which _ReturnZip sets itself (another zipfile: its own way).
+_INFO_SLOTS = ("orig_filename", "filename", "date_time", "compress_type", "_compresslevel", "comment", "extra",
+               "create_system", "create_version", "extract_version", "reserved", "flag_bits", "volume",
+               "internal_attr", "external_attr", "header_offset", "CRC", "compress_size", "file_size", "_raw_time")
+_LEAN = getattr(zipfile.ZipInfo, "__slots__", None) == _INFO_SLOTS
+_CENTRAL = struct.Struct(zipfile.structCentralDir)
+_EOCD = struct.Struct(zipfile.structEndArchive)
+
+
+class _NotLean(Exception):
+    """A directory _ReturnZip leaves to zipfile's own reading."""
+
+
+class _ReturnZip(zipfile.ZipFile):
+    """A ZipFile over a return's bytes whose central directory, when it is in the plain shape Excel, LibreOffice
+    and XlsxWriter write (its end record last with no comment, not zip64, no extra fields, nothing before the
+    zip), is read into the same ZipInfo objects zipfile makes, straight from the bytes: zipfile reads each entry
+    through a file object and builds each ZipInfo by its constructor and then again field by field (about half the
+    cost of opening a return). Any other directory, or anything unexpected in one, is read by zipfile itself, from
+    the start, with its own errors."""
+
+    def _RealGetContents(self) -> None:  # noqa: N802 - zipfile's name
+        try:
+            infos, start_dir = self._lean_contents()
+        except (_NotLean, struct.error, UnicodeDecodeError):
+            super()._RealGetContents()
+            return
+        self._comment, self.start_dir = b"", start_dir
+        self.filelist.extend(infos)
+        self.NameToInfo.update({info.filename: info for info in infos})
+
+    def _lean_contents(self) -> tuple[list[zipfile.ZipInfo], int]:
+        data = self.fp.getvalue() if _LEAN and self.fp.__class__ is io.BytesIO and \
+            self.metadata_encoding is None else b""
+        end = len(data) - _EOCD.size
+        # zipfile's _EndRecData: the end record last, without a comment; its _EndRecData64: no zip64 locator
+        if end < 0 or not data.startswith(b"PK\x05\x06", end) or not data.endswith(b"\x00\x00") or \
+                (end >= 20 and data.startswith(b"PK\x06\x07", end - 20)):
+            raise _NotLean
+        size_cd, offset_cd = _EOCD.unpack_from(data, end)[5:7]
+        if end - size_cd - offset_cd != 0:  # zipfile's "concat": bytes before the zip
+            raise _NotLean
+        directory = data[offset_cd:offset_cd + size_cd]
+        infos = []
+        at, size, new, info_class = 0, len(directory), object.__new__, zipfile.ZipInfo
+        while at < size_cd:
+            if at + 46 > size:
+                raise _NotLean
+            (signature, create_version, create_system, extract_version, reserved, flag_bits, compress_type, t, d,
+             crc, compress_size, file_size, name_length, extra_length, comment_length, volume, internal_attr,
+             external_attr, header_offset) = _CENTRAL.unpack_from(directory, at)
+            begin = at + 46
+            at = begin + name_length + comment_length
+            if signature != b"PK\x01\x02" or extra_length or at > size or \
+                    extract_version > zipfile.MAX_EXTRACT_VERSION:
+                raise _NotLean
+            raw = directory[begin:begin + name_length]
+            name = raw.decode("utf-8" if flag_bits & 0x800 else "ascii" if raw.isascii() else "cp437")
+            if "\x00" in name:
+                raise _NotLean
+            info = new(info_class)
+            info.orig_filename = info.filename = name
+            info.date_time = ((d >> 9) + 1980, (d >> 5) & 0xF, d & 0x1F, t >> 11, (t >> 5) & 0x3F, (t & 0x1F) * 2)
+            info.compress_type, info._compresslevel, info.extra = compress_type, None, b""
+            info.comment = directory[begin + name_length:at]
+            info.create_system, info.create_version, info.extract_version = create_system, create_version, \
+                extract_version
+            info.reserved, info.flag_bits, info.volume = reserved, flag_bits, volume
+            info.internal_attr, info.external_attr, info.header_offset = internal_attr, external_attr, header_offset
+            info.CRC, info.compress_size, info.file_size, info._raw_time = crc, compress_size, file_size, t
+            infos.append(info)
+        return infos, offset_cd
 
 
 def read_member(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo, limit: int = MAX_MEMBER_UNCOMPRESSED) -> bytes:
