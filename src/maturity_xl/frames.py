@@ -263,7 +263,7 @@ class Frames:
                                    len(firsts))
             return out
         frame = frame.assign(rated_target=frame["target"].where(frame["rating"].notna()))
-        grouped = frame.groupby(["framework_id", "service_id", "service_name", "area_id", "area"], sort=False)
+        grouped = frame.groupby(AREA_KEYS, sort=False)
         out = grouped["rating"].agg(rated="count", total="size", mean="mean").reset_index()
         out["mean"] = out["mean"].astype(float)
         out["target"] = grouped["rated_target"].mean().to_numpy(dtype=float, na_value=float("nan"))

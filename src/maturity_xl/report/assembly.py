@@ -77,10 +77,9 @@ class Assembly:
         self.chunks: list[list[tuple[object, int, int]]] = []
         byte = len(self.sheets) + 1
         for ws in self.sheets:
-            blocks = sorted(ws._bulk_blocks, key=lambda b: b.first)
-            self.chunks.append([(block, index, byte + k) for k, (block, index) in
-                                enumerate((b, i) for b in blocks for i in range(b.chunks()))])
-            byte += len(self.chunks[-1])
+            chunks = [(b, i) for b in sorted(ws._bulk_blocks, key=lambda b: b.first) for i in range(b.chunks())]
+            self.chunks.append([(block, index, byte + k) for k, (block, index) in enumerate(chunks)])
+            byte += len(chunks)
         self.child: forked.Child | None = None
         self.file = None
         self._answer: dict[int, tuple[int, int, int, int]] | None = None

@@ -39,10 +39,10 @@ from .sheet import EXCEL_MAX_TEXT, Sheet
 _ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _EPOCH = date(1899, 12, 30).toordinal()
-_BLANKS = {type(None), type(pd.NA), type(pd.NaT)}
+_BLANKS = {type(None), type(pd.NA), type(pd.NaT)}  # what _cell_tail writes as a blank cell, whatever the format
 # Rows of a block made at once: a chunk of a column is checked as a whole (see above), and a chunk is what the two
 # processes that assemble report.xlsx's detail sheets share out within a sheet (assembly.py).
-CHUNK_ROWS = 4096  # what _cell_tail writes as a blank cell, whatever the format
+CHUNK_ROWS = 4096
 
 
 def _escaped(text: str) -> str:

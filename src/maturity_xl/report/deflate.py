@@ -142,14 +142,17 @@ class _Part(StringIO):
     @property
     def crc(self) -> int:
         crc = 0
-        for segment in self.segments:
-            part_crc, size = segment if segment.__class__ is tuple else segment.checked()
+        for part_crc, size in self._checked():
             crc = _ng.crc32_combine(crc, part_crc, size)
         return crc
 
     @property
     def size(self) -> int:
-        return sum((s if s.__class__ is tuple else s.checked())[1] for s in self.segments)
+        return sum(size for _crc, size in self._checked())
+
+    def _checked(self) -> Iterator[tuple[int, int]]:
+        """Each segment's CRC and size, a splice's as the child gave them."""
+        return (s if s.__class__ is tuple else s.checked() for s in self.segments)
 
     def write(self, text: str) -> int:
         self._text.append(text)
